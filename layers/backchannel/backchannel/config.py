@@ -1,0 +1,75 @@
+"""The one place that reads the environment.
+
+Every setting a function uses is read here, lazily, on first use, and cached. Nothing else in the
+package reads ``os.environ``. Several functions share one process in the tests and the local runtime,
+each with its own environment, so :func:`reset` forgets everything cached (settings, clients, model
+bindings) when the environment changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_resetters: list[Callable[[], None]] = []
+
+
+def on_reset(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register a function that drops a cache when :func:`reset` is called."""
+    _resetters.append(fn)
+    return fn
+
+
+def reset() -> None:
+    """Forget every cached setting, client and binding (for harnesses that swap the environment)."""
+    get_config.cache_clear()
+    for fn in _resetters:
+        fn()
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Config:
+    region: str
+    data_table_name: str | None
+    idempotency_table_name: str | None
+    event_bus_name: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+    service_name: str
+    # DynamoDB client timeouts: API Gateway gives up after 29 s, so fail well before that.
+    ddb_connect_timeout_s: float = 2.0
+    ddb_read_timeout_s: float = 5.0
+    ddb_max_retries: int = 3
+    idempotency_ttl_s: int = 24 * 3600
+    page_limit_default: int = 25
+    page_limit_max: int = 100
+    max_body_bytes: int = 256 * 1024
+
+    def require(self, name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise RuntimeError(f"configuration {name.upper()} is not set for this function")
+        return value
+
+
+@functools.cache
+def get_config() -> Config:
+    env = os.environ
+    return Config(
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        data_table_name=env.get("DATA_TABLE_NAME"),
+        idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME"),
+        event_bus_name=env.get("EVENT_BUS_NAME"),
+        jwt_issuer=env.get("JWT_ISSUER"),
+        jwt_audience=env.get("JWT_AUDIENCE"),
+        service_name=env.get("POWERTOOLS_SERVICE_NAME", "backchannel"),
+        page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
+        page_limit_max=_int("PAGE_LIMIT_MAX", 100),
+    )

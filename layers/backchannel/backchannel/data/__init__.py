@@ -1,0 +1,1 @@
+"""Data access: the only code that talks to DynamoDB. It turns AWS errors into domain errors."""

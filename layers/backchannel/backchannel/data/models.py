@@ -1,0 +1,144 @@
+"""PynamoDB models of the main table (single-table design) and their lazy binding to configuration.
+
+Key design (see the access-pattern table in the README):
+
+| item | pk | sk | gsi1pk | gsi1sk |
+|---|---|---|---|---|
+| event | EVENT#<id> | EVENT | PUBLIC#EVENTS (public only) | <endsOn>#<id> |
+| event hashtag claim | EVENTTAG#<lower tag> | EVENTTAG | | |
+| membership (roles) | EVENT#<id> | MEMBER#<memberId> | MEMBER#<memberId>#EVENTS | <eventId> |
+| session | SESSION#<id> | SESSION | EVENT#<eventId>#SESSIONS | <startsAt UTC>#<id> |
+| session hashtag claim | EVENT#<id> | SESSIONTAG#<lower tag> | | |
+| member | MEMBER#<id> | PROFILE | | |
+| handle claim | HANDLE#<lower handle> | HANDLE | | |
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from backchannel.config import get_config, on_reset
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    """Every item of the main table; ``type`` tells which model a raw item is."""
+
+    class Meta:
+        table_name: str | None = None  # bound from configuration on first use, see bind()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = DiscriminatorAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class EventItem(Item, discriminator="Event"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    hashtag = UnicodeAttribute()
+    starts_on = UnicodeAttribute(attr_name="startsOn")
+    ends_on = UnicodeAttribute(attr_name="endsOn")
+    timezone = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    visibility = UnicodeAttribute()
+    code_of_conduct_url = UnicodeAttribute(null=True, attr_name="codeOfConductUrl")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    version = NumberAttribute(default=1)
+
+
+class ClaimItem(Item, discriminator="Claim"):
+    """A uniqueness claim (event hashtag, session hashtag, handle): written in the same transaction."""
+
+    owner_id = UnicodeAttribute(attr_name="ownerId")
+
+
+class MembershipItem(Item, discriminator="Membership"):
+    event_id = UnicodeAttribute(attr_name="eventId")
+    member_id = UnicodeAttribute(attr_name="memberId")
+    roles = UnicodeSetAttribute()
+    since = UnicodeAttribute()
+
+
+class Speaker(MapAttribute):
+    name = UnicodeAttribute()
+    link = UnicodeAttribute(null=True)
+
+
+class SessionItem(Item, discriminator="Session"):
+    id = UnicodeAttribute()
+    event_id = UnicodeAttribute(attr_name="eventId")
+    title = UnicodeAttribute()
+    abstract = UnicodeAttribute(null=True)
+    speakers = ListAttribute(of=Speaker, default=list)
+    room = UnicodeAttribute(null=True)
+    track = UnicodeAttribute(null=True)
+    starts_at = UnicodeAttribute(attr_name="startsAt")
+    ends_at = UnicodeAttribute(attr_name="endsAt")
+    hashtag = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    version = NumberAttribute(default=1)
+
+
+class Link(MapAttribute):
+    title = UnicodeAttribute()
+    url = UnicodeAttribute()
+
+
+class MemberItem(Item, discriminator="Member"):
+    id = UnicodeAttribute()
+    display_name = UnicodeAttribute(attr_name="displayName")
+    handle = UnicodeAttribute(null=True)
+    bio = UnicodeAttribute(null=True)
+    links = ListAttribute(of=Link, default=list)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+_MODELS: tuple[type[Model], ...] = (Item, EventItem, ClaimItem, MembershipItem, SessionItem, MemberItem)
+_bound: list[str | None] = [None]
+
+
+def bind() -> None:
+    """Point the models at the configured table, with timeouts well inside API Gateway's 29 s."""
+    cfg = get_config()
+    name = cfg.require("data_table_name")
+    if _bound[0] == name:
+        return
+    for model in _MODELS:
+        model.Meta.table_name = name
+        model.Meta.region = cfg.region
+        model.Meta.connect_timeout_seconds = cfg.ddb_connect_timeout_s
+        model.Meta.read_timeout_seconds = cfg.ddb_read_timeout_s
+        model.Meta.max_retry_attempts = cfg.ddb_max_retries
+        model._connection = None
+    _bound[0] = name
+
+
+@on_reset
+def _unbind() -> None:
+    _bound[0] = None
+    for model in _MODELS:
+        model._connection = None

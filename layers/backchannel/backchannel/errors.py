@@ -1,0 +1,99 @@
+"""Domain errors. The data layer turns AWS errors into these; the HTTP edge turns these into responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """Base of every error the API reports to a client (never a 5xx)."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, errors: list[FieldError] | FieldError, detail: str | None = None) -> None:
+        self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
+        summary = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(detail or summary)
+
+
+class BadRequest(DomainError):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class IdempotencyMismatch(DomainError):
+    status = 422
+    title = "Idempotency key reused"
+
+
+class RequestInProgress(DomainError):
+    status = 409
+    title = "Request in progress"
+
+
+@dataclass
+class Problem:
+    """An RFC 9457 problem document."""
+
+    status: int
+    title: str
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        doc: dict = {"type": "about:blank", "status": self.status, "title": self.title, "detail": self.detail}
+        if self.errors:
+            doc["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        return doc
