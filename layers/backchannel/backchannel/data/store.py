@@ -293,7 +293,7 @@ class DynamoStore:
         item.update(
             actions=[
                 MembershipItem.roles.add({role}),
-                MembershipItem.type.set("Membership"),
+                MembershipItem.type.set(MembershipItem),
                 MembershipItem.event_id.set(event_id),
                 MembershipItem.member_id.set(member_id),
                 MembershipItem.gsi1pk.set(_member_events_pk(member_id)),

@@ -1,0 +1,57 @@
+"""Root fixtures. The environment is set before any project module is imported, so nothing can reach
+real AWS; clients are created only after moto is active."""
+
+from __future__ import annotations
+
+import os
+
+for _name in [
+    n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
+]:
+    del os.environ[_name]
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_NAMESPACE="BackchannelTests",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+@pytest.fixture
+def aws():
+    """A fresh moto account with every resource of template.yaml, built from the template itself."""
+    from moto import mock_aws
+
+    from local.provision import provision
+
+    with mock_aws():
+        yield provision(str(TEMPLATE), endpoint_url=None)
+
+
+@pytest.fixture
+def api(aws):
+    """Call the API in-process, routed and authorised as API Gateway would, through the real handlers."""
+    from tests.support.api import ApiClient
+
+    client = ApiClient(aws)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_powertools_metrics():
+    yield
+    from backchannel.observability import metrics
+
+    metrics.clear_metrics()
