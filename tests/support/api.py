@@ -162,13 +162,17 @@ class ApiClient:
             body=body,
             claims=claims,
         )
-        spec = match.function
+        status, header_pairs, payload = http_response(self.invoke(match.function.logical_id, event))
+        return Reply(status, {k.lower(): v for k, v in header_pairs}, payload, event)
+
+    def invoke(self, logical_id: str, event: dict) -> Any:
+        """Invoke a function's handler with ``event``, in its own environment, as Lambda would."""
+        spec = self.stack.functions[logical_id]
         module = importlib.import_module(f"functions.{spec.code_uri.name}.app")
         with self._environment(spec.environment):
             result = getattr(module, spec.handler.split(".")[-1])(event, FakeContext(spec.function_name))
         self.invocations.append((spec.logical_id, event))
-        status, header_pairs, payload = http_response(result)
-        return Reply(status, {k.lower(): v for k, v in header_pairs}, payload, event)
+        return result
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
