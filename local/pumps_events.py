@@ -221,7 +221,9 @@ class RecordFilter:
 
     def __init__(self, criteria: dict[str, Any] | None) -> None:
         self.patterns = [
-            EventPattern(None, json.loads(item["Pattern"]) if isinstance(item["Pattern"], str) else item["Pattern"])
+            EventPattern(
+                None, json.loads(item["Pattern"]) if isinstance(item["Pattern"], str) else item["Pattern"]
+            )
             for item in (criteria or {}).get("Filters", [])
         ]
 

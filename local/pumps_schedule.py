@@ -67,9 +67,10 @@ def _parse_field(text: str, low: int, high: int, names: dict[str, int] | None = 
         else:
             start = number(base)
             end = high if step_text else start
-        if start > end:
-            raise ScheduleError(f"bad cron range {part!r}")
-        values.update(range(start, end + 1, step))
+        if start > end:  # a wrapping range such as SAT-SUN or 22-2, as Quartz allows
+            values.update((list(range(start, high + 1)) + list(range(low, end + 1)))[::step])
+        else:
+            values.update(range(start, end + 1, step))
     return frozenset(values)
 
 

@@ -29,7 +29,7 @@ def store() -> DynamoStore:
     errors=(403, 409),
 )
 def create_event():
-    event = events.create_event(store(), http.caller(app), http.json_body(app, schemas.EVENT_CREATE))
+    event = events.create_event(store(), http.caller(app), lambda: http.json_body(app, schemas.EVENT_CREATE))
     metrics.add_metric(name="EventsCreated", unit="Count", value=1)
     return http.created(event.to_json(), f"/events/{event.id}")
 
@@ -66,7 +66,7 @@ def get_event(eventId: str):
 )
 def update_event(eventId: str):
     caller = http.caller(app)
-    changes = http.json_body(app, schemas.EVENT_UPDATE, partial=True)
+    changes = lambda: http.json_body(app, schemas.EVENT_UPDATE, partial=True)  # noqa: E731 - read after authorisation
     return http.ok(events.update_event(store(), caller, eventId, changes).to_json())
 
 
@@ -80,8 +80,9 @@ def update_event(eventId: str):
 )
 def add_organiser(eventId: str):
     caller = http.caller(app)
-    data = http.json_body(app, schemas.ORGANISER_ADD)
-    membership = events.add_organiser(store(), caller, eventId, data["memberId"])
+    membership = events.add_organiser(
+        store(), caller, eventId, lambda: http.json_body(app, schemas.ORGANISER_ADD)
+    )
     return http.created(_membership(membership), f"/events/{eventId}")
 
 
@@ -95,7 +96,9 @@ def add_organiser(eventId: str):
 )
 def create_session(eventId: str):
     caller = http.caller(app)
-    session = events.create_session(store(), caller, eventId, http.json_body(app, schemas.SESSION_CREATE))
+    session = events.create_session(
+        store(), caller, eventId, lambda: http.json_body(app, schemas.SESSION_CREATE)
+    )
     return http.created(session.to_json(), f"/sessions/{session.id}")
 
 
@@ -130,7 +133,7 @@ def get_session(sessionId: str):
 )
 def update_session(sessionId: str):
     caller = http.caller(app)
-    changes = http.json_body(app, schemas.SESSION_UPDATE, partial=True)
+    changes = lambda: http.json_body(app, schemas.SESSION_UPDATE, partial=True)  # noqa: E731
     return http.ok(events.update_session(store(), caller, sessionId, changes).to_json())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from backchannel.domain.model import (
     ATTENDEE,
@@ -20,6 +21,15 @@ from backchannel.domain.model import (
 from backchannel.domain.store import Store
 from backchannel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.ids import new_ulid
+
+Input = dict | Callable[[], dict]
+
+
+def _read(data: Input) -> dict:
+    """Input arrives as a thunk from the API so that it is validated only after the caller is
+    authorised: a caller who may not act learns nothing from validation messages."""
+    return data() if callable(data) else data
+
 
 # --------------------------------------------------------------------------------------------------
 # visibility and roles
@@ -66,9 +76,10 @@ def _check_dates(starts_on: dt.date, ends_on: dt.date) -> None:
         raise ValidationFailed(FieldError("endsOn", "an event lasts at most a year"))
 
 
-def create_event(store: Store, caller: Caller, data: dict, *, now: dt.datetime | None = None) -> Event:
+def create_event(store: Store, caller: Caller, data: Input, *, now: dt.datetime | None = None) -> Event:
     if not caller.may_create_events:
         raise Forbidden("only members of the organisers group may create events")
+    data = _read(data)
     _check_dates(data["startsOn"], data["endsOn"])
     stamp = iso(now or utcnow())
     event = Event(
@@ -103,9 +114,10 @@ _REQUIRED_EVENT_FIELDS = {"name", "hashtag", "startsOn", "endsOn", "timezone", "
 
 
 def update_event(
-    store: Store, caller: Caller, event_id: str, changes: dict, *, now: dt.datetime | None = None
+    store: Store, caller: Caller, event_id: str, changes: Input, *, now: dt.datetime | None = None
 ) -> Event:
     before = organised_event(store, event_id, caller)
+    changes = _read(changes)
     nulls = [
         FieldError(k, "must not be null")
         for k in changes
@@ -136,8 +148,9 @@ def list_events(store: Store, today: dt.date, limit: int, cursor: str | None) ->
     return store.list_public_events(today - dt.timedelta(days=1), limit, cursor)
 
 
-def add_organiser(store: Store, caller: Caller, event_id: str, member_id: str) -> Membership:
+def add_organiser(store: Store, caller: Caller, event_id: str, data: Input) -> Membership:
     organised_event(store, event_id, caller)
+    member_id = _read(data)["memberId"]
     if store.get_member(member_id) is None:
         raise ValidationFailed(FieldError("memberId", f"no member {member_id}"))
     return store.add_role(event_id, member_id, ORGANISER, iso(utcnow()))
@@ -173,9 +186,10 @@ def _speakers(raw: list[dict] | None) -> list[Speaker]:
 
 
 def create_session(
-    store: Store, caller: Caller, event_id: str, data: dict, *, now: dt.datetime | None = None
+    store: Store, caller: Caller, event_id: str, data: Input, *, now: dt.datetime | None = None
 ) -> Session:
     event = organised_event(store, event_id, caller)
+    data = _read(data)
     _check_times(event, data["startsAt"], data["endsAt"])
     stamp = iso(now or utcnow())
     session = Session(
@@ -224,9 +238,10 @@ _SESSION_FIELDS = {
 
 
 def update_session(
-    store: Store, caller: Caller, session_id: str, changes: dict, *, now: dt.datetime | None = None
+    store: Store, caller: Caller, session_id: str, changes: Input, *, now: dt.datetime | None = None
 ) -> Session:
     before, event = organised_session(store, session_id, caller)
+    changes = _read(changes)
     nulls = [
         FieldError(k, "must not be null")
         for k in ("title", "startsAt", "endsAt")

@@ -1,0 +1,143 @@
+"""The platform end to end over HTTP, as a newcomer would use it: the demo answers, a member signs in
+against the local user pool with boto3 and creates an event and its sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.support.runtime import http
+
+pytestmark = pytest.mark.flow
+
+
+def sign_in(outputs: dict, username: str, password: str) -> str:
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=outputs["AwsEndpoint"],
+        region_name=outputs["Region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    result = idp.initiate_auth(
+        ClientId=outputs["UserPoolClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return result["AuthenticationResult"]["AccessToken"]
+
+
+def test_the_demo_event_is_listed(stack):
+    _, base = stack
+    r = http("GET", f"{base}/events")
+    assert r.status == 200
+    names = [e["name"] for e in r.json["items"]]
+    assert "Learning at Work Week: Networked for Learning" in names
+    event = next(e for e in r.json["items"] if e["name"].startswith("Learning at Work Week"))
+    sessions = http("GET", f"{base}/events/{event['id']}/sessions").json["items"]
+    assert len(sessions) >= 3
+
+
+def test_outputs_file_describes_the_local_stack(stack):
+    runtime, base = stack
+    outputs = json.loads(Path(runtime.outputs_path).read_text())
+    assert outputs["ApiUrl"].rstrip("/") == base.rstrip("/")
+    for key in ("UserPoolId", "UserPoolClientId", "DataTableName", "EventBusName", "AwsEndpoint", "Region"):
+        assert outputs[key]
+
+
+def test_sign_in_with_boto3_and_create_an_event_and_sessions(stack):
+    from local.user import create_user
+
+    runtime, base = stack
+    created = create_user(runtime.outputs, "flow_olga", organiser=True)
+    token = sign_in(runtime.outputs, "flow_olga", created["password"])  # exactly as against AWS
+
+    start = dt.date.today() + dt.timedelta(days=30)
+    body = {
+        "name": "Flow Camp",
+        "hashtag": "flowcamp",
+        "startsOn": str(start),
+        "endsOn": str(start + dt.timedelta(days=1)),
+        "timezone": "Europe/Berlin",
+    }
+    r = http("POST", f"{base}/events", json_body=body, token=token, headers={"Idempotency-Key": "flow-1"})
+    assert r.status == 201, r.body
+    event = r.json
+    again = http("POST", f"{base}/events", json_body=body, token=token, headers={"Idempotency-Key": "flow-1"})
+    assert again.status == 201
+    assert again.json["id"] == event["id"]
+
+    session = {
+        "title": "Keynote",
+        "startsAt": f"{start}T09:00:00+01:00",
+        "endsAt": f"{start}T10:00:00+01:00",
+        "speakers": [{"name": "Jane"}],
+    }
+    r = http("POST", f"{base}/events/{event['id']}/sessions", json_body=session, token=token)
+    assert r.status == 201, r.body
+    listed = http("GET", f"{base}/events/{event['id']}/sessions").json["items"]
+    assert [s["title"] for s in listed] == ["Keynote"]
+
+    # the item is in the table of the local stack
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=runtime.outputs["AwsEndpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    item = ddb.get_item(
+        TableName=runtime.outputs["DataTableName"],
+        Key={"pk": {"S": f"EVENT#{event['id']}"}, "sk": {"S": "EVENT"}},
+    )
+    assert item["Item"]["name"] == {"S": "Flow Camp"}
+
+
+def test_the_gateway_enforces_the_jwt_authorizer(stack):
+    _runtime, base = stack
+    body = {"name": "x"}
+    assert http("POST", f"{base}/events", json_body=body).status == 401
+    assert http("POST", f"{base}/events", json_body=body, token="garbage").status == 401
+    assert http("GET", f"{base}/me", token="e30.e30.e30").status == 401
+
+
+def test_a_member_outside_the_organisers_group_is_refused(stack):
+    from local.user import create_user
+
+    runtime, base = stack
+    alice = create_user(runtime.outputs, "flow_alice")
+    r = http("POST", f"{base}/events", json_body={"name": "x"}, token=alice["token"])
+    assert r.status == 403
+    assert r.headers["content-type"] == "application/problem+json"
+    me = http("GET", f"{base}/me", token=alice["token"])
+    assert me.status == 200
+    assert me.json["displayName"] == "flow_alice"
+
+
+def test_bad_input_never_yields_a_500(stack):
+    from local.user import create_user
+
+    runtime, base = stack
+    token = create_user(runtime.outputs, "flow_fuzz", organiser=True)["token"]
+    bodies = [
+        b"",
+        b"{",
+        b"null",
+        b"[]",
+        b'{"name": 1}',
+        b"\xff\xfe",
+        b'{"startsOn": "2026-13-45"}',
+        b"x" * 300_000,
+    ]
+    for raw in bodies:
+        for path in ("/events", "/me"):
+            method = "POST" if path == "/events" else "PATCH"
+            r = http(
+                method, f"{base}{path}", body=raw, token=token, headers={"Content-Type": "application/json"}
+            )
+            assert 400 <= r.status < 500, (path, raw[:20], r.status, r.body[:200])
