@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from backchannel import http, schemas
 from backchannel.data.store import DynamoStore
 from backchannel.domain import members
-from backchannel.observability import logger, metrics, tracer
+from backchannel.observability import logger, metrics
 
 app = http.make_app()
 
@@ -74,7 +74,6 @@ def leave_event(eventId: str):
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
     return http.handle(app, event, context)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import time
-import urllib.request
 from typing import Any
 
 from backchannel.config import get_config, on_reset
@@ -57,6 +56,8 @@ def bearer_token(headers: dict[str, str] | None) -> str | None:
 
 
 def _fetch_jwks(url: str) -> dict:
+    import urllib.request  # only public routes that receive a token need it
+
     with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - configured issuer, https in AWS
         return json.loads(response.read())
 

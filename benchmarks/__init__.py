@@ -1,0 +1,1 @@
+"""Backchannel's performance suite (``make bench``): benchmarks, never timed tests."""

@@ -1,0 +1,55 @@
+"""openapi.json is generated from the code: the committed file must match what the generator prints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from backchannel_openapi import build_document, render
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "openapi.json"
+
+
+@pytest.fixture(scope="module")
+def generated() -> str:
+    return render(ROOT / "template.yaml")
+
+
+def test_committed_openapi_json_is_up_to_date(generated):
+    assert COMMITTED.exists(), "openapi.json is missing: run `make openapi`"
+    assert COMMITTED.read_text(encoding="utf-8") == generated, (
+        "openapi.json is out of date with the routes, schemas or template: run `make openapi`"
+    )
+
+
+def test_generation_is_deterministic(generated):
+    assert render(ROOT / "template.yaml") == generated
+
+
+def test_document_is_valid_openapi_3_1(generated):
+    validator = pytest.importorskip("openapi_spec_validator")
+    doc = json.loads(generated)
+    assert doc["openapi"].startswith("3.1")
+    validator.validate(doc)
+
+
+def test_every_post_documents_the_idempotency_key():
+    doc = build_document(ROOT / "template.yaml")
+    key = {"$ref": "#/components/parameters/IdempotencyKey"}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert (key in op.get("parameters", [])) == (method == "post"), f"{method.upper()} {path}"
+
+
+def test_protected_routes_require_a_bearer_token_and_document_401():
+    doc = build_document(ROOT / "template.yaml")
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert {"bearerAuth": []} in op["security"], f"{method.upper()} {path}"
+            assert "401" in op["responses"], f"{method.upper()} {path}"
+            if "requestBody" in op:
+                missing = {"400", "413", "415", "422"} - set(op["responses"])
+                assert not missing, f"{method.upper()} {path} lacks {sorted(missing)}"
