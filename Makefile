@@ -11,7 +11,7 @@ PYTHON  ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c 'impor
 PORT    ?= 3000
 AWS_PORT ?= 5000
 DEMO    ?= 1
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
