@@ -267,7 +267,10 @@ class _Provisioner:
             request["LocalSecondaryIndexes"] = [_pick(i, *index_keys) for i in props["LocalSecondaryIndexes"]]
         stream = props.get("StreamSpecification")
         if stream:
-            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
         sse = props.get("SSESpecification")
         if sse:
             request["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled", False))}
@@ -338,8 +341,18 @@ class _Provisioner:
         events = self.client("events")
         arn = events.put_rule(**request)["RuleArn"]
         targets = [
-            _pick(t, "Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer", "SqsParameters",
-                  "DeadLetterConfig", "RetryPolicy")
+            _pick(
+                t,
+                "Id",
+                "Arn",
+                "RoleArn",
+                "Input",
+                "InputPath",
+                "InputTransformer",
+                "SqsParameters",
+                "DeadLetterConfig",
+                "RetryPolicy",
+            )
             for t in props.get("Targets", [])
         ]
         if targets:
@@ -433,7 +446,9 @@ class _Provisioner:
         if props.get("CorsConfiguration"):
             s3.put_bucket_cors(
                 Bucket=name,
-                CORSConfiguration={"CORSRules": [_s3_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]},
+                CORSConfiguration={
+                    "CORSRules": [_s3_cors_rule(r) for r in props["CorsConfiguration"]["CorsRules"]]
+                },
             )
         self._set(
             logical_id,
@@ -451,7 +466,9 @@ class _Provisioner:
 
     def _sns_topic(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("TopicName") or self.default_name(logical_id)
-        attributes = {k: _attr_text(props[k]) for k in ("FifoTopic", "ContentBasedDeduplication") if k in props}
+        attributes = {
+            k: _attr_text(props[k]) for k in ("FifoTopic", "ContentBasedDeduplication") if k in props
+        }
         arn = self.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
         self._set(logical_id, arn, TopicArn=arn, TopicName=name)
 

@@ -55,7 +55,9 @@ class _CfnLoader(yaml.SafeLoader):
 def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
     name = tag_suffix
     if name not in _FN_TAGS:
-        raise yaml.constructor.ConstructorError(None, None, f"unknown CloudFormation tag !{name}", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown CloudFormation tag !{name}", node.start_mark
+        )
     key = _FN_TAGS[name]
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
@@ -194,7 +196,7 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = self._FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, arg)
@@ -355,7 +357,7 @@ class Stack:
                 self._collect_references(item, found)
         elif isinstance(value, dict):
             if len(value) == 1:
-                (key, arg), = value.items()
+                ((key, arg),) = value.items()
                 if key == "Ref" and isinstance(arg, str):
                     found.add(arg)
                 elif key == "Fn::GetAtt":

@@ -1,0 +1,346 @@
+"""The whole system on one machine: moto as the AWS, the template's resources, the gateway, the pumps.
+
+:class:`LocalRuntime` is what ``python -m local`` (``make run``) starts and what flow tests start on
+free ports. ``start()`` returns once everything is serving; ``stop()`` takes it down again and puts
+the process environment back as it was.
+
+The functions reach moto through the standard AWS SDK settings only (``AWS_ENDPOINT_URL``, test
+credentials, the region), so production code has no local special cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import socket
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from local.gateway import Gateway
+from local.lambdas import FunctionRuntime
+from local.provision import LocalStack, provision
+
+__all__ = ["LocalRuntime", "PortInUse", "aws_environment", "function_environment", "main"]
+
+log = logging.getLogger("local")
+
+REGION = "us-east-1"
+
+
+class PortInUse(RuntimeError):
+    """A port we need is taken; the message says which and how to choose another."""
+
+
+def aws_environment(endpoint_url: str, region: str = REGION) -> dict[str, str]:
+    """The standard settings that point any AWS SDK (and the AWS CLI) at the local endpoint."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }
+
+
+def function_environment(endpoint_url: str, region: str = REGION) -> dict[str, str]:
+    """What every function sees besides its own variables: the AWS settings, and no X-Ray daemon.
+
+    Lambda runs an X-Ray daemon next to a function with active tracing; locally there is none, so
+    the X-Ray SDK is switched off with its standard setting rather than left to drop segments.
+    """
+    return {**aws_environment(endpoint_url, region), "AWS_XRAY_SDK_ENABLED": "false"}
+
+
+# Settings that would send the SDK elsewhere or sign as someone else; unset while running.
+_CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+
+
+def check_port(host: str, port: int, variable: str) -> None:
+    """Raise :class:`PortInUse` if ``host:port`` cannot be bound (port 0 always can)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUse(
+                    f"port {port} is in use: set {variable}=... to another port "
+                    f"(e.g. make run {variable}={port + 1})"
+                ) from exc
+            raise
+
+
+class LocalRuntime:
+    """moto server + provisioned stack + in-process functions + gateway (+ pumps, + demo data)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        aws_port: int = 5000,
+        demo: bool = True,
+        template_path: str | Path = "template.yaml",
+        state_dir: str | Path = ".local",
+        *,
+        stack_name: str = "backchannel-local",
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.aws_port = aws_port
+        self.demo = demo
+        self.template_path = Path(template_path)
+        self.state_dir = Path(state_dir)
+        self.stack_name = stack_name
+        self.parameters = parameters
+        self.local_stack: LocalStack | None = None
+        self.runtimes: dict[str, FunctionRuntime] = {}
+        self.gateway: Gateway | None = None
+        self.pumps: Any = None
+        self.outputs: dict[str, str] = {}
+        self.demo_result: Any = None
+        self._moto: ThreadedMotoServer | None = None
+        self._saved_env: dict[str, str | None] | None = None
+        self._started = False
+
+    # ----------------------------------------------------------------------------------------
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+    @property
+    def url(self) -> str:
+        if self.gateway is None:
+            raise RuntimeError("the local runtime is not started")
+        return self.gateway.url
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.state_dir / "outputs.json"
+
+    def start(self) -> LocalRuntime:
+        """Bring everything up; returns when the gateway is serving. Raises PortInUse."""
+        if self._started:
+            return self
+        check_port(self.host, self.port, "PORT")
+        check_port(self.host, self.aws_port, "AWS_PORT")
+        self._started = True
+        try:
+            self._start_moto()
+            self._set_environment()
+            self.local_stack = provision(
+                self.template_path,
+                stack_name=self.stack_name,
+                region=REGION,
+                endpoint_url=self.aws_endpoint,
+                parameters=self.parameters,
+            )
+            base_env = function_environment(self.aws_endpoint)
+            self.runtimes = {
+                logical_id: FunctionRuntime(spec, base_env=base_env)
+                for logical_id, spec in self.local_stack.functions.items()
+            }
+            self.pumps = self._start_pumps()
+            self.gateway = Gateway(self.local_stack, self.runtimes, self.host, self.port)
+            self.gateway.start()
+            self.port = self.gateway.port
+            self.outputs = self._write_outputs()
+            if self.demo:
+                from local.demo import seed_demo
+
+                self.demo_result = seed_demo(self.url, self.outputs)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the gateway, the pumps and moto, and restore the environment (idempotent)."""
+        if not self._started:
+            return
+        self._started = False
+        for name, action in (
+            ("gateway", lambda: self.gateway and self.gateway.stop()),
+            ("pumps", lambda: self.pumps and self.pumps.stop()),
+            ("moto", lambda: self._moto and self._moto.stop()),
+        ):
+            try:
+                action()
+            except Exception:
+                log.exception("stopping the %s failed", name)
+        self.gateway = None
+        self.pumps = None
+        self._moto = None
+        self._restore_environment()
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------------------------------
+    def _start_moto(self) -> None:
+        # werkzeug logs every request at INFO unless told otherwise; moto's requests are noise here.
+        werkzeug_log = logging.getLogger("werkzeug")
+        if werkzeug_log.level == logging.NOTSET:
+            werkzeug_log.setLevel(logging.WARNING)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        self._moto.start()
+        self.aws_port = self._moto.get_host_and_port()[1]
+        # moto keeps its state in process-wide backends: start from a clean account every time.
+        request = urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def _set_environment(self) -> None:
+        """Point this process's AWS SDK at moto (remembering what to put back on stop)."""
+        env = aws_environment(self.aws_endpoint)
+        self._saved_env = {k: os.environ.get(k) for k in (*env, *_CONFLICTING_ENV)}
+        for key in _CONFLICTING_ENV:
+            os.environ.pop(key, None)
+        os.environ.update(env)
+
+    def _restore_environment(self) -> None:
+        saved, self._saved_env = self._saved_env, None
+        for key, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def _start_pumps(self) -> Any:
+        """Start the event-source pumps (streams, queues, rules, schedules) if local.pumps exists."""
+        try:
+            from local import pumps
+        except ImportError:
+            log.info("note: local.pumps is not available; async event sources will not run")
+            return None
+        start_pumps = getattr(pumps, "start_pumps", None)
+        if start_pumps is None:
+            log.info("note: local.pumps has no start_pumps(); async event sources will not run")
+            return None
+        return start_pumps(self.local_stack, self.runtimes)
+
+    def _write_outputs(self) -> dict[str, str]:
+        """Write the stack's outputs as a deployed stack would list them, with local URLs."""
+        assert self.local_stack is not None
+        assert self.gateway is not None
+        outputs = {name: self._localise(value) for name, value in self.local_stack.outputs.items()}
+        outputs["AwsEndpoint"] = self.aws_endpoint
+        outputs["Region"] = REGION
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.outputs_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(self.outputs_path)
+        return outputs
+
+    def _localise(self, value: str) -> str:
+        """Replace an HTTP API's execute-api URL by the gateway's (e.g. ApiUrl)."""
+        assert self.local_stack is not None
+        assert self.gateway is not None
+        for api in self.local_stack.http_apis.values():
+            remote = f"https://{api.api_id}.execute-api.{self.local_stack.region}.amazonaws.com"
+            value = value.replace(remote, self.gateway.url)
+        return value
+
+    def remove_outputs(self) -> None:
+        """Forget the outputs file (so `make user` knows the stack is gone)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.outputs_path.unlink()
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: python -m local
+# --------------------------------------------------------------------------------------------
+def _parser() -> Any:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m local", description="Run Backchannel locally on moto.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT") or 3000), help="gateway port (env PORT, 3000)"
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=int(os.environ.get("AWS_PORT") or 5000),
+        help="moto (local AWS) port (env AWS_PORT, 5000)",
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not seed the demo event")
+    parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
+    parser.add_argument("--state-dir", default=".local", help="where outputs.json goes (default .local)")
+    return parser
+
+
+def _banner(runtime: LocalRuntime) -> str:
+    url = runtime.url
+    return "\n".join(
+        [
+            "",
+            "Backchannel is running locally (Ctrl-C to stop)",
+            f"  API          {url}",
+            f"  API docs     {url}/docs   (OpenAPI: {url}/openapi.json)",
+            f"  health       {url}/_local/health",
+            f"  local AWS    {runtime.aws_endpoint}   (region {REGION}, keys testing/testing)",
+            f"  outputs      {runtime.outputs_path}",
+            "  a token      make user NAME=alice   (ORGANISER=1 to create events)",
+            f'  then         curl -H "Authorization: Bearer $TOKEN" {url}/me',
+            f"  AWS CLI      aws --endpoint-url {runtime.aws_endpoint} dynamodb list-tables",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start everything, print where to go, and block until Ctrl-C (or SIGTERM)."""
+    import signal
+    import sys
+    import threading
+
+    args = _parser().parse_args(argv)
+    # Our own lines at INFO (access log, demo, pumps); libraries only when something is wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("local").setLevel(logging.INFO)
+    if not Path(args.template).is_file():
+        print(f"{args.template} not found: run from the repository root or pass --template", file=sys.stderr)
+        return 1
+    runtime = LocalRuntime(
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        demo=not args.no_demo,
+        template_path=args.template,
+        state_dir=args.state_dir,
+    )
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        runtime.start()
+    except PortInUse as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(_banner(runtime), flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        print("stopping: gateway, pumps, local AWS ...", flush=True)
+        runtime.stop()
+        runtime.remove_outputs()
+        print("stopped", flush=True)
+    return 0
