@@ -21,6 +21,9 @@ def test_sample_event_is_handled_without_a_server_error(api, aws, sample):
     by_dir = {spec.code_uri.name: logical for logical, spec in aws.functions.items()}
     event = json.loads(sample.read_text())
     result = api.invoke(by_dir[sample.parent.name], event)
+    if "Records" in event:  # a batch source: nothing in the sample may fail
+        assert result == {"batchItemFailures": []}
+        return
     assert result["statusCode"] < 500, result
     body = json.loads(result["body"]) if result["body"] else {}
     if result["statusCode"] >= 400:

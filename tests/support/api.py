@@ -72,6 +72,7 @@ class ApiClient:
         self.stack = stack
         self.routes = RouteTable.from_stack(stack)
         self.invocations: list[tuple[str, dict]] = []
+        self._last_env: dict[str, str] | None = None
         self.cognito = stack.client("cognito-idp")
         self.pool_id = stack.outputs["UserPoolId"]
         self.client_id = stack.outputs["UserPoolClientId"]
@@ -113,7 +114,9 @@ class ApiClient:
         saved = dict(os.environ)
         os.environ.update(env)
         os.environ["AWS_LAMBDA_FUNCTION_NAME"] = env.get("POWERTOOLS_SERVICE_NAME", "function")
-        config.reset()
+        if env != self._last_env:  # a warm container keeps its clients; another function does not
+            config.reset()
+            self._last_env = dict(env)
         if env.get("JWT_ISSUER"):
             from backchannel import auth
 

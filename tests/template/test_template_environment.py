@@ -129,6 +129,8 @@ def example(spec: Any, clock: itertools.count, *, every_field: bool = False) -> 
         return "Europe/London"
     if kind == "Url":
         return "https://example.com/page"
+    if kind == "Text":
+        return "Notes on #learning from https://example.com/talk"
     if kind in ("Str", "Bytes"):
         length = max(spec.min_len, 3)
         for candidate in ("abc" * length)[:length], "Backchannel", "a1b2c3":

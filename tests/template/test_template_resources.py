@@ -79,6 +79,13 @@ def test_every_queue_has_a_dead_letter_queue(template):
     for queue in queues.values():
         redrive = (queue.get("Properties") or {}).get("RedrivePolicy") or {}
         dlqs |= refs(redrive.get("deadLetterTargetArn"))
+    # queues that are event sources' OnFailure destinations are dead-letter queues too
+    for function in of_type(template, "AWS::Serverless::Function").values():
+        for source in ((function.get("Properties") or {}).get("Events") or {}).values():
+            failure = (
+                ((source.get("Properties") or {}).get("DestinationConfig") or {}).get("OnFailure")
+            ) or {}
+            dlqs |= refs(failure.get("Destination"))
     for name, queue in queues.items():
         if name in dlqs:
             continue  # a dead-letter queue itself

@@ -51,6 +51,7 @@ class Config:
     page_limit_default: int = 25
     page_limit_max: int = 100
     max_body_bytes: int = 256 * 1024
+    write_window_days: int = 7
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -72,4 +73,5 @@ def get_config() -> Config:
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "backchannel"),
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),
+        write_window_days=_int("WRITE_WINDOW_DAYS", 7),
     )

@@ -63,6 +63,11 @@ class PreconditionFailed(DomainError):
     title = "Precondition failed"
 
 
+class PreconditionRequired(DomainError):
+    status = 428
+    title = "Precondition required"
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     title = "Payload too large"

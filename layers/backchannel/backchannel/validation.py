@@ -86,6 +86,27 @@ class Str(Spec):
 
 
 @dataclass
+class Text(Spec):
+    """Free text checked by the domain (characters, not bytes; control characters; emptiness), which
+    knows the rules of posts and notes; here only its type, and a ceiling against absurd input."""
+
+    max_len: int = 70_000
+    description: str | None = None
+
+    def check(self, value: Any, path: str, errors: Errors) -> Any:
+        if not isinstance(value, str):
+            errors.append(FieldError(path, "must be a string"))
+            return None
+        if len(value) > self.max_len:
+            errors.append(FieldError(path, f"must be at most {self.max_len} characters"))
+            return None
+        return value
+
+    def schema(self) -> dict:
+        return _describe({"type": "string", "maxLength": self.max_len}, self.description)
+
+
+@dataclass
 class Bytes(Str):
     """A string whose limit is in UTF-8 bytes (Markdown bodies)."""
 
@@ -283,6 +304,7 @@ class F:
     required: bool = False
     nullable: bool = False
     default: Any = _MISSING
+    description: str | None = None
 
 
 @dataclass
@@ -333,6 +355,8 @@ class Obj(Spec):
         props = {}
         for key, f in self.fields.items():
             s = f.spec.schema()
+            if f.description:
+                s["description"] = f.description
             if f.nullable:
                 s = {"anyOf": [s, {"type": "null"}]}
             props[key] = s

@@ -11,11 +11,19 @@ Key design (see the access-pattern table in the README):
 | session hashtag claim | EVENT#<id> | SESSIONTAG#<lower tag> | | |
 | member | MEMBER#<id> | PROFILE | | |
 | handle claim | HANDLE#<lower handle> | HANDLE | | |
+| post | POST#<id> | POST | EVENT#<eventId>#POSTS, <seq> | gsi2: SESSION#<sessionId>#POSTS, <seq> |
+| note | NOTE#<id> | NOTE | SESSION#<sessionId>#NOTES#<visibility>[#<authorId> if private], <id> | gsi2: MEMBER#<authorId>#NOTES, <id> |
+| summary draft | SESSION#<id> | SUMMARY#DRAFT | | |
+| summary version | SESSION#<id> | SUMMARY#V#<000001> | | |
+
+``seq`` is a ULID assigned when the server receives a post, so feeds are in arrival order even when an
+offline client sends posts it wrote hours ago with ids of its own.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     ListAttribute,
     MapAttribute,
@@ -38,6 +46,15 @@ class Gsi1(GlobalSecondaryIndex):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
 class Item(Model):
     """Every item of the main table; ``type`` tells which model a raw item is."""
 
@@ -50,6 +67,15 @@ class Item(Model):
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi1 = Gsi1()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi2 = Gsi2()
+
+    @classmethod
+    def _get_connection(cls):
+        # Every model of the table shares Item's connection, so a cold start creates one botocore
+        # client, not one per model class (each costs tens of milliseconds).
+        return Model._get_connection.__func__(Item)
 
 
 class EventItem(Item, discriminator="Event"):
@@ -117,7 +143,58 @@ class MemberItem(Item, discriminator="Member"):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
 
 
-_MODELS: tuple[type[Model], ...] = (Item, EventItem, ClaimItem, MembershipItem, SessionItem, MemberItem)
+class PostItem(Item, discriminator="Post"):
+    id = UnicodeAttribute()
+    event_id = UnicodeAttribute(attr_name="eventId")
+    session_id = UnicodeAttribute(null=True, attr_name="sessionId")
+    author_id = UnicodeAttribute(attr_name="authorId")
+    author_name = UnicodeAttribute(attr_name="authorName")
+    text = UnicodeAttribute()
+    hashtags = ListAttribute(of=UnicodeAttribute, default=list)
+    mentions = ListAttribute(of=UnicodeAttribute, default=list)
+    links = ListAttribute(of=UnicodeAttribute, default=list)
+    in_reply_to = UnicodeAttribute(null=True, attr_name="inReplyTo")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    seq = UnicodeAttribute()
+
+
+class NoteItem(Item, discriminator="Note"):
+    id = UnicodeAttribute()
+    event_id = UnicodeAttribute(attr_name="eventId")
+    session_id = UnicodeAttribute(attr_name="sessionId")
+    author_id = UnicodeAttribute(attr_name="authorId")
+    author_name = UnicodeAttribute(attr_name="authorName")
+    title = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    visibility = UnicodeAttribute()
+    share_in_packs = BooleanAttribute(attr_name="shareInPacks")
+    version = NumberAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class SummaryItem(Item, discriminator="Summary"):
+    session_id = UnicodeAttribute(attr_name="sessionId")
+    event_id = UnicodeAttribute(attr_name="eventId")
+    version = NumberAttribute()
+    status = UnicodeAttribute()
+    body = UnicodeAttribute()
+    author_id = UnicodeAttribute(attr_name="authorId")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    published_at = UnicodeAttribute(null=True, attr_name="publishedAt")
+
+
+_MODELS: tuple[type[Model], ...] = (
+    Item,
+    EventItem,
+    ClaimItem,
+    MembershipItem,
+    SessionItem,
+    MemberItem,
+    PostItem,
+    NoteItem,
+    SummaryItem,
+)
 _bound: list[str | None] = [None]
 
 

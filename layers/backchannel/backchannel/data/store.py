@@ -4,13 +4,11 @@ the same transaction as the thing that claims them; optimistic versions guard co
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from backchannel.config import get_config, on_reset
 from backchannel.data import cursor as cursors
 from backchannel.data.models import (
     ClaimItem,
@@ -49,18 +47,10 @@ def _utc(ts: dt.datetime) -> str:
     return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@functools.cache
 def _connection() -> Connection:
-    cfg = get_config()
-    return Connection(
-        region=cfg.region,
-        connect_timeout_seconds=cfg.ddb_connect_timeout_s,
-        read_timeout_seconds=cfg.ddb_read_timeout_s,
-        max_retry_attempts=cfg.ddb_max_retries,
-    )
-
-
-on_reset(_connection.cache_clear)
+    """The models' own connection (and so their one botocore client), for transactions."""
+    bind()
+    return Item._get_connection().connection
 
 
 def _failed_conditions(err: TransactWriteError) -> list[int]:

@@ -1,0 +1,33 @@
+"""Stream router: the main table's DynamoDB stream -> domain events on the EventBridge bus."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from backchannel.messaging import bus, router
+from backchannel.observability import logger, metrics
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context, publisher: bus.EventPublisher | None = None) -> dict:
+    records = event.get("Records") or []
+    routed = router.route(records, publisher or bus.default_publisher())
+    metrics.add_metric(name="DomainEventsPublished", unit="Count", value=routed.published)
+    if routed.failures:
+        metrics.add_metric(name="StreamRecordsFailed", unit="Count", value=len(routed.failures))
+    logger.info(
+        "stream batch routed",
+        extra={"records": len(records), "events": routed.derived, "published": routed.published},
+    )
+
+    def settle(record: DynamoDBRecord) -> None:
+        routed.check(record.dynamodb.sequence_number)
+
+    return process_partial_response(
+        event=event,
+        record_handler=settle,
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
+        context=context,
+    )

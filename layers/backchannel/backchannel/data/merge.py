@@ -1,0 +1,50 @@
+"""Reading several partitions as one list, newest first, with a cursor that remembers each partition's
+place. Used where one list is spread over partitions: a session's notes by visibility today, an
+event's sharded feed next."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+EXHAUSTED = ""  # a partition with nothing left to read; None: not read yet
+
+Fetch = Callable[[str | None, int], list[T]]
+"""Up to ``n`` items of one partition, newest first, all strictly older than the given sort key."""
+
+
+def merge_desc[T](
+    fetchers: dict[str, Fetch], key: Callable[[T], str], limit: int, positions: dict[str, str | None] | None
+) -> tuple[list[T], dict[str, str | None] | None]:
+    """One page of the merged list and the positions to continue from (None on the last page).
+
+    Each partition is read once per page (``limit + 1`` items, to know whether more follow), so a page
+    costs one query per partition that still has items, and nothing is skipped or repeated across
+    pages: every partition resumes strictly after the last of its items that was shown.
+    """
+    start = positions is None
+    current = (
+        {name: None for name in fetchers} if start else {n: positions.get(n, EXHAUSTED) for n in fetchers}
+    )
+    candidates: list[tuple[str, str, T]] = []
+    has_more: dict[str, bool] = {}
+    for name, fetch in fetchers.items():
+        position = current[name]
+        if position == EXHAUSTED:
+            continue
+        items = fetch(position, limit + 1)
+        has_more[name] = len(items) > limit
+        candidates.extend((key(item), name, item) for item in items[:limit])
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    page, rest = candidates[:limit], candidates[limit:]
+    following: dict[str, str | None] = {}
+    for name in fetchers:
+        if current[name] == EXHAUSTED:
+            following[name] = EXHAUSTED
+            continue
+        taken = [c for c in page if c[1] == name]
+        left = has_more.get(name, False) or any(c[1] == name for c in rest)
+        following[name] = (taken[-1][0] if taken else current[name]) if left else EXHAUSTED
+    done = all(v == EXHAUSTED for v in following.values())
+    return [c[2] for c in page], None if done else following

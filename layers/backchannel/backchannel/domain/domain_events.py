@@ -1,0 +1,341 @@
+"""Domain events: what a change of the main table means to the rest of the system.
+
+Pure: no boto3 and no Lambda event shapes. :func:`derive` takes the item before and after one change
+(plain dicts, already deserialised from DynamoDB JSON; ``None`` where there is no image) and returns the
+domain events it stands for. The catalogue and the schema are in ``docs/events.md``.
+
+Every event's ``detail`` carries ``schemaVersion``, ``domainEventId`` and ``occurredAt`` beside the
+entity's fields (``eventId`` is taken: it is the conference event's id, as everywhere in the API). The
+id is derived from the stream record's id and the event's detail-type, so a redelivered record yields
+the same ids and consumers deduplicate by ``domainEventId``.
+
+Privacy: a note's content (title, body) never enters an event, and a note that is private before and
+after a change yields no event at all. Events carry long-form content by reference (ids and versions);
+consumers read the current state, which is authorised and reflects withdrawals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+SOURCE = "backchannel"
+SCHEMA_VERSION = 1
+# Fixed namespace of the uuid5 event ids: changing it changes every id, so it never changes.
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1c3f5e-2b7a-4d0e-9a51-3c8f2d9b7e10")
+
+# Attributes of every item that belong to the table, not to the entity.
+_INTERNAL = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl", "expiration"})
+# Bookkeeping that changes on every write: reported, but never a change on its own.
+_BOOKKEEPING = frozenset({"updatedAt", "version"})
+SHARED_VISIBILITIES = frozenset({"attendees", "public"})
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """One event for the bus: ``detail_type`` and ``detail`` as EventBridge carries them."""
+
+    detail_type: str
+    detail: dict[str, Any]
+    source: str = SOURCE
+    resources: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The domain event's own id (``detail.domainEventId``), stable across redeliveries."""
+        return self.detail["domainEventId"]
+
+
+def domain_event_id(record_id: str, detail_type: str) -> str:
+    """The id of the ``detail_type`` event of one stream record: the same on every redelivery."""
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{record_id}/{detail_type}"))
+
+
+@dataclass(frozen=True)
+class _Change:
+    old: Item | None
+    new: Item | None
+    record_id: str
+    at: str
+
+    @property
+    def current(self) -> Item:
+        """The newest image there is (the old one of a removal)."""
+        return self.new if self.new is not None else self.old or {}
+
+    def event(self, detail_type: str, fields: dict[str, Any], resources: Iterable[str] = ()) -> DomainEvent:
+        detail = {
+            "schemaVersion": SCHEMA_VERSION,
+            "domainEventId": domain_event_id(self.record_id, detail_type),
+            "occurredAt": self.at,
+            **fields,
+        }
+        return DomainEvent(detail_type=detail_type, detail=detail, resources=list(resources))
+
+
+Rule = Callable[[_Change], list[DomainEvent]]
+
+
+def derive(old: Item | None, new: Item | None, *, record_id: str, at: str) -> list[DomainEvent]:
+    """The domain events of one change of the main table (none for unknown or internal items)."""
+    change = _Change(old, new, record_id, at)
+    rule = RULES.get(item_type(old, new) or "")
+    return rule(change) if rule is not None else []
+
+
+def item_type(old: Item | None, new: Item | None) -> str | None:
+    """The item's ``type`` attribute (from the new image, else the old one)."""
+    for image in (new, old):
+        if image is not None and image.get("type"):
+            return str(image["type"])
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------
+
+
+def _public(item: Item | None, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The entity's own fields (table attributes dropped), optionally just ``only``."""
+    if item is None:
+        return {}
+    names = only if only is not None else item.keys()
+    return {name: _json(item[name]) for name in names if name in item and name not in _INTERNAL}
+
+
+def _json(value: Any) -> Any:
+    """Sets (string sets of DynamoDB) as sorted lists, so every detail is plain JSON."""
+    if isinstance(value, set | frozenset):
+        return sorted(_json(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def _changed(old: Item | None, new: Item | None, names: Iterable[str] | None = None) -> list[str]:
+    """Sorted names of the public fields whose value differs (bookkeeping fields left out)."""
+    old, new = old or {}, new or {}
+    candidates = set(names) if names is not None else (set(old) | set(new))
+    return sorted(
+        name
+        for name in candidates - _INTERNAL - _BOOKKEEPING
+        if _comparable(old.get(name)) != _comparable(new.get(name))
+    )
+
+
+def _comparable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, set | frozenset) else value
+
+
+def _roles(item: Item | None) -> set[str]:
+    return set((item or {}).get("roles") or ())
+
+
+def _deleted(item: Item | None) -> bool:
+    return item is None or bool(item.get("deleted"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# events (conferences)
+# ---------------------------------------------------------------------------------------------------
+
+EVENT_FIELDS = (
+    "id",
+    "name",
+    "hashtag",
+    "startsOn",
+    "endsOn",
+    "timezone",
+    "description",
+    "visibility",
+    "codeOfConductUrl",
+    "createdBy",
+    "createdAt",
+    "updatedAt",
+    "version",
+)
+
+
+def _event_rule(c: _Change) -> list[DomainEvent]:
+    resources = [f"event/{c.current.get('id')}"]
+    if c.old is None and c.new is not None:
+        return [c.event("EventCreated", _public(c.new, EVENT_FIELDS), resources)]
+    if c.old is not None and c.new is not None:
+        changed = _changed(c.old, c.new, EVENT_FIELDS)
+        if not changed:
+            return []
+        return [c.event("EventChanged", {**_public(c.new, EVENT_FIELDS), "changed": changed}, resources)]
+    if c.old is not None:
+        return [c.event("EventDeleted", _public(c.old, ("id", "version")), resources)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------
+# sessions
+# ---------------------------------------------------------------------------------------------------
+
+SESSION_FIELDS = (
+    "id",
+    "eventId",
+    "title",
+    "abstract",
+    "speakers",
+    "room",
+    "track",
+    "startsAt",
+    "endsAt",
+    "hashtag",
+    "createdAt",
+    "updatedAt",
+    "version",
+)
+
+
+def _session_rule(c: _Change) -> list[DomainEvent]:
+    current = c.current
+    resources = [f"event/{current.get('eventId')}", f"session/{current.get('id')}"]
+    if c.old is None and c.new is not None:
+        return [c.event("SessionCreated", _public(c.new, SESSION_FIELDS), resources)]
+    if c.old is not None and c.new is not None:
+        changed = _changed(c.old, c.new, SESSION_FIELDS)
+        if not changed:
+            return []
+        return [c.event("SessionChanged", {**_public(c.new, SESSION_FIELDS), "changed": changed}, resources)]
+    if c.old is not None:
+        return [c.event("SessionDeleted", _public(c.old, ("id", "eventId", "version")), resources)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------
+# memberships and members
+# ---------------------------------------------------------------------------------------------------
+
+# role -> (event when gained, event when lost)
+ROLE_EVENTS = {
+    "attendee": ("MemberJoinedEvent", "MemberLeftEvent"),
+    "organiser": ("OrganiserAdded", "OrganiserRemoved"),
+}
+
+
+def _membership_rule(c: _Change) -> list[DomainEvent]:
+    before, after = _roles(c.old), _roles(c.new)
+    current = c.current
+    ids = {"eventId": current.get("eventId"), "memberId": current.get("memberId")}
+    resources = [f"event/{ids['eventId']}", f"member/{ids['memberId']}"]
+    events = []
+    for role, (gained, lost) in ROLE_EVENTS.items():
+        if role in after and role not in before:
+            events.append(
+                c.event(gained, {**ids, "roles": sorted(after), "since": current.get("since")}, resources)
+            )
+        elif role in before and role not in after:
+            events.append(c.event(lost, {**ids, "roles": sorted(after)}, resources))
+    return events
+
+
+def _member_rule(c: _Change) -> list[DomainEvent]:
+    if c.old is None and c.new is not None:
+        fields = {"memberId": c.new.get("id"), "displayName": c.new.get("displayName")}
+        return [c.event("MemberCreated", fields, [f"member/{c.new.get('id')}"])]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------
+# posts
+# ---------------------------------------------------------------------------------------------------
+
+POST_FIELDS = ("id", "eventId", "sessionId", "authorId", "text", "hashtags", "mentions", "links", "createdAt")
+
+
+def _post_resources(item: Item) -> list[str]:
+    resources = [f"event/{item.get('eventId')}"]
+    if item.get("sessionId"):
+        resources.append(f"session/{item['sessionId']}")
+    return [*resources, f"post/{item.get('id')}"]
+
+
+def _post_rule(c: _Change) -> list[DomainEvent]:
+    was, now = not _deleted(c.old), not _deleted(c.new)
+    current = c.current
+    if not was and now and c.old is None:
+        return [c.event("PostCreated", _public(c.new, POST_FIELDS), _post_resources(current))]
+    if was and not now:
+        ids = _public(current, ("id", "eventId", "sessionId", "authorId"))
+        return [c.event("PostDeleted", ids, _post_resources(current))]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------
+# notes: content never travels; private notes make no events at all
+# ---------------------------------------------------------------------------------------------------
+
+NOTE_IDS = ("id", "sessionId", "eventId", "authorId")
+NOTE_META = (*NOTE_IDS, "visibility", "shareInPacks", "version", "updatedAt")
+NOTE_WATCHED = ("title", "body", "visibility", "shareInPacks")
+
+
+def note_is_shared(item: Item | None) -> bool:
+    """Whether anyone but its author may see the note."""
+    return not _deleted(item) and (item or {}).get("visibility") in SHARED_VISIBILITIES
+
+
+def _note_resources(item: Item) -> list[str]:
+    return [f"event/{item.get('eventId')}", f"session/{item.get('sessionId')}", f"note/{item.get('id')}"]
+
+
+def _note_rule(c: _Change) -> list[DomainEvent]:
+    before, after = note_is_shared(c.old), note_is_shared(c.new)
+    if not before and not after:
+        return []  # private (or gone) before and after: nothing about it leaves the table
+    if after:
+        assert c.new is not None
+        meta = _public(c.new, NOTE_META)
+        if not before:
+            return [c.event("NoteShared", meta, _note_resources(c.new))]
+        changed = _changed(c.old, c.new, NOTE_WATCHED)
+        if not changed:
+            return []
+        return [c.event("NoteChanged", {**meta, "changed": changed}, _note_resources(c.new))]
+    assert c.old is not None
+    return [c.event("NoteWithdrawn", _public(c.old, NOTE_IDS), _note_resources(c.old))]
+
+
+# ---------------------------------------------------------------------------------------------------
+# summaries
+# ---------------------------------------------------------------------------------------------------
+
+SUMMARY_FIELDS = ("sessionId", "eventId", "version", "publishedAt")
+
+
+def _summary_rule(c: _Change) -> list[DomainEvent]:
+    new, old = c.new, c.old
+    if new is None or new.get("status") != "published":
+        return []
+    if old is not None and old.get("status") == "published" and old.get("version") == new.get("version"):
+        return []
+    resources = [f"event/{new.get('eventId')}", f"session/{new.get('sessionId')}"]
+    return [c.event("SummaryPublished", _public(new, SUMMARY_FIELDS), resources)]
+
+
+def _nothing(_: _Change) -> list[DomainEvent]:
+    return []
+
+
+# The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/events.md).
+RULES: dict[str, Rule] = {
+    "Event": _event_rule,
+    "Session": _session_rule,
+    "Membership": _membership_rule,
+    "Member": _member_rule,
+    "Claim": _nothing,
+    "Post": _post_rule,
+    "Note": _note_rule,
+    "Summary": _summary_rule,
+}
