@@ -27,7 +27,9 @@ SCHEMA_VERSION = 1
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c3f5e-2b7a-4d0e-9a51-3c8f2d9b7e10")
 
 # Attributes of every item that belong to the table, not to the entity.
-_INTERNAL = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl", "expiration"})
+_INTERNAL = frozenset(
+    {"pk", "sk", "type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "seq", "ttl", "expiration"}
+)
 # Bookkeeping that changes on every write: reported, but never a change on its own.
 _BOOKKEEPING = frozenset({"updatedAt", "version"})
 SHARED_VISIBILITIES = frozenset({"attendees", "public"})
