@@ -306,11 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     import signal
     import sys
     import threading
+    import warnings
 
     args = _parser().parse_args(argv)
     # Our own lines at INFO (access log, demo, pumps); libraries only when something is wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local").setLevel(logging.INFO)
+    # Lambda would print this per invocation without application metrics; here it only hides the log.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     if not Path(args.template).is_file():
         print(f"{args.template} not found: run from the repository root or pass --template", file=sys.stderr)
         return 1
