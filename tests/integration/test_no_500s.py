@@ -1,0 +1,81 @@
+"""No bad input yields a 500: arbitrary JSON (and non-JSON) bodies, at every route that takes a body,
+from a caller who is allowed to use it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.integration.conftest import future_event, session_body
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=12,
+)
+# bodies that look like the real thing, with fields of the wrong shape
+FIELDS = [
+    "name",
+    "hashtag",
+    "startsOn",
+    "endsOn",
+    "timezone",
+    "visibility",
+    "title",
+    "startsAt",
+    "endsAt",
+    "speakers",
+    "text",
+    "sessionId",
+    "inReplyTo",
+    "id",
+    "body",
+    "status",
+    "memberId",
+    "handle",
+    "links",
+]
+near_misses = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6)
+bodies = st.one_of(near_misses, json_values, st.binary(max_size=64))
+
+
+@pytest.fixture
+def world(api):
+    organiser = api.user("fuzz_organiser", organiser=True)
+    event = api.post("/events", future_event(), as_=organiser).json
+    session = api.post(f"/events/{event['id']}/sessions", session_body(event), as_=organiser).json
+    note = api.post(
+        f"/sessions/{session['id']}/notes", {"body": "n", "visibility": "public"}, as_=organiser
+    ).json
+    return organiser, event, session, note
+
+
+ROUTES = [
+    ("POST", "/events"),
+    ("PATCH", "/events/{event}"),
+    ("POST", "/events/{event}/sessions"),
+    ("POST", "/events/{event}/organisers"),
+    ("POST", "/events/{event}/attendance"),
+    ("PATCH", "/sessions/{session}"),
+    ("PATCH", "/me"),
+    ("POST", "/events/{event}/posts"),
+    ("POST", "/sessions/{session}/notes"),
+    ("PUT", "/notes/{note}"),
+    ("PUT", "/sessions/{session}/summary"),
+]
+
+
+@pytest.mark.parametrize(("method", "template"), ROUTES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies)
+def test_arbitrary_bodies_get_a_4xx_or_a_success_never_a_500(api, world, method, template, body):
+    organiser, event, session, note = world
+    path = template.format(event=event["id"], session=session["id"], note=note["id"])
+    kwargs = {"body": body} if isinstance(body, bytes) else {"json_body": body}
+    r = api.request(method, path, as_=organiser, headers={"If-Match": "*"}, **kwargs)
+    assert r.status < 500, (method, path, body, r)
+    if r.status >= 400:
+        assert r.headers["content-type"] == "application/problem+json"
