@@ -62,9 +62,21 @@ class Target:
         return fn([s[key] for s in self.samples])
 
 
-def _placeholder(value: Any, name: str) -> str:
-    """An environment value with CloudFormation intrinsics replaced by a plausible string."""
-    return value if isinstance(value, str) else f"bench-{name.lower().replace('_', '-')}"
+def _placeholder(value: Any, name: str, parameters: dict[str, Any] | None = None) -> str:
+    """An environment value with CloudFormation intrinsics replaced by a plausible string (a Ref to a
+    template parameter becomes its default, so numeric settings stay numbers)."""
+    if isinstance(value, str):
+        return value
+    ref = value.get("Ref") if isinstance(value, dict) else None
+    if ref and ref in (parameters or {}) and "Default" in parameters[ref]:
+        return str(parameters[ref]["Default"])
+    return f"bench-{name.lower().replace('_', '-')}"
+
+
+def _other_client(code_dir: Path) -> str:
+    """The first client of a function that doesn't use the data layer (the bus publisher, so far)."""
+    source = "\n".join(p.read_text() for p in code_dir.rglob("*.py"))
+    return "eventbridge" if "backchannel.messaging" in source else "none"
 
 
 def _imports_data_layer(code_dir: Path) -> bool:
@@ -96,9 +108,9 @@ def targets() -> list[Target]:
     for fn in functions(template):
         variables = {**(globals_env.get("Variables") or {})}
         variables.update(((fn.properties.get("Environment") or {}).get("Variables")) or {})
-        env = {k: _placeholder(v, k) for k, v in variables.items()}
+        env = {k: _placeholder(v, k, template.get("Parameters")) for k, v in variables.items()}
         handler = str(fn.properties.get("Handler", "app.lambda_handler")).rsplit(".", 1)[0]
-        kind = "pynamodb" if _imports_data_layer(fn.code_dir) else "none"
+        kind = "pynamodb" if _imports_data_layer(fn.code_dir) else _other_client(fn.code_dir)
         out.append(
             Target(
                 fn.logical_id,

@@ -19,6 +19,11 @@ def first_client(kind: str) -> None:
 
         bind()
         Item._get_connection().connection.client  # noqa: B018 - creating it is the point
+    elif kind == "eventbridge":
+        # The stream router's first call is PutEvents, through the publisher's lazily made client.
+        from backchannel.messaging.bus import events_client
+
+        events_client()
     elif kind == "boto3-dynamodb":
         import boto3
 
