@@ -1,10 +1,42 @@
-"""``python -m benchmarks``: run every benchmark (today: cold init per function)."""
+"""``python -m benchmarks``: run every benchmark (cold init per function, DynamoDB calls per operation).
+
+    python -m benchmarks                   both (options go to cold-init: --runs, --only, --no-explain)
+    python -m benchmarks cold-init [...]   cold init only
+    python -m benchmarks ddb-calls [...]   DynamoDB calls per API operation only
+
+The exit status is 1 when any benchmark that ran is over its budget.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks.cold_init import main
+
+def cold_init(argv: list[str]) -> int:
+    from benchmarks.cold_init import main
+
+    return main(argv)
+
+
+def ddb_calls(argv: list[str]) -> int:
+    from benchmarks.ddb_calls import main
+
+    return main(argv)
+
+
+COMMANDS = {"cold-init": cold_init, "ddb-calls": ddb_calls}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help") and len(argv) == 1:
+        print(__doc__)
+        return 0
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    status = cold_init(argv)
+    print()
+    return max(status, ddb_calls([]))
+
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

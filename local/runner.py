@@ -22,6 +22,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from local.bus_tap import start_bus_tap
 from local.gateway import Gateway
 from local.lambdas import FunctionRuntime
 from local.provision import LocalStack, provision
@@ -106,6 +107,7 @@ class LocalRuntime:
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.gateway: Gateway | None = None
         self.pumps: Any = None
+        self.bus_tap: Any = None
         self.outputs: dict[str, str] = {}
         self.demo_result: Any = None
         self._moto: ThreadedMotoServer | None = None
@@ -151,6 +153,8 @@ class LocalRuntime:
             }
             self.pumps = self._start_pumps()
             self.gateway = Gateway(self.local_stack, self.runtimes, self.host, self.port)
+            # Before the demo seed, so its events are listed too; independent of the pumps.
+            self.bus_tap = start_bus_tap(self.local_stack, self.gateway)
             self.gateway.start()
             self.port = self.gateway.port
             self.outputs = self._write_outputs()
@@ -179,6 +183,7 @@ class LocalRuntime:
                 log.exception("stopping the %s failed", name)
         self.gateway = None
         self.pumps = None
+        self.bus_tap = None
         self._moto = None
         self._restore_environment()
 
@@ -291,6 +296,7 @@ def _banner(runtime: LocalRuntime) -> str:
             f"  API          {url}",
             f"  API docs     {url}/docs   (OpenAPI: {url}/openapi.json)",
             f"  health       {url}/_local/health",
+            f"  bus events   {url}/_local/events   (?detailType=PostCreated, ?after=<id>)",
             f"  local AWS    {runtime.aws_endpoint}   (region {REGION}, keys testing/testing)",
             f"  outputs      {runtime.outputs_path}",
             "  a token      make user NAME=alice   (ORGANISER=1 to create events)",
