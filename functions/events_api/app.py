@@ -52,7 +52,7 @@ def list_events():
     errors=(404,),
 )
 def get_event(eventId: str):
-    event, _ = events.visible_event(store(), eventId, http.optional_caller(app))
+    event, _ = events.visible_event(store(), eventId, http.optional_caller(app), need_membership=False)
     return http.ok(event.to_json())
 
 

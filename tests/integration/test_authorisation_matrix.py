@@ -41,6 +41,24 @@ MATRIX = {
     ("PUT", "/sessions/{public_session}/summary"): (401, 403, 403, 200),
     ("GET", "/sessions/{private_session}/summary"): (404, 404, 404, 200),
     ("GET", "/sessions/{private_session}/summary/versions"): (404, 404, 404, 200),
+    ("POST", "/sessions/{public_session}/questions"): (401, 201, 201, 201),
+    ("GET", "/sessions/{private_session}/questions"): (404, 404, 404, 200),
+    ("GET", "/sessions/{private_session}/questions/settings"): (404, 404, 404, 200),
+    ("PUT", "/sessions/{public_session}/questions/settings"): (401, 403, 403, 200),
+    ("GET", "/questions/{private_question}"): (404, 404, 404, 200),
+    ("PATCH", "/questions/{public_question}"): (401, 403, 403, 200),
+    ("POST", "/questions/{public_question}/votes"): (401, 201, 201, 201),
+    ("DELETE", "/questions/{public_question}/votes"): (401, 204, 204, 204),
+    ("GET", "/sessions/{private_session}/resources"): (404, 404, 404, 200),
+    ("GET", "/events/{private}/resources"): (404, 404, 404, 200),
+    # Feeds are for feed readers: anonymous only, so a private event's are not found even for its
+    # organiser (the token is ignored); public ones are served to everybody.
+    ("GET", "/events/{private}/feed.atom"): (404, 404, 404, 404),
+    ("GET", "/sessions/{private_session}/feed.atom"): (404, 404, 404, 404),
+    ("GET", "/events/{private}/schedule.ics"): (404, 404, 404, 404),
+    ("GET", "/events/{public}/feed.atom"): (200, 200, 200, 200),
+    ("GET", "/sessions/{public_session}/feed.atom"): (200, 200, 200, 200),
+    ("GET", "/events/{public}/schedule.ics"): (200, 200, 200, 200),
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -50,6 +68,8 @@ PLACEHOLDERS = {
     "{post}": "{postId}",
     "{attendees_note}": "{noteId}",
     "{public_note}": "{noteId}",
+    "{private_question}": "{questionId}",
+    "{public_question}": "{questionId}",
 }
 
 
@@ -84,6 +104,12 @@ def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | Non
         return {"body": "changed", "visibility": "public"}
     if path.endswith("/summary"):
         return {"body": "summary", "status": "published"}
+    if path.endswith("/questions"):
+        return {"text": f"question from {actor}"}
+    if path.endswith("/questions/settings"):
+        return {"preModeration": False}
+    if method == "PATCH" and path.startswith("/questions"):
+        return {"answered": True}
     return None
 
 
@@ -115,6 +141,12 @@ def test_authorisation(api, method, template):
     ids["attendees_note"] = api.post(
         session_path, {"body": "n", "visibility": "attendees"}, as_=organiser
     ).json["id"]
+    ids["public_question"] = api.post(
+        f"/sessions/{ids['public_session']}/questions", {"text": "q"}, as_=helper
+    ).json["id"]
+    ids["private_question"] = api.post(
+        f"/sessions/{ids['private_session']}/questions", {"text": "q"}, as_=organiser
+    ).json["id"]
     summary = {"body": "s", "status": "published"}
     api.request("PUT", f"/sessions/{ids['private_session']}/summary", json_body=summary, as_=organiser)
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
@@ -132,5 +164,5 @@ def test_authorisation(api, method, template):
             headers={"If-Match": "*"} if method == "PUT" and template.startswith("/notes") else None,
         )
         assert r.status == expected, f"{method} {template} as {actor}: {r}"
-        if method == "DELETE" and r.status == 204 and not template.endswith("/attendance"):
+        if method == "DELETE" and r.status == 204 and not template.endswith(("/attendance", "/votes")):
             break  # it is gone now

@@ -37,6 +37,9 @@ FIELDS = [
     "memberId",
     "handle",
     "links",
+    "anonymous",
+    "answered",
+    "preModeration",
 ]
 near_misses = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6)
 bodies = st.one_of(near_misses, json_values, st.binary(max_size=64))
@@ -50,7 +53,8 @@ def world(api):
     note = api.post(
         f"/sessions/{session['id']}/notes", {"body": "n", "visibility": "public"}, as_=organiser
     ).json
-    return organiser, event, session, note
+    question = api.post(f"/sessions/{session['id']}/questions", {"text": "why?"}, as_=organiser).json
+    return organiser, event, session, note, question
 
 
 ROUTES = [
@@ -65,6 +69,9 @@ ROUTES = [
     ("POST", "/sessions/{session}/notes"),
     ("PUT", "/notes/{note}"),
     ("PUT", "/sessions/{session}/summary"),
+    ("POST", "/sessions/{session}/questions"),
+    ("PATCH", "/questions/{question}"),
+    ("PUT", "/sessions/{session}/questions/settings"),
 ]
 
 
@@ -72,8 +79,8 @@ ROUTES = [
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies)
 def test_arbitrary_bodies_get_a_4xx_or_a_success_never_a_500(api, world, method, template, body):
-    organiser, event, session, note = world
-    path = template.format(event=event["id"], session=session["id"], note=note["id"])
+    organiser, event, session, note, question = world
+    path = template.format(event=event["id"], session=session["id"], note=note["id"], question=question["id"])
     kwargs = {"body": body} if isinstance(body, bytes) else {"json_body": body}
     r = api.request(method, path, as_=organiser, headers={"If-Match": "*"}, **kwargs)
     assert r.status < 500, (method, path, body, r)

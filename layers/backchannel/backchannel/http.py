@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from backchannel import request_scope
 from backchannel.auth import resolve_caller
 from backchannel.config import get_config, on_reset
 from backchannel.domain.model import Caller, Page
@@ -240,6 +241,7 @@ on_reset(_idempotent_runner.cache_clear)
 
 def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
     """Resolve a request; a POST with an ``Idempotency-Key`` runs at most once per caller and key."""
+    request_scope.begin()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     key = headers.get("idempotency-key")
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")

@@ -9,6 +9,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from backchannel import request_scope
 from backchannel.data import cursor as cursors
 from backchannel.data.models import (
     ClaimItem,
@@ -202,16 +203,33 @@ class DynamoStore:
 
     def __init__(self) -> None:
         bind()
+        # reads of this request: the same event, membership, session or member is often needed by
+        # several rules; writes below keep it current
+        self._seen = request_scope.cache()
+
+    def _forget(self, *keys: tuple) -> None:
+        for key in keys:
+            self._seen.pop(key, None)
+
+    def _remember(self, key: tuple, read):
+        if key not in self._seen:
+            self._seen[key] = read()
+        return self._seen[key]
 
     # -- events ------------------------------------------------------------------------------------
 
     def get_event(self, event_id: str) -> Event | None:
+        return self._remember(("event", event_id), lambda: self._read_event(event_id))
+
+    @staticmethod
+    def _read_event(event_id: str) -> Event | None:
         try:
             return _event(EventItem.get(_event_pk(event_id), "EVENT"))
         except DoesNotExist:
             return None
 
     def create_event(self, event: Event, organiser: Membership) -> None:
+        self._forget(("event", event.id), ("membership", event.id, organiser.member_id))
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(_event_tag(event.hashtag, event.id), condition=ClaimItem.pk.does_not_exist())
@@ -225,6 +243,7 @@ class DynamoStore:
             raise
 
     def update_event(self, before: Event, after: Event) -> None:
+        self._forget(("event", after.id))
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(_event_item(after), condition=EventItem.version == before.version)
@@ -273,12 +292,19 @@ class DynamoStore:
         )
 
     def get_membership(self, event_id: str, member_id: str) -> Membership | None:
+        return self._remember(
+            ("membership", event_id, member_id), lambda: self._read_membership(event_id, member_id)
+        )
+
+    @staticmethod
+    def _read_membership(event_id: str, member_id: str) -> Membership | None:
         try:
             return _membership(MembershipItem.get(_event_pk(event_id), f"MEMBER#{member_id}"))
         except DoesNotExist:
             return None
 
     def add_role(self, event_id: str, member_id: str, role: str, since: str) -> Membership:
+        self._forget(("membership", event_id, member_id))
         item = MembershipItem(pk=_event_pk(event_id), sk=f"MEMBER#{member_id}")
         item.update(
             actions=[
@@ -294,6 +320,7 @@ class DynamoStore:
         return _membership(item)
 
     def remove_role(self, event_id: str, member_id: str, role: str) -> Membership | None:
+        self._forget(("membership", event_id, member_id))
         item = MembershipItem(pk=_event_pk(event_id), sk=f"MEMBER#{member_id}")
         try:
             item.update(actions=[MembershipItem.roles.delete({role})], condition=MembershipItem.pk.exists())
@@ -321,12 +348,17 @@ class DynamoStore:
     # -- sessions ----------------------------------------------------------------------------------
 
     def get_session(self, session_id: str) -> Session | None:
+        return self._remember(("session", session_id), lambda: self._read_session(session_id))
+
+    @staticmethod
+    def _read_session(session_id: str) -> Session | None:
         try:
             return _session(SessionItem.get(f"SESSION#{session_id}", "SESSION"))
         except DoesNotExist:
             return None
 
     def create_session(self, session: Session) -> None:
+        self._forget(("session", session.id))
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(_session_item(session), condition=SessionItem.pk.does_not_exist())
@@ -344,6 +376,7 @@ class DynamoStore:
             raise
 
     def update_session(self, before: Session, after: Session) -> None:
+        self._forget(("session", after.id))
         old_tag = (before.hashtag or "").lower()
         new_tag = (after.hashtag or "").lower()
         try:
@@ -369,6 +402,7 @@ class DynamoStore:
             raise
 
     def delete_session(self, session: Session) -> None:
+        self._forget(("session", session.id))
         with TransactWrite(connection=_connection()) as tx:
             tx.delete(_session_item(session))
             if session.hashtag:
@@ -384,12 +418,17 @@ class DynamoStore:
     # -- members -----------------------------------------------------------------------------------
 
     def get_member(self, member_id: str) -> Member | None:
+        return self._remember(("member", member_id), lambda: self._read_member(member_id))
+
+    @staticmethod
+    def _read_member(member_id: str) -> Member | None:
         try:
             return _member(MemberItem.get(f"MEMBER#{member_id}", "PROFILE"))
         except DoesNotExist:
             return None
 
     def create_member_if_absent(self, member: Member) -> Member:
+        self._forget(("member", member.id))
         try:
             _member_item(member).save(condition=MemberItem.pk.does_not_exist())
             return member
@@ -401,6 +440,7 @@ class DynamoStore:
         return existing
 
     def update_member(self, before: Member, after: Member) -> None:
+        self._forget(("member", after.id))
         old = (before.handle or "").lower()
         new = (after.handle or "").lower()
         try:

@@ -84,12 +84,18 @@ class CaptureStore(Protocol):
 
 
 def writable_event(
-    store: Store, caller: Caller, event_id: str, *, window_days: int, now: dt.datetime
+    store: Store,
+    caller: Caller,
+    event_id: str,
+    *,
+    window_days: int,
+    now: dt.datetime,
+    need_membership: bool = False,
 ) -> tuple[Event, Membership | None]:
     """The event if the caller may write to it now. Public and unlisted events: any signed-in member
     (remote members take part too); private events: their organisers and attendees. Writing closes
     ``window_days`` after the event's last day, in its time zone."""
-    event, membership = visible_event(store, event_id, caller)
+    event, membership = visible_event(store, event_id, caller, need_membership=need_membership)
     closes = event.closes_at + dt.timedelta(days=window_days)
     if now >= closes:
         raise Conflict(f"event {event.id} closed for writing on {iso(closes)}")
@@ -167,14 +173,18 @@ def visible_post(store: Store, capture: CaptureStore, post_id: str, caller: Call
     if post is None:
         raise NotFound(f"post {post_id} not found")
     try:
-        visible_event(store, post.event_id, caller)
+        visible_event(store, post.event_id, caller, need_membership=False)
     except NotFound:
         raise NotFound(f"post {post_id} not found") from None
     return post
 
 
 def delete_post(store: Store, capture: CaptureStore, caller: Caller, post_id: str) -> None:
-    """Its author, or an organiser of its event (moderation)."""
+    """Its author (always: what you wrote is yours to remove), or an organiser of its event."""
+    post = capture.get_post(post_id)
+    if post is not None and post.author_id == caller.member_id:
+        capture.delete_post(post)
+        return
     post = visible_post(store, capture, post_id, caller)
     if post.author_id != caller.member_id:
         membership = store.get_membership(post.event_id, caller.member_id)
@@ -192,7 +202,7 @@ def event_posts(
     before: str | None,
     since: str | None,
 ) -> list[Post]:
-    visible_event(store, event_id, caller)
+    visible_event(store, event_id, caller, need_membership=False)
     if since is not None:
         return capture.event_posts_since(event_id, limit, since)
     return capture.event_posts(event_id, limit, before)
@@ -240,10 +250,18 @@ def create_note(
 ) -> tuple[Note, bool]:
     now = now or utcnow()
     session, _ = visible_session(store, session_id, caller)
-    _, membership = writable_event(store, caller, session.event_id, window_days=window_days, now=now)
     data = _read(data)
+    visibility = data.get("visibility") or "private"
+    _, membership = writable_event(
+        store,
+        caller,
+        session.event_id,
+        window_days=window_days,
+        now=now,
+        need_membership=visibility == "attendees",
+    )
     fields = _note_fields(data)
-    _check_audience(data.get("visibility") or "private", membership)
+    _check_audience(visibility, membership)
     member = ensure_member(store, caller)
     stamp = iso(now)
     note = Note(
@@ -295,7 +313,10 @@ def visible_note(store: Store, capture: CaptureStore, note_id: str, caller: Call
     note = capture.get_note(note_id)
     if note is not None:
         try:
-            _, membership = visible_event(store, note.event_id, caller)
+            own = caller is not None and note.author_id == caller.member_id
+            _, membership = visible_event(
+                store, note.event_id, caller, need_membership=note.visibility == "attendees" and not own
+            )
         except NotFound:
             note = None
         else:
@@ -304,6 +325,15 @@ def visible_note(store: Store, capture: CaptureStore, note_id: str, caller: Call
     if note is None:
         raise NotFound(f"note {note_id} not found")
     return note
+
+
+def _own_note(store: Store, capture: CaptureStore, caller: Caller, note_id: str, action: str) -> Note:
+    """The caller's own note (no event read needed); 403 for a note they may only read, else 404."""
+    note = capture.get_note(note_id)
+    if note is not None and note.author_id == caller.member_id:
+        return note
+    visible_note(store, capture, note_id, caller)  # 404 unless they may at least read it
+    raise Forbidden(f"only its author may {action} a note")
 
 
 def replace_note(
@@ -316,15 +346,14 @@ def replace_note(
     *,
     now: dt.datetime | None = None,
 ) -> Note:
-    before = visible_note(store, capture, note_id, caller)
-    if before.author_id != caller.member_id:
-        raise Forbidden("only its author may change a note")
+    before = _own_note(store, capture, caller, note_id, "change")
     if not if_match:
         raise PreconditionRequired("send If-Match with the note's ETag, so nobody's edit is overwritten")
     if if_match.strip() != before.etag and if_match.strip() != "*":
         raise PreconditionFailed("the note changed since you read it: read it again (its ETag changed)")
     data = _read(data)
-    _check_audience(data["visibility"], store.get_membership(before.event_id, caller.member_id))
+    if data["visibility"] == "attendees":
+        _check_audience("attendees", store.get_membership(before.event_id, caller.member_id))
     after = dataclasses.replace(
         before,
         **_note_fields(data),
@@ -338,10 +367,7 @@ def replace_note(
 
 
 def delete_note(store: Store, capture: CaptureStore, caller: Caller, note_id: str) -> None:
-    note = visible_note(store, capture, note_id, caller)
-    if note.author_id != caller.member_id:
-        raise Forbidden("only its author may delete a note")
-    capture.delete_note(note)
+    capture.delete_note(_own_note(store, capture, caller, note_id, "delete"))
 
 
 def session_notes(

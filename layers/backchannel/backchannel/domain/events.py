@@ -47,10 +47,15 @@ def can_view(event: Event, membership: Membership | None) -> bool:
     return membership is not None and bool(membership.roles & {ORGANISER, ATTENDEE})
 
 
-def visible_event(store: Store, event_id: str, caller: Caller | None) -> tuple[Event, Membership | None]:
-    """The event if the caller may see it; otherwise the same 404 as for an unknown id (no leaks)."""
+def visible_event(
+    store: Store, event_id: str, caller: Caller | None, *, need_membership: bool = True
+) -> tuple[Event, Membership | None]:
+    """The event if the caller may see it; otherwise the same 404 as for an unknown id (no leaks).
+    The caller's membership is read when visibility depends on it (private events) or when asked
+    for; otherwise None is returned without a read."""
     event = store.get_event(event_id)
-    membership = membership_of(store, event_id, caller) if event else None
+    wanted = event is not None and (need_membership or event.visibility == "private")
+    membership = membership_of(store, event_id, caller) if wanted else None
     if event is None or not can_view(event, membership):
         raise NotFound(f"event {event_id} not found")
     return event, membership
@@ -215,7 +220,7 @@ def visible_session(store: Store, session_id: str, caller: Caller | None) -> tup
     if session is None:
         raise NotFound(f"session {session_id} not found")
     try:
-        event, _ = visible_event(store, session.event_id, caller)
+        event, _ = visible_event(store, session.event_id, caller, need_membership=False)
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
     return session, event
@@ -266,7 +271,7 @@ def delete_session(store: Store, caller: Caller, session_id: str) -> None:
 def list_sessions(
     store: Store, caller: Caller | None, event_id: str, limit: int, cursor: str | None
 ) -> Page[Session]:
-    visible_event(store, event_id, caller)
+    visible_event(store, event_id, caller, need_membership=False)
     return store.list_sessions(event_id, limit, cursor)
 
 

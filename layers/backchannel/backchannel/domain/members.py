@@ -51,8 +51,8 @@ def join_event(
     """Join an event yourself (public and unlisted), or, as its organiser, add another member
     (the only way into a private event)."""
     ensure_member(store, caller)
-    event, membership = visible_event(store, event_id, caller)
     target = member_id or caller.member_id
+    event, membership = visible_event(store, event_id, caller, need_membership=target != caller.member_id)
     if target != caller.member_id:
         if membership is None or not membership.is_organiser:
             raise Forbidden("only the event's organisers may add other members")
@@ -64,7 +64,7 @@ def join_event(
 
 
 def leave_event(store: Store, caller: Caller, event_id: str) -> None:
-    visible_event(store, event_id, caller)
+    visible_event(store, event_id, caller, need_membership=False)
     store.remove_role(event_id, caller.member_id, ATTENDEE)
 
 

@@ -1,0 +1,59 @@
+"""Resources API: the links and papers shared in a session or an event, most shared first."""
+
+from __future__ import annotations
+
+import functools
+
+from aws_lambda_powertools.logging import correlation_paths
+
+from backchannel import http, resource_schemas
+from backchannel.data.resources import DynamoResourceLedger
+from backchannel.data.store import DynamoStore
+from backchannel.domain import resources
+from backchannel.observability import logger, metrics
+
+app = http.make_app()
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def ledger() -> DynamoResourceLedger:
+    return DynamoResourceLedger()
+
+
+@app.get("/sessions/<sessionId>/resources")
+@http.operation(
+    summary="Links and papers shared in a session, most shared first",
+    response=resource_schemas.RESOURCE,
+    public=True,
+    paginated=True,
+    errors=(404,),
+)
+def list_session_resources(sessionId: str):
+    limit, cursor = http.page_args(app)
+    page = resources.session_resources(store(), ledger(), http.optional_caller(app), sessionId, limit, cursor)
+    return http.page(page, lambda r: r.to_json())
+
+
+@app.get("/events/<eventId>/resources")
+@http.operation(
+    summary="Links and papers shared at an event, most shared first",
+    response=resource_schemas.RESOURCE,
+    public=True,
+    paginated=True,
+    errors=(404,),
+)
+def list_event_resources(eventId: str):
+    limit, cursor = http.page_args(app)
+    page = resources.event_resources(store(), ledger(), http.optional_caller(app), eventId, limit, cursor)
+    return http.page(page, lambda r: r.to_json())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return http.handle(app, event, context)

@@ -1,0 +1,58 @@
+"""Resources worker: domain events about posts, notes and summaries (EventBridge rule -> SQS) -> the
+resources of their sessions and events, counted by distinct sharers."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backchannel.data.resources import DynamoResourceLedger, DynamoSourceReader
+from backchannel.domain import resources
+from backchannel.observability import logger, metrics
+
+
+@functools.cache
+def ledger() -> DynamoResourceLedger:
+    return DynamoResourceLedger()
+
+
+@functools.cache
+def reader() -> DynamoSourceReader:
+    return DynamoSourceReader()
+
+
+def handle_record(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)  # an EventBridge event, as the rule delivers it
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
+        raise ValueError("not an EventBridge event")
+    detail_type = str(envelope.get("detail-type"))
+    outcome = resources.handle_event(detail_type, envelope["detail"], reader(), ledger())
+    if outcome is None:
+        logger.info("event not handled here", extra={"detail_type": detail_type})
+        return
+    metrics.add_metric(name="ResourceSharesAdded", unit="Count", value=outcome.added)
+    metrics.add_metric(name="ResourceSharesRemoved", unit="Count", value=outcome.removed)
+    logger.info(
+        "resources reconciled",
+        extra={
+            "detail_type": detail_type,
+            "domain_event_id": envelope["detail"].get("domainEventId"),
+            "added": outcome.added,
+            "removed": outcome.removed,
+            "passes": outcome.passes,
+        },
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(
+        event=event,
+        record_handler=handle_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
