@@ -144,12 +144,12 @@ WHY: dict[str, str] = {
     ),
     "DELETE /sessions/{id}": "as PATCH /sessions/{id}: `organised_session` reads event and membership twice.",
     "POST /events/{id}/attendance": (
-        "`domain.members.join_event` calls `ensure_member` (GetItem member) on every join, and "
-        "`visible_event` reads the caller's membership, not needed to join a public event."
+        "`domain.members.join_event` calls `ensure_member` (GetItem member) on every join: joining is an "
+        "authenticated use, and the profile is created on the first one."
     ),
     "DELETE /events/{id}/attendance": (
-        "`domain.members.leave_event` reads the event and the membership (`visible_event`) before the "
-        "update, which would itself tell a non-attendee (ConditionalCheckFailed)."
+        "`domain.members.leave_event` reads the event (`visible_event`) so that an unknown or hidden event "
+        "answers 404; the conditional update alone would answer 204 for any id."
     ),
     "POST /events/{id}/posts (#hashtag)": (
         "`domain.capture.writable_event` -> `visible_event` reads the caller's membership, which a "
