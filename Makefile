@@ -15,13 +15,13 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
-.PHONY: help venv run test lint template-check unit bench user openapi clean
+.PHONY: help venv run test lint template-check unit bench user openapi clean browser web-config web-deploy
 
 help:
 	@echo "make run     start Backchannel locally (moto + gateway on 127.0.0.1:$(PORT))"
 	@echo "make test    lint, template checks and the whole test suite"
 	@echo "make user NAME=alice [ORGANISER=1]   create a local user and print a bearer token"
-	@echo "make bench   cold-start benchmarks"
+	@echo "make bench   benchmarks: cold start, DynamoDB calls per operation, keynote burst"
 	@echo "make openapi regenerate openapi.json"
 
 $(STAMP): requirements/dev.txt layers/backchannel/requirements.txt
@@ -48,8 +48,36 @@ lint: $(STAMP)
 template-check: $(STAMP)
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 
-test: lint template-check
+test: lint template-check browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests (tests/browser, driven by Playwright; no browser download).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "browser: $$($(CHROMIUM) --version 2>/dev/null | head -1) at $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: installing Debian's chromium: apt-get update && apt-get install -y --no-install-recommends chromium"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+	  echo "browser: $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium)," >&2; \
+	  echo "         or set CHROMIUM=/path/to/chromium. Without it the browser tests skip (fail when CI is set)." >&2; \
+	fi
+
+# The deployed page reads config.json next to it: write it from the stack's outputs, then upload.
+STACK ?= backchannel
+web-config:
+	@mkdir -p .local
+	@aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs" --output json \
+	  | python3 -c 'import json,sys; o={x["OutputKey"]: x["OutputValue"] for x in json.load(sys.stdin)}; print(json.dumps({k: o[k] for k in ("ApiUrl", "WebSocketUrl") if k in o}, indent=2))' \
+	  > .local/web-config.json
+	@cat .local/web-config.json
+
+web-deploy: web-config
+	@bucket=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs[?OutputKey=='WebBucketName'].OutputValue" --output text); \
+	  aws s3 sync web/ "s3://$$bucket/" --delete --exclude config.json && \
+	  aws s3 cp .local/web-config.json "s3://$$bucket/config.json" --content-type application/json --cache-control no-cache && \
+	  aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs[?OutputKey=='WebUrl'].OutputValue" --output text
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -3,6 +3,7 @@
     python -m benchmarks                   both (options go to cold-init: --runs, --only, --no-explain)
     python -m benchmarks cold-init [...]   cold init only
     python -m benchmarks ddb-calls [...]   DynamoDB calls per API operation only
+    python -m benchmarks keynote [...]     a keynote burst against the per-partition write limit
 
 The exit status is 1 when any benchmark that ran is over its budget.
 """
@@ -24,7 +25,13 @@ def ddb_calls(argv: list[str]) -> int:
     return main(argv)
 
 
-COMMANDS = {"cold-init": cold_init, "ddb-calls": ddb_calls}
+def keynote(argv: list[str]) -> int:
+    from benchmarks.keynote import main
+
+    return main(argv)
+
+
+COMMANDS = {"cold-init": cold_init, "ddb-calls": ddb_calls, "keynote": keynote}
 
 
 def main(argv: list[str]) -> int:
@@ -35,7 +42,9 @@ def main(argv: list[str]) -> int:
         return COMMANDS[argv[0]](argv[1:])
     status = cold_init(argv)
     print()
-    return max(status, ddb_calls([]))
+    status = max(status, ddb_calls([]))
+    print()
+    return max(status, keynote([]))
 
 
 if __name__ == "__main__":

@@ -315,6 +315,8 @@ class Gateway:
                     "routes": [r.route_key for r in self.routes.routes],
                 },
             )
+        if path == "/":  # the page for remote members lives under /web/ (it can't shadow API paths)
+            return 302, [("Location", "/web/"), ("Content-Length", "0")], b""
         if path == "/openapi.json":
             return self._openapi()
         if path in ("/docs", "/docs/"):

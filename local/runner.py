@@ -26,6 +26,8 @@ from local.bus_tap import start_bus_tap
 from local.gateway import Gateway
 from local.lambdas import FunctionRuntime
 from local.provision import LocalStack, provision
+from local.web import mount_web
+from local.websocket_gateway import WebSocketGateway, start_websocket_gateway
 
 __all__ = ["LocalRuntime", "PortInUse", "aws_environment", "function_environment", "main"]
 
@@ -94,6 +96,7 @@ class LocalRuntime:
         *,
         stack_name: str = "backchannel-local",
         parameters: dict[str, Any] | None = None,
+        websocket_port: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -106,6 +109,8 @@ class LocalRuntime:
         self.local_stack: LocalStack | None = None
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.gateway: Gateway | None = None
+        self.websocket_port = websocket_port
+        self.websocket_gateway: WebSocketGateway | None = None
         self.pumps: Any = None
         self.bus_tap: Any = None
         self.outputs: dict[str, str] = {}
@@ -151,10 +156,15 @@ class LocalRuntime:
                 logical_id: FunctionRuntime(spec, base_env=base_env)
                 for logical_id, spec in self.local_stack.functions.items()
             }
+            # Before the pumps: it points the functions at its management endpoint (@connections).
+            self.websocket_gateway = start_websocket_gateway(
+                self.local_stack, self.runtimes, self.host, self.websocket_port
+            )
             self.pumps = self._start_pumps()
             self.gateway = Gateway(self.local_stack, self.runtimes, self.host, self.port)
             # Before the demo seed, so its events are listed too; independent of the pumps.
             self.bus_tap = start_bus_tap(self.local_stack, self.gateway)
+            mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
             self.gateway.start()
             self.port = self.gateway.port
             self.outputs = self._write_outputs()
@@ -174,6 +184,7 @@ class LocalRuntime:
         self._started = False
         for name, action in (
             ("gateway", lambda: self.gateway and self.gateway.stop()),
+            ("websocket gateway", lambda: self.websocket_gateway and self.websocket_gateway.stop()),
             ("pumps", lambda: self.pumps and self.pumps.stop()),
             ("moto", lambda: self._moto and self._moto.stop()),
         ):
@@ -182,6 +193,7 @@ class LocalRuntime:
             except Exception:
                 log.exception("stopping the %s failed", name)
         self.gateway = None
+        self.websocket_gateway = None
         self.pumps = None
         self.bus_tap = None
         self._moto = None
@@ -243,6 +255,8 @@ class LocalRuntime:
         outputs = {name: self._localise(value) for name, value in self.local_stack.outputs.items()}
         outputs["AwsEndpoint"] = self.aws_endpoint
         outputs["Region"] = REGION
+        # CloudFront has no local twin: the gateway serves the page instead
+        outputs.setdefault("WebUrl", f"{self.gateway.url}/web/")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.outputs_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -256,6 +270,8 @@ class LocalRuntime:
         for api in self.local_stack.http_apis.values():
             remote = f"https://{api.api_id}.execute-api.{self.local_stack.region}.amazonaws.com"
             value = value.replace(remote, self.gateway.url)
+        if self.websocket_gateway is not None:
+            value = self.websocket_gateway.localise(value)
         return value
 
     def remove_outputs(self) -> None:
@@ -281,6 +297,12 @@ def _parser() -> Any:
         default=int(os.environ.get("AWS_PORT") or 5000),
         help="moto (local AWS) port (env AWS_PORT, 5000)",
     )
+    parser.add_argument(
+        "--ws-port",
+        type=int,
+        default=int(os.environ.get("WS_PORT") or 3001),
+        help="WebSocket API port (env WS_PORT, 3001)",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo event")
     parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
     parser.add_argument("--state-dir", default=".local", help="where outputs.json goes (default .local)")
@@ -295,7 +317,9 @@ def _banner(runtime: LocalRuntime) -> str:
             "Backchannel is running locally (Ctrl-C to stop)",
             f"  API          {url}",
             f"  API docs     {url}/docs   (OpenAPI: {url}/openapi.json)",
+            f"  web page     {url}/web/",
             f"  health       {url}/_local/health",
+            *([f"  live         {runtime.websocket_gateway.url}"] if runtime.websocket_gateway else []),
             f"  bus events   {url}/_local/events   (?detailType=PostCreated, ?after=<id>)",
             f"  local AWS    {runtime.aws_endpoint}   (region {REGION}, keys testing/testing)",
             f"  outputs      {runtime.outputs_path}",
@@ -330,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         demo=not args.no_demo,
         template_path=args.template,
         state_dir=args.state_dir,
+        websocket_port=args.ws_port,
     )
     stopping = threading.Event()
 

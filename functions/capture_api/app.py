@@ -43,22 +43,12 @@ def _feed(read) -> dict:
     since = _query("since")
     if cursor and since:
         raise BadRequest("use either cursor (older posts) or since (newer posts), not both", field="since")
-    before = decode_cursor(cursor, {"before"})["before"] if cursor else None
     after = decode_cursor(since, {"after"}, field="since")["after"] if since else None
-    posts = read(limit + 1, before, after)
-    more = len(posts) > limit
-    if after is not None:
-        items = (
-            posts[-limit:] if more else posts
-        )  # the oldest of the newer ones first: poll again for the rest
-        next_cursor = None
-    else:
-        items = posts[:limit]
-        next_cursor = encode_cursor({"before": items[-1].seq}) if more and items else None
-    newest = items[0].seq if items else (after or before or "0")
+    posts, next_cursor = read(limit, cursor, after)
+    newest = posts[0].seq if posts else (after or "0")
     return http.ok(
         {
-            "items": [p.to_json() for p in items],
+            "items": [p.to_json() for p in posts],
             "nextCursor": next_cursor,
             "sinceCursor": encode_cursor({"after": newest}),
         }

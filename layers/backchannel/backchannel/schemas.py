@@ -24,6 +24,11 @@ EVENT_CREATE = Obj(
         "description": F(Str(max_len=5000, multiline=True), nullable=True),
         "visibility": F(_visibility, default="public"),
         "codeOfConductUrl": F(Url(), nullable=True),
+        "feedShards": F(
+            Int(minimum=1, maximum=32),
+            default=4,
+            description="index partitions of the live feed: about 750 posts a second each; may only grow",
+        ),
     },
 )
 EVENT_UPDATE = Obj("EventUpdate", {k: F(f.spec, nullable=f.nullable) for k, f in EVENT_CREATE.fields.items()})

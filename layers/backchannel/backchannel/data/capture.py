@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import heapq
 import json
 import re
+import zlib
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -71,13 +74,27 @@ def _post(item: PostItem) -> Post:
     )
 
 
-def _post_item(post: Post) -> PostItem:
+def shard_of(post_id: str, shards: int) -> int:
+    """The feed shard of a post: stable (a replay lands where the original did) and evenly spread."""
+    return zlib.crc32(post_id.encode()) % max(shards, 1)
+
+
+def event_feed_key(event_id: str, shard: int) -> str:
+    return f"EVENT#{event_id}#POSTS#{shard}"
+
+
+def session_feed_key(session_id: str, shard: int) -> str:
+    return f"SESSION#{session_id}#POSTS#{shard}"
+
+
+def _post_item(post: Post, shards: int = 1) -> PostItem:
+    shard = shard_of(post.id, shards)
     return PostItem(
         pk=f"POST#{post.id}",
         sk="POST",
-        gsi1pk=f"EVENT#{post.event_id}#POSTS",
+        gsi1pk=event_feed_key(post.event_id, shard),
         gsi1sk=post.seq,
-        gsi2pk=f"SESSION#{post.session_id}#POSTS" if post.session_id else None,
+        gsi2pk=session_feed_key(post.session_id, shard) if post.session_id else None,
         gsi2sk=post.seq if post.session_id else None,
         id=post.id,
         event_id=post.event_id,
@@ -180,9 +197,9 @@ class DynamoCaptureStore:
 
     # -- posts -------------------------------------------------------------------------------------
 
-    def put_post(self, post: Post) -> Post | None:
+    def put_post(self, post: Post, shards: int = 1) -> Post | None:
         try:
-            _post_item(post).save(condition=PostItem.pk.does_not_exist())
+            _post_item(post, shards).save(condition=PostItem.pk.does_not_exist())
             return None
         except PutError as err:
             if not _is_condition_failure(err):
@@ -200,34 +217,55 @@ class DynamoCaptureStore:
         return _post(item) if isinstance(item, PostItem) else None
 
     def delete_post(self, post: Post) -> None:
-        _post_item(post).delete()
+        PostItem(pk=f"POST#{post.id}", sk="POST").delete()
 
     @staticmethod
-    def _posts(index, pk: str, limit: int, before: str | None, after: str | None) -> list[Post]:
+    def _shard(
+        index, key: str, limit: int, *, before: str | None = None, after: str | None = None
+    ) -> list[Post]:
+        """One shard, newest first below ``before``, or oldest first above ``after``."""
+        sort_key = Item.gsi2sk if index is PostItem.gsi2 else Item.gsi1sk
         if after is not None:
-            condition, forward = Item.gsi1sk > after, True
-            if index is PostItem.gsi2:
-                condition = Item.gsi2sk > after
-        elif before is not None:
-            condition = Item.gsi2sk < before if index is PostItem.gsi2 else Item.gsi1sk < before
-            forward = False
+            condition, forward = sort_key > after, True
         else:
-            condition, forward = None, False
-        items = index.query(pk, condition, scan_index_forward=forward, limit=limit, page_size=limit)
-        posts = [_post(i) for i in items if isinstance(i, PostItem)]
-        return list(reversed(posts)) if forward else posts
+            condition, forward = (sort_key < before if before else None), False
+        items = index.query(key, condition, scan_index_forward=forward, limit=limit, page_size=limit)
+        return [_post(i) for i in items if isinstance(i, PostItem)]
 
-    def event_posts(self, event_id: str, limit: int, before: str | None) -> list[Post]:
-        return self._posts(PostItem.gsi1, f"EVENT#{event_id}#POSTS", limit, before, None)
+    def _shard_before(self, index, key: str, before: str | None, count: int) -> list[Post]:
+        return self._shard(index, key, count, before=before)
 
-    def event_posts_since(self, event_id: str, limit: int, after: str) -> list[Post]:
-        return self._posts(PostItem.gsi1, f"EVENT#{event_id}#POSTS", limit, None, after)
+    def _feed(self, index, keys: list[str], limit: int, cursor: str | None) -> tuple[list[Post], str | None]:
+        positions = decode_cursor(cursor, {str(n) for n in range(len(keys))})
+        fetchers = {str(n): functools.partial(self._shard_before, index, key) for n, key in enumerate(keys)}
+        posts, following = merge_desc(fetchers, lambda p: p.seq, limit, positions)
+        return posts, encode_cursor(following) if following else None
 
-    def session_posts(self, session_id: str, limit: int, before: str | None) -> list[Post]:
-        return self._posts(PostItem.gsi2, f"SESSION#{session_id}#POSTS", limit, before, None)
+    def _since(self, index, keys: list[str], limit: int, after: str) -> list[Post]:
+        """The ``limit`` oldest posts above ``after`` across the shards, returned newest first."""
+        shards = [self._shard(index, key, limit, after=after) for key in keys]
+        merged = heapq.merge(*shards, key=lambda p: p.seq)
+        return list(reversed(list(merged)[:limit]))
 
-    def session_posts_since(self, session_id: str, limit: int, after: str) -> list[Post]:
-        return self._posts(PostItem.gsi2, f"SESSION#{session_id}#POSTS", limit, None, after)
+    def event_posts(
+        self, event_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        return self._feed(PostItem.gsi1, [event_feed_key(event_id, n) for n in range(shards)], limit, cursor)
+
+    def event_posts_since(self, event_id: str, shards: int, limit: int, after: str) -> list[Post]:
+        return self._since(PostItem.gsi1, [event_feed_key(event_id, n) for n in range(shards)], limit, after)
+
+    def session_posts(
+        self, session_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        return self._feed(
+            PostItem.gsi2, [session_feed_key(session_id, n) for n in range(shards)], limit, cursor
+        )
+
+    def session_posts_since(self, session_id: str, shards: int, limit: int, after: str) -> list[Post]:
+        return self._since(
+            PostItem.gsi2, [session_feed_key(session_id, n) for n in range(shards)], limit, after
+        )
 
     def session_for_hashtags(self, event_id: str, hashtags: list[str]) -> str | None:
         keys = list(dict.fromkeys((f"EVENT#{event_id}", f"SESSIONTAG#{t.lower()}") for t in hashtags[:100]))

@@ -21,7 +21,8 @@ def merge_desc[T](
 
     Each partition is read once per page (``limit + 1`` items, to know whether more follow), so a page
     costs one query per partition that still has items, and nothing is skipped or repeated across
-    pages: every partition resumes strictly after the last of its items that was shown.
+    pages: every partition resumes strictly below the last item shown, and one that has nothing left
+    is not read again.
     """
     start = positions is None
     current = (
@@ -38,13 +39,13 @@ def merge_desc[T](
         candidates.extend((key(item), name, item) for item in items[:limit])
     candidates.sort(key=lambda c: c[0], reverse=True)
     page, rest = candidates[:limit], candidates[limit:]
+    # Every item newer than the page's last key is on this page (the merge takes the newest first), so
+    # each partition resumes strictly below that key, including partitions that had nothing on the
+    # page: resuming those "from the top" would show items that arrived after the first page.
+    boundary = page[-1][0] if page else None
     following: dict[str, str | None] = {}
     for name in fetchers:
-        if current[name] == EXHAUSTED:
-            following[name] = EXHAUSTED
-            continue
-        taken = [c for c in page if c[1] == name]
-        left = has_more.get(name, False) or any(c[1] == name for c in rest)
-        following[name] = (taken[-1][0] if taken else current[name]) if left else EXHAUSTED
+        left = current[name] != EXHAUSTED and (has_more.get(name, False) or any(c[1] == name for c in rest))
+        following[name] = boundary if left else EXHAUSTED
     done = all(v == EXHAUSTED for v in following.values())
     return [c[2] for c in page], None if done else following

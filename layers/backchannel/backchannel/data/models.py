@@ -11,12 +11,14 @@ Key design (see the access-pattern table in the README):
 | session hashtag claim | EVENT#<id> | SESSIONTAG#<lower tag> | | |
 | member | MEMBER#<id> | PROFILE | | |
 | handle claim | HANDLE#<lower handle> | HANDLE | | |
-| post | POST#<id> | POST | EVENT#<eventId>#POSTS, <seq> | gsi2: SESSION#<sessionId>#POSTS, <seq> |
+| post | POST#<id> | POST | EVENT#<eventId>#POSTS#<shard>, <seq> | gsi2: SESSION#<sessionId>#POSTS#<shard>, <seq> |
 | note | NOTE#<id> | NOTE | SESSION#<sessionId>#NOTES#<visibility>[#<authorId> if private], <id> | gsi2: MEMBER#<authorId>#NOTES, <id> |
 | summary draft | SESSION#<id> | SUMMARY#DRAFT | | |
 | summary version | SESSION#<id> | SUMMARY#V#<000001> | | |
 
-``seq`` is a ULID assigned when the server receives a post, so feeds are in arrival order even when an
+``shard`` spreads a hot event's posts over the event's ``feedShards`` index partitions (one partition
+takes about 1,000 writes a second); readers query every shard and merge. ``seq`` is a ULID assigned
+when the server receives a post, so feeds are in arrival order even when an
 offline client sends posts it wrote hours ago with ids of its own.
 """
 
@@ -92,6 +94,7 @@ class EventItem(Item, discriminator="Event"):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     version = NumberAttribute(default=1)
+    feed_shards = NumberAttribute(null=True, attr_name="feedShards")
 
 
 class ClaimItem(Item, discriminator="Claim"):

@@ -79,6 +79,7 @@ def _event(item: EventItem) -> Event:
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version),
+        feed_shards=int(item.feed_shards or 1),
     )
 
 
@@ -102,6 +103,7 @@ def _event_item(event: Event) -> EventItem:
         created_at=event.created_at,
         updated_at=event.updated_at,
         version=event.version,
+        feed_shards=event.feed_shards,
     )
 
 

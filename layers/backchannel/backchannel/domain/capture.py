@@ -45,15 +45,22 @@ def _read(data: Input) -> dict:
 
 
 class CaptureStore(Protocol):
-    def put_post(self, post: Post) -> Post | None:
-        """Store a new post; if its id exists already, return the stored one instead (nothing written)."""
+    def put_post(self, post: Post, shards: int = 1) -> Post | None:
+        """Store a new post in one of ``shards`` feed partitions; if its id exists already, return the
+        stored one instead (nothing written)."""
 
     def get_post(self, post_id: str) -> Post | None: ...
     def delete_post(self, post: Post) -> None: ...
-    def event_posts(self, event_id: str, limit: int, before: str | None) -> list[Post]: ...
-    def event_posts_since(self, event_id: str, limit: int, after: str) -> list[Post]: ...
-    def session_posts(self, session_id: str, limit: int, before: str | None) -> list[Post]: ...
-    def session_posts_since(self, session_id: str, limit: int, after: str) -> list[Post]: ...
+    def event_posts(
+        self, event_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        """Newest first across the shards, and the cursor of the next page (each shard's position)."""
+
+    def event_posts_since(self, event_id: str, shards: int, limit: int, after: str) -> list[Post]: ...
+    def session_posts(
+        self, session_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]: ...
+    def session_posts_since(self, session_id: str, shards: int, limit: int, after: str) -> list[Post]: ...
     def session_for_hashtags(self, event_id: str, hashtags: list[str]) -> str | None: ...
 
     def put_note(self, note: Note) -> Note | None:
@@ -160,7 +167,7 @@ def create_post(
         mentions=extract_mentions(text),
         links=extract_links(text),
     )
-    existing = capture.put_post(post)
+    existing = capture.put_post(post, event.feed_shards)
     if existing is None:
         return post, True
     if not existing.same_content(post):
@@ -199,13 +206,15 @@ def event_posts(
     caller: Caller | None,
     event_id: str,
     limit: int,
-    before: str | None,
+    cursor: str | None,
     since: str | None,
-) -> list[Post]:
-    visible_event(store, event_id, caller, need_membership=False)
+) -> tuple[list[Post], str | None]:
+    """A page of an event's feed (newest first, and the next page's cursor), or with ``since`` the
+    posts that arrived after it."""
+    event, _ = visible_event(store, event_id, caller, need_membership=False)
     if since is not None:
-        return capture.event_posts_since(event_id, limit, since)
-    return capture.event_posts(event_id, limit, before)
+        return capture.event_posts_since(event_id, event.feed_shards, limit, since), None
+    return capture.event_posts(event_id, event.feed_shards, limit, cursor)
 
 
 def session_posts(
@@ -214,13 +223,13 @@ def session_posts(
     caller: Caller | None,
     session_id: str,
     limit: int,
-    before: str | None,
+    cursor: str | None,
     since: str | None,
-) -> list[Post]:
-    visible_session(store, session_id, caller)
+) -> tuple[list[Post], str | None]:
+    _, event = visible_session(store, session_id, caller)
     if since is not None:
-        return capture.session_posts_since(session_id, limit, since)
-    return capture.session_posts(session_id, limit, before)
+        return capture.session_posts_since(session_id, event.feed_shards, limit, since), None
+    return capture.session_posts(session_id, event.feed_shards, limit, cursor)
 
 
 # ---------------------------------------------------------------------------------------------------

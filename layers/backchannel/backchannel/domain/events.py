@@ -97,6 +97,7 @@ def create_event(store: Store, caller: Caller, data: Input, *, now: dt.datetime 
         visibility=data.get("visibility") or "public",
         description=data.get("description"),
         code_of_conduct_url=data.get("codeOfConductUrl"),
+        feed_shards=data.get("feedShards") or 4,
         created_by=caller.member_id,
         created_at=stamp,
         updated_at=stamp,
@@ -114,8 +115,9 @@ _EVENT_FIELDS = {
     "description": "description",
     "visibility": "visibility",
     "codeOfConductUrl": "code_of_conduct_url",
+    "feedShards": "feed_shards",
 }
-_REQUIRED_EVENT_FIELDS = {"name", "hashtag", "startsOn", "endsOn", "timezone", "visibility"}
+_REQUIRED_EVENT_FIELDS = {"name", "hashtag", "startsOn", "endsOn", "timezone", "visibility", "feedShards"}
 
 
 def update_event(
@@ -137,6 +139,9 @@ def update_event(
         version=before.version + 1,
     )
     _check_dates(after.starts_on, after.ends_on)
+    if after.feed_shards < before.feed_shards:
+        # posts stay in the shard they were written to; fewer shards would hide them from readers
+        raise ValidationFailed(FieldError("feedShards", f"may only grow (it is {before.feed_shards})"))
     if (after.opens_at, after.closes_at) != (before.opens_at, before.closes_at):
         outside = [s.title for s in all_sessions(store, event_id) if not _fits(after, s.starts_at, s.ends_at)]
         if outside:

@@ -57,6 +57,7 @@ class Event:
     description: str | None = None
     code_of_conduct_url: str | None = None
     version: int = 1
+    feed_shards: int = 4
 
     @property
     def opens_at(self) -> dt.datetime:
@@ -77,6 +78,7 @@ class Event:
             "description": self.description,
             "visibility": self.visibility,
             "codeOfConductUrl": self.code_of_conduct_url,
+            "feedShards": self.feed_shards,
             "createdBy": self.created_by,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,

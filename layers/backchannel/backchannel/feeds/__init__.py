@@ -70,7 +70,7 @@ def event_feed(store: Store, capture: CaptureStore, event_id: str, *, base: str 
     from backchannel.feeds import atom
 
     event, _ = visible_event(store, event_id, None)
-    posts = capture.event_posts(event.id, POSTS_IN_FEED, None)
+    posts, _ = capture.event_posts(event.id, event.feed_shards, POSTS_IN_FEED, None)
     return Feed(atom.event_feed(event, posts, base=base), ATOM)
 
 

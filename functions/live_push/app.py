@@ -1,0 +1,69 @@
+"""Live-push worker: domain events (EventBridge rule -> SQS) -> the WebSocket connections following
+their event or session, as far as each may see them. A gone connection is forgotten; a throttled one
+fails the record (partial batch response), so SQS retries it."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backchannel import request_scope
+from backchannel.data.store import DynamoStore
+from backchannel.live import rules
+from backchannel.live.connections import DynamoConnections
+from backchannel.live.sender import ApiGatewaySender
+from backchannel.observability import logger, metrics
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def connections() -> DynamoConnections:
+    return DynamoConnections()
+
+
+@functools.cache
+def sender() -> ApiGatewaySender:
+    return ApiGatewaySender()
+
+
+def handle_record(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)  # an EventBridge event, as the rule delivers it
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
+        raise ValueError("not an EventBridge event")
+    detail_type = str(envelope.get("detail-type"))
+    request_scope.begin()
+    outcome = rules.push(store(), connections(), sender(), detail_type, envelope["detail"])
+    if outcome is None:
+        logger.info("event not pushed live", extra={"detail_type": detail_type})
+        return
+    metrics.add_metric(name="LiveMessagesSent", unit="Count", value=outcome.sent)
+    metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=outcome.gone)
+    logger.info(
+        "pushed live",
+        extra={
+            "detail_type": detail_type,
+            "domain_event_id": envelope["detail"].get("domainEventId"),
+            "sent": outcome.sent,
+            "gone": outcome.gone,
+            "expired": outcome.expired,
+            "withheld": outcome.withheld,
+        },
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(
+        event=event,
+        record_handler=handle_record,
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=context,
+    )

@@ -1,0 +1,172 @@
+"""Connections and subscriptions in the connections table (PynamoDB), bound lazily to configuration.
+
+| item | pk | sk | topic (GSI ``topic``) | connectionId (GSI range) |
+|---|---|---|---|---|
+| connection | CONN#<connectionId> | META | | <connectionId> |
+| subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id> | <connectionId> |
+
+Every item carries ``expiresAt`` (epoch seconds, the table's TTL attribute), refreshed on activity.
+Access patterns: a connection and its subscriptions (``Query`` pk), a topic's subscribers (``Query``
+the ``topic`` index). No scans.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from backchannel.config import get_config, on_reset
+from backchannel.live.rules import Connection, Subscription
+from backchannel.live_config import get_live_config
+
+META = "META"
+SUB = "SUB#"
+
+
+class TopicIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "topic"
+        projection = AllProjection()
+
+    topic = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True, attr_name="connectionId")
+
+
+class LiveItem(Model):
+    """Every item of the connections table; ``type`` tells which kind."""
+
+    class Meta:
+        table_name: str | None = None  # bound from configuration on first use, see bind()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = DiscriminatorAttribute()
+    connection_id = UnicodeAttribute(attr_name="connectionId")
+    member_id = UnicodeAttribute(null=True, attr_name="memberId")
+    expires_at = NumberAttribute(attr_name="expiresAt")
+    topic = UnicodeAttribute(null=True)
+    topic_index = TopicIndex()
+
+    @classmethod
+    def _get_connection(cls):
+        return Model._get_connection.__func__(LiveItem)
+
+
+class ConnectionItem(LiveItem, discriminator="Connection"):
+    connected_at = UnicodeAttribute(attr_name="connectedAt")
+
+
+class SubscriptionItem(LiveItem, discriminator="Subscription"):
+    event_id = UnicodeAttribute(attr_name="eventId")
+    insider = BooleanAttribute(default=False)
+
+
+_MODELS = (LiveItem, ConnectionItem, SubscriptionItem)
+_bound: list[str | None] = [None]
+
+
+def bind() -> None:
+    cfg = get_config()
+    name = get_live_config().require("connections_table_name")
+    if _bound[0] == name:
+        return
+    for model in _MODELS:
+        model.Meta.table_name = name
+        model.Meta.region = cfg.region
+        model.Meta.connect_timeout_seconds = cfg.ddb_connect_timeout_s
+        model.Meta.read_timeout_seconds = cfg.ddb_read_timeout_s
+        model.Meta.max_retry_attempts = cfg.ddb_max_retries
+        model._connection = None
+    _bound[0] = name
+
+
+@on_reset
+def _unbind() -> None:
+    _bound[0] = None
+    for model in _MODELS:
+        model._connection = None
+
+
+def _pk(connection_id: str) -> str:
+    return f"CONN#{connection_id}"
+
+
+def _subscription(item: SubscriptionItem) -> Subscription:
+    return Subscription(
+        connection_id=item.connection_id,
+        topic=item.topic or item.sk.removeprefix(SUB),
+        event_id=item.event_id,
+        member_id=item.member_id,
+        insider=bool(item.insider),
+        expires_at=int(item.expires_at),
+    )
+
+
+class DynamoConnections:
+    """The :class:`backchannel.live.rules.Connections` of the connections table."""
+
+    def put_connection(self, connection: Connection) -> None:
+        bind()
+        ConnectionItem(
+            _pk(connection.connection_id),
+            META,
+            connection_id=connection.connection_id,
+            member_id=connection.member_id,
+            connected_at=connection.connected_at,
+            expires_at=connection.expires_at,
+        ).save()
+
+    def get_connection(self, connection_id: str) -> Connection | None:
+        bind()
+        try:
+            item = ConnectionItem.get(_pk(connection_id), META)
+        except DoesNotExist:
+            return None
+        return Connection(item.connection_id, item.member_id, item.connected_at, int(item.expires_at))
+
+    def subscriptions_of(self, connection_id: str) -> list[Subscription]:
+        bind()
+        return [
+            _subscription(item)
+            for item in SubscriptionItem.query(_pk(connection_id), SubscriptionItem.sk.startswith(SUB))
+        ]
+
+    def put_subscription(self, subscription: Subscription) -> None:
+        bind()
+        SubscriptionItem(
+            _pk(subscription.connection_id),
+            SUB + subscription.topic,
+            connection_id=subscription.connection_id,
+            member_id=subscription.member_id,
+            topic=subscription.topic,
+            event_id=subscription.event_id,
+            insider=subscription.insider,
+            expires_at=subscription.expires_at,
+        ).save()
+
+    def delete_subscription(self, connection_id: str, topic: str) -> None:
+        bind()
+        SubscriptionItem(_pk(connection_id), SUB + topic).delete()
+
+    def refresh(self, connection_id: str, expires_at: int) -> None:
+        """Push back the expiry of the connection and its subscriptions (never resurrects a deleted one)."""
+        bind()
+        for item in LiveItem.query(_pk(connection_id)):
+            try:
+                item.update(actions=[LiveItem.expires_at.set(expires_at)], condition=LiveItem.pk.exists())
+            except UpdateError as err:
+                if err.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
+    def delete_connection(self, connection_id: str) -> None:
+        bind()
+        items = list(LiveItem.query(_pk(connection_id)))
+        with LiveItem.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+
+    def subscribers(self, topic: str) -> list[Subscription]:
+        bind()
+        return [_subscription(item) for item in SubscriptionItem.topic_index.query(topic)]

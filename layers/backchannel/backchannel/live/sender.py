@@ -1,0 +1,77 @@
+"""Sending live messages: ``post_to_connection`` on the WebSocket API's management endpoint."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from backchannel.config import get_config, on_reset
+from backchannel.live.rules import Throttled
+from backchannel.live_config import get_live_config
+
+_GONE = {"GoneException"}
+_THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException"}
+
+
+@functools.cache
+def management_client() -> Any:
+    """The ``apigatewaymanagementapi`` client of this function's ``WEBSOCKET_ENDPOINT``. The SDK's own
+    retries are off: :class:`ApiGatewaySender` backs off itself, a bounded number of times."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=get_live_config().require("websocket_endpoint"),
+        region_name=get_config().region,
+        config=BotoConfig(
+            connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1}
+        ),
+    )
+
+
+on_reset(management_client.cache_clear)
+
+
+class ApiGatewaySender:
+    """:class:`backchannel.live.rules.Sender` through API Gateway: 410 Gone -> False (the caller
+    forgets the connection); 429 -> back off and retry, then :class:`Throttled`."""
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        attempts: int | None = None,
+        backoff_s: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._attempts = attempts
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+
+    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
+        from botocore.exceptions import ClientError
+
+        cfg = get_live_config()
+        attempts = max(1, self._attempts or cfg.push_attempts)
+        backoff = cfg.push_backoff_s if self._backoff_s is None else self._backoff_s
+        client = self._client or management_client()
+        data = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+        for attempt in range(attempts):
+            try:
+                client.post_to_connection(ConnectionId=connection_id, Data=data)
+                return True
+            except ClientError as err:
+                code = str(err.response.get("Error", {}).get("Code", ""))
+                status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if code in _GONE or status == 410:
+                    return False
+                if code not in _THROTTLED and status != 429:
+                    raise
+                if attempt + 1 < attempts:
+                    self._sleep(backoff * (2**attempt))
+        raise Throttled(f"connection {connection_id} throttled {attempts} times")

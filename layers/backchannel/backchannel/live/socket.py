@@ -1,0 +1,92 @@
+"""The WebSocket API's edge: an API Gateway WebSocket event in, a route response out.
+
+``$connect`` takes an optional ``?token=`` (browsers cannot set headers on a WebSocket): a valid one
+makes the connection its member's, an invalid one refuses the connection (401), none is anonymous.
+``subscribe`` and ``unsubscribe`` take ``{"action": ..., "eventId": ...}`` or ``{..., "sessionId": ...}``
+and answer ``{"type": "subscribed" | "unsubscribed", ...}`` (the routes' route responses send that to
+the client); refusals answer ``{"type": "error", "status", "title", "detail"}``. ``$default`` (an
+unknown action) answers a 400 error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backchannel import request_scope
+from backchannel.auth import caller_from_claims, verifier
+from backchannel.domain.store import Store
+from backchannel.errors import BadRequest, DomainError, FieldError, Problem
+from backchannel.live import rules
+from backchannel.live_config import get_live_config
+from backchannel.observability import logger, metrics
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+def _reply(status: int, doc: dict[str, Any], content_type: str = JSON) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": content_type}, "body": json.dumps(doc)}
+
+
+def _error(err: DomainError) -> dict[str, Any]:
+    errors = getattr(err, "errors", None)
+    if errors is None and "field" in err.extra:
+        errors = [FieldError(str(err.extra["field"]), err.detail)]
+    doc = Problem(err.status, err.title, err.detail, errors or []).to_dict()
+    doc["type"] = "error"
+    return _reply(err.status, doc, PROBLEM)
+
+
+def _message(event: dict[str, Any]) -> Any:
+    body = event.get("body")
+    if body is None or body == "":
+        raise BadRequest('send a JSON object such as {"action": "subscribe", "eventId": "..."}')
+    if event.get("isBase64Encoded"):
+        import base64
+
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise BadRequest("the message is not JSON") from None
+
+
+def handle(event: dict[str, Any], store: Store, conns: rules.Connections) -> dict[str, Any]:
+    request_scope.begin()
+    context = event.get("requestContext") or {}
+    route = str(context.get("routeKey") or "")
+    connection_id = context.get("connectionId")
+    cfg = get_live_config()
+    logger.append_keys(route_key=route, connection_id=connection_id)
+    try:
+        if not connection_id:
+            raise BadRequest("no connection id in the request context")
+        if route == "$connect":
+            token = (event.get("queryStringParameters") or {}).get("token")
+            caller = caller_from_claims(verifier().verify(token)) if token else None
+            rules.connect(conns, connection_id, caller, ttl_s=cfg.connection_ttl_s)
+            metrics.add_metric(name="LiveConnections", unit="Count", value=1)
+            return _reply(200, {"type": "connected"})
+        if route == "$disconnect":
+            rules.disconnect(conns, connection_id)
+            return _reply(200, {"type": "disconnected"})
+        if route == "subscribe":
+            reply = rules.subscribe(
+                store,
+                conns,
+                connection_id,
+                _message(event),
+                ttl_s=cfg.connection_ttl_s,
+                max_subscriptions=cfg.max_subscriptions,
+            )
+            metrics.add_metric(name="LiveSubscriptions", unit="Count", value=1)
+            return _reply(200, reply)
+        if route == "unsubscribe":
+            return _reply(
+                200, rules.unsubscribe(conns, connection_id, _message(event), ttl_s=cfg.connection_ttl_s)
+            )
+        raise BadRequest('unknown action: send {"action": "subscribe"} or {"action": "unsubscribe"}')
+    except DomainError as err:
+        logger.info("live request refused", extra={"status": err.status, "title": err.title})
+        return _error(err)
