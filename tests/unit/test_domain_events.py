@@ -575,3 +575,63 @@ def test_a_new_published_version_is_published_again_but_a_touch_is_not():
     assert types(derive(summary("published", 1), summary("published", 2))) == ["SummaryPublished"]
     assert derive(summary("published"), summary("published", publishedAt="2030-05-18T12:00:00Z")) == []
     assert derive(summary("published"), None) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# questions
+# ---------------------------------------------------------------------------------------------------
+
+
+def _question(**kw):
+    item = {
+        "type": "Question",
+        "id": "Q1",
+        "eventId": "E1",
+        "sessionId": "S1",
+        "askerId": "member-secret",
+        "askerName": "Alice",
+        "text": "Why networks?",
+        "anonymous": False,
+        "status": "approved",
+        "answered": False,
+        "votes": 0,
+        "createdAt": "2030-01-01T00:00:00Z",
+    }
+    item.update(kw)
+    return item
+
+
+def _types(events_):
+    return [e.detail_type for e in events_]
+
+
+def test_an_approved_question_is_asked_and_never_carries_the_askers_id():
+    found = de.derive(None, _question(), record_id="r1", at="t")
+    assert _types(found) == ["QuestionAsked"]
+    assert found[0].detail["askerName"] == "Alice"
+    assert "member-secret" not in json.dumps(found[0].detail)
+    anonymous = de.derive(None, _question(anonymous=True), record_id="r2", at="t")
+    assert "askerName" not in anonymous[0].detail
+    assert "Alice" not in json.dumps(anonymous[0].detail)
+
+
+def test_pending_questions_are_news_only_once_approved():
+    assert de.derive(None, _question(status="pending"), record_id="r", at="t") == []
+    approved = de.derive(_question(status="pending"), _question(), record_id="r", at="t")
+    assert _types(approved) == ["QuestionAsked"]
+
+
+def test_votes_answers_and_hiding():
+    assert _types(de.derive(_question(), _question(votes=1), record_id="r", at="t")) == ["QuestionVoted"]
+    assert _types(de.derive(_question(), _question(answered=True), record_id="r", at="t")) == [
+        "QuestionAnswered"
+    ]
+    assert _types(de.derive(_question(), _question(status="hidden"), record_id="r", at="t")) == [
+        "QuestionHidden"
+    ]
+    assert (
+        de.derive(_question(status="hidden"), _question(status="hidden", votes=3), record_id="r", at="t")
+        == []
+    )
+    vote = {"type": "Vote", "pk": "QUESTION#Q1", "sk": "VOTE#m"}
+    assert de.derive(None, vote, record_id="r", at="t") == []

@@ -331,6 +331,42 @@ def _nothing(_: _Change) -> list[DomainEvent]:
 
 
 # The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/events.md).
+# ---------------------------------------------------------------------------------------------------
+# questions: only approved ones are news; an anonymous asker stays anonymous
+# ---------------------------------------------------------------------------------------------------
+
+QUESTION_FIELDS = ("id", "eventId", "sessionId", "text", "votes", "answered", "createdAt")
+
+
+def _question_view(item: Item) -> dict[str, Any]:
+    fields = _public(item, QUESTION_FIELDS)
+    if not item.get("anonymous") and item.get("askerName"):
+        fields["askerName"] = item["askerName"]  # never the asker's member id
+    return fields
+
+
+def _question_rule(c: _Change) -> list[DomainEvent]:
+    old, new = c.old or {}, c.new or {}
+    approved_before = old.get("status") == "approved"
+    approved_now = new.get("status") == "approved"
+    resources = [f"event/{c.current.get('eventId')}", f"session/{c.current.get('sessionId')}"]
+    if approved_now and not approved_before:
+        return [c.event("QuestionAsked", _question_view(new), resources)]
+    if approved_before and not approved_now:
+        ids = _public(c.current, ("id", "eventId", "sessionId"))
+        return [c.event("QuestionHidden", ids, resources)]
+    if not approved_now:
+        return []
+    found = []
+    if old.get("votes") != new.get("votes"):
+        found.append(
+            c.event("QuestionVoted", _public(new, ("id", "eventId", "sessionId", "votes")), resources)
+        )
+    if new.get("answered") and not old.get("answered"):
+        found.append(c.event("QuestionAnswered", _question_view(new), resources))
+    return found
+
+
 RULES: dict[str, Rule] = {
     "Event": _event_rule,
     "Session": _session_rule,
@@ -340,4 +376,7 @@ RULES: dict[str, Rule] = {
     "Post": _post_rule,
     "Note": _note_rule,
     "Summary": _summary_rule,
+    "Question": _question_rule,
+    "Vote": _nothing,  # the question's count change is the news
+    "QuestionSettings": _nothing,
 }
