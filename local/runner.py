@@ -246,7 +246,8 @@ class LocalRuntime:
         if start_pumps is None:
             log.info("note: local.pumps has no start_pumps(); async event sources will not run")
             return None
-        return start_pumps(self.local_stack, self.runtimes)
+        # a tenth of a second between idle rounds: posts reach open pages well within a second
+        return start_pumps(self.local_stack, self.runtimes, poll_interval=0.1)
 
     def _write_outputs(self) -> dict[str, str]:
         """Write the stack's outputs as a deployed stack would list them, with local URLs."""
