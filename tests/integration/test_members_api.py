@@ -78,3 +78,12 @@ def test_an_organiser_who_attends_and_leaves_stays_organiser(api, make_event, ol
 def test_unknown_events(api, alice):
     assert api.post("/events/01HZZZZZZZZZZZZZZZZZZZZZZZ/attendance", as_=alice).status == 404
     assert api.delete("/events/01HZZZZZZZZZZZZZZZZZZZZZZZ/attendance", as_=alice).status == 404
+
+
+def test_pack_consent_is_on_by_default_and_can_be_withdrawn(api, alice):
+    assert api.get("/me", as_=alice).json["packConsent"] is True
+    r = api.patch("/me", {"packConsent": False}, as_=alice)
+    assert r.status == 200
+    assert r.json["packConsent"] is False
+    assert api.get("/me", as_=alice).json["packConsent"] is False
+    assert api.patch("/me", {"packConsent": None}, as_=alice).status == 422

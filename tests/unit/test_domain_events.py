@@ -635,3 +635,11 @@ def test_votes_answers_and_hiding():
     )
     vote = {"type": "Vote", "pk": "QUESTION#Q1", "sk": "VOTE#m"}
     assert de.derive(None, vote, record_id="r", at="t") == []
+
+
+def test_withdrawing_pack_consent_is_an_event():
+    before = {"type": "Member", "id": "m1", "displayName": "Ann", "packConsent": True}
+    after = {**before, "packConsent": False}
+    found = de.derive(before, after, record_id="r", at="t")
+    assert [(e.detail_type, e.detail["packConsent"]) for e in found] == [("MemberConsentChanged", False)]
+    assert de.derive(before, {**before, "bio": "x"}, record_id="r", at="t") == []

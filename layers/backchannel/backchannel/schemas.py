@@ -72,6 +72,11 @@ ME_UPDATE = Obj(
         ),
         "bio": F(Str(max_len=2000, multiline=True), nullable=True),
         "links": F(Arr(_link, max_items=10)),
+        "packConsent": F(
+            Bool(),
+            description="whether your posts, notes and questions may appear in conference packs; "
+            "withdrawing it takes them out of every pack at its next build",
+        ),
     },
 )
 

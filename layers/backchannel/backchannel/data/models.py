@@ -142,6 +142,7 @@ class MemberItem(Item, discriminator="Member"):
     handle = UnicodeAttribute(null=True)
     bio = UnicodeAttribute(null=True)
     links = ListAttribute(of=Link, default=list)
+    pack_consent = BooleanAttribute(null=True, attr_name="packConsent")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
 

@@ -166,6 +166,7 @@ def _member(item: MemberItem) -> Member:
         handle=item.handle,
         bio=item.bio,
         links=[Link(title=x.title, url=x.url) for x in item.links or []],
+        pack_consent=item.pack_consent is not False,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -180,6 +181,7 @@ def _member_item(member: Member) -> MemberItem:
         handle=member.handle,
         bio=member.bio,
         links=[LinkAttr(title=x.title, url=x.url) for x in member.links],
+        pack_consent=member.pack_consent,
         created_at=member.created_at,
         updated_at=member.updated_at,
     )

@@ -246,6 +246,11 @@ def _member_rule(c: _Change) -> list[DomainEvent]:
     if c.old is None and c.new is not None:
         fields = {"memberId": c.new.get("id"), "displayName": c.new.get("displayName")}
         return [c.event("MemberCreated", fields, [f"member/{c.new.get('id')}"])]
+    if c.old is not None and c.new is not None:
+        before, after = c.old.get("packConsent") is not False, c.new.get("packConsent") is not False
+        if before != after:  # packs holding their content must be rebuilt
+            fields = {"memberId": c.new.get("id"), "packConsent": after}
+            return [c.event("MemberConsentChanged", fields, [f"member/{c.new.get('id')}"])]
     return []
 
 

@@ -33,6 +33,8 @@ def update_me(store: Store, caller: Caller, changes: dict, *, now: dt.datetime |
         values["handle"] = changes["handle"]
     if "bio" in changes:
         values["bio"] = changes["bio"]
+    if changes.get("packConsent") is not None:
+        values["pack_consent"] = changes["packConsent"]
     if "links" in changes:
         values["links"] = [Link(title=x["title"], url=x["url"]) for x in changes["links"] or []]
     after = dataclasses.replace(before, **values, updated_at=iso(now or utcnow()))

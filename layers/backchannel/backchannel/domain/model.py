@@ -158,6 +158,7 @@ class Member:
     handle: str | None = None
     bio: str | None = None
     links: list[Link] = field(default_factory=list)
+    pack_consent: bool = True
 
     def to_json(self) -> dict:
         return {
@@ -166,6 +167,7 @@ class Member:
             "handle": self.handle,
             "bio": self.bio,
             "links": [{"title": link.title, "url": link.url} for link in self.links],
+            "packConsent": self.pack_consent,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }
