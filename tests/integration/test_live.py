@@ -259,7 +259,7 @@ def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws,
     stubber, sleeps = stubbed
     event = make_event()
     Socket(api, "slow=").send("subscribe", eventId=event["id"])
-    for _ in range(3):  # LiveConfig.push_attempts
+    for _ in range(3):  # Config.push_attempts
         stubber.add_client_error(
             "post_to_connection",
             "LimitExceededException",

@@ -43,6 +43,8 @@ class Config:
     jwt_issuer: str | None
     jwt_audience: str | None
     service_name: str
+    connections_table_name: str | None = None
+    websocket_endpoint: str | None = None
     # DynamoDB client timeouts: API Gateway gives up after 29 s, so fail well before that.
     ddb_connect_timeout_s: float = 2.0
     ddb_read_timeout_s: float = 5.0
@@ -52,6 +54,13 @@ class Config:
     page_limit_max: int = 100
     max_body_bytes: int = 256 * 1024
     write_window_days: int = 7
+    # Live push: a connection and its subscriptions live this long after the last activity (API
+    # Gateway closes a WebSocket after 2 hours anyway); DynamoDB's TTL removes what $disconnect did not.
+    connection_ttl_s: int = 2 * 3600
+    max_subscriptions: int = 50
+    # post_to_connection when API Gateway throttles (429): attempts and the first back-off.
+    push_attempts: int = 3
+    push_backoff_s: float = 0.2
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -71,6 +80,8 @@ def get_config() -> Config:
         jwt_issuer=env.get("JWT_ISSUER"),
         jwt_audience=env.get("JWT_AUDIENCE"),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "backchannel"),
+        connections_table_name=env.get("CONNECTIONS_TABLE_NAME"),
+        websocket_endpoint=env.get("WEBSOCKET_ENDPOINT"),
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),
         write_window_days=_int("WRITE_WINDOW_DAYS", 7),

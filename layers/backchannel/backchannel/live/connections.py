@@ -19,7 +19,6 @@ from pynamodb.models import Model
 
 from backchannel.config import get_config, on_reset
 from backchannel.live.rules import Connection, Subscription
-from backchannel.live_config import get_live_config
 
 META = "META"
 SUB = "SUB#"
@@ -69,7 +68,7 @@ _bound: list[str | None] = [None]
 
 def bind() -> None:
     cfg = get_config()
-    name = get_live_config().require("connections_table_name")
+    name = get_config().require("connections_table_name")
     if _bound[0] == name:
         return
     for model in _MODELS:

@@ -10,7 +10,6 @@ from typing import Any
 
 from backchannel.config import get_config, on_reset
 from backchannel.live.rules import Throttled
-from backchannel.live_config import get_live_config
 
 _GONE = {"GoneException"}
 _THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException"}
@@ -25,7 +24,7 @@ def management_client() -> Any:
 
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=get_live_config().require("websocket_endpoint"),
+        endpoint_url=get_config().require("websocket_endpoint"),
         region_name=get_config().region,
         config=BotoConfig(
             connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1}
@@ -56,7 +55,7 @@ class ApiGatewaySender:
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         from botocore.exceptions import ClientError
 
-        cfg = get_live_config()
+        cfg = get_config()
         attempts = max(1, self._attempts or cfg.push_attempts)
         backoff = cfg.push_backoff_s if self._backoff_s is None else self._backoff_s
         client = self._client or management_client()

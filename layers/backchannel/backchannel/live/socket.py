@@ -15,10 +15,10 @@ from typing import Any
 
 from backchannel import request_scope
 from backchannel.auth import caller_from_claims, verifier
+from backchannel.config import get_config
 from backchannel.domain.store import Store
 from backchannel.errors import BadRequest, DomainError, FieldError, Problem
 from backchannel.live import rules
-from backchannel.live_config import get_live_config
 from backchannel.observability import logger, metrics
 
 JSON = "application/json"
@@ -57,7 +57,7 @@ def handle(event: dict[str, Any], store: Store, conns: rules.Connections) -> dic
     context = event.get("requestContext") or {}
     route = str(context.get("routeKey") or "")
     connection_id = context.get("connectionId")
-    cfg = get_live_config()
+    cfg = get_config()
     logger.append_keys(route_key=route, connection_id=connection_id)
     try:
         if not connection_id:
