@@ -107,8 +107,12 @@ MINIMUM: dict[str, Minimum] = {
     "POST /events/{id}/posts (first post of a new member)": Minimum(
         5, "as above + PutItem of the profile created on first use"
     ),
-    "GET /events/{id}/posts": Minimum(2, "event (visibility) + Query gsi1 EVENT#id#POSTS"),
-    "GET /sessions/{id}/posts": Minimum(3, "session + event (visibility) + Query gsi2 SESSION#id#POSTS"),
+    "GET /events/{id}/posts": Minimum(
+        5, "event (visibility, feedShards) + one Query per feed shard (gsi1 EVENT#id#POSTS#n; 4 by default)"
+    ),
+    "GET /sessions/{id}/posts": Minimum(
+        6, "session + event (visibility, feedShards) + one Query per shard (gsi2 SESSION#id#POSTS#n)"
+    ),
     "DELETE /posts/{id} (author)": Minimum(2, "post (author) + DeleteItem"),
     "POST /sessions/{id}/notes (public)": Minimum(
         4, "session + event (window) + member (author name) + PutItem; membership only for 'attendees'"
