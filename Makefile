@@ -15,7 +15,7 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
-.PHONY: help venv run test lint template-check unit bench user openapi clean browser web-config web-deploy
+.PHONY: help venv run test lint template-check unit bench user openapi clean browser epubcheck web-config web-deploy
 
 help:
 	@echo "make run     start Backchannel locally (moto + gateway on 127.0.0.1:$(PORT))"
@@ -48,7 +48,7 @@ lint: $(STAMP)
 template-check: $(STAMP)
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 
-test: lint template-check browser
+test: lint template-check browser epubcheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests (tests/browser, driven by Playwright; no browser download).
@@ -62,6 +62,18 @@ browser:
 	else \
 	  echo "browser: $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium)," >&2; \
 	  echo "         or set CHROMIUM=/path/to/chromium. Without it the browser tests skip (fail when CI is set)." >&2; \
+	fi
+
+# Debian's epubcheck validates the EPUB packs (tests/integration/test_epubcheck.py).
+epubcheck:
+	@if command -v epubcheck >/dev/null 2>&1; then \
+	  echo "epubcheck: $$(command -v epubcheck)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "epubcheck: installing Debian's epubcheck: apt-get install -y --no-install-recommends epubcheck"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends epubcheck; \
+	else \
+	  echo "epubcheck: missing; install Debian's epubcheck (sudo apt-get install epubcheck)." >&2; \
+	  echo "           Without it the EPUB validation test skips (fails when CI is set)." >&2; \
 	fi
 
 # The deployed page reads config.json next to it: write it from the stack's outputs, then upload.

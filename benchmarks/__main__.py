@@ -5,6 +5,7 @@
     python -m benchmarks ddb-calls [...]   DynamoDB calls per API operation only
     python -m benchmarks keynote [...]     a keynote burst against the per-partition write limit
     python -m benchmarks latency [...]     post-to-screen latency on the local stack (Chromium)
+    python -m benchmarks packs [...]       pack build time and peak memory against the floor
 
 The exit status is 1 when any benchmark that ran is over its budget.
 """
@@ -38,7 +39,19 @@ def latency(argv: list[str]) -> int:
     return main(argv)
 
 
-COMMANDS = {"cold-init": cold_init, "ddb-calls": ddb_calls, "keynote": keynote, "latency": latency}
+def packs(argv: list[str]) -> int:
+    from benchmarks.packs import main
+
+    return main(argv)
+
+
+COMMANDS = {
+    "cold-init": cold_init,
+    "ddb-calls": ddb_calls,
+    "keynote": keynote,
+    "latency": latency,
+    "packs": packs,
+}
 
 
 def main(argv: list[str]) -> int:
@@ -52,6 +65,8 @@ def main(argv: list[str]) -> int:
     status = max(status, ddb_calls([]))
     print()
     status = max(status, keynote([]))
+    print()
+    status = max(status, packs([]))
     print()
     return max(status, latency([]))
 

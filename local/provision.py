@@ -177,6 +177,7 @@ class _Provisioner:
             "AWS::S3::Bucket": self._s3_bucket,
             "AWS::KMS::Key": self._kms_key,
             "AWS::SNS::Topic": self._sns_topic,
+            "AWS::Scheduler::ScheduleGroup": self._schedule_group,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::LayerVersion": self._layer,
             "AWS::Serverless::HttpApi": self._http_api,
@@ -471,6 +472,12 @@ class _Provisioner:
         }
         arn = self.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
         self._set(logical_id, arn, TopicArn=arn, TopicName=name)
+
+    def _schedule_group(self, logical_id: str, props: dict[str, Any]) -> None:
+        """EventBridge Scheduler's group: the packs worker creates one-time schedules in it."""
+        name = props.get("Name") or self.default_name(logical_id)
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        self._set(logical_id, name, Arn=arn)
 
     # ----------------------------------------------------------------------------------------
     # SAM: layers, HTTP APIs, functions

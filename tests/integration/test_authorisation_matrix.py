@@ -59,6 +59,14 @@ MATRIX = {
     ("GET", "/events/{public}/feed.atom"): (200, 200, 200, 200),
     ("GET", "/sessions/{public_session}/feed.atom"): (200, 200, 200, 200),
     ("GET", "/events/{public}/schedule.ics"): (200, 200, 200, 200),
+    ("POST", "/sessions/{public_session}/packs"): (401, 403, 403, 202),
+    ("POST", "/events/{public}/packs"): (401, 403, 403, 202),
+    ("POST", "/me/packs"): (401, 403, 403, 202),  # personal packs: attendees and organisers of the event
+    ("GET", "/me/packs"): (401, 200, 200, 200),
+    ("GET", "/sessions/{private_session}/packs"): (404, 404, 404, 200),
+    ("GET", "/events/{private}/packs"): (404, 404, 404, 200),
+    ("GET", "/packs/{private_pack}"): (404, 404, 404, 200),
+    ("GET", "/packs/{private_pack}/download"): (404, 404, 404, 409),  # not built yet: no worker here
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -70,6 +78,7 @@ PLACEHOLDERS = {
     "{public_note}": "{noteId}",
     "{private_question}": "{questionId}",
     "{public_question}": "{questionId}",
+    "{private_pack}": "{packId}",
 }
 
 
@@ -104,6 +113,8 @@ def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | Non
         return {"body": "changed", "visibility": "public"}
     if path.endswith("/summary"):
         return {"body": "summary", "status": "published"}
+    if path == "/me/packs" and method == "POST":
+        return {"eventId": event["id"]}
     if path.endswith("/questions"):
         return {"text": f"question from {actor}"}
     if path.endswith("/questions/settings"):
@@ -149,6 +160,7 @@ def test_authorisation(api, method, template):
     ).json["id"]
     summary = {"body": "s", "status": "published"}
     api.request("PUT", f"/sessions/{ids['private_session']}/summary", json_body=summary, as_=organiser)
+    ids["private_pack"] = api.post(f"/sessions/{ids['private_session']}/packs", as_=organiser).json["id"]
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)
 

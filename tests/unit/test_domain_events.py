@@ -302,6 +302,9 @@ def test_table_attributes_never_reach_an_event():
 
 
 def test_every_item_type_of_the_table_has_a_rule():
+    import backchannel.data.question_models
+    import backchannel.data.resource_models
+    import backchannel.packs_pipeline.data  # noqa: F401 - every model of the main table registers itself
     from backchannel.data.models import Item
 
     assert set(Item.type._class_map.values()) <= set(de.RULES)

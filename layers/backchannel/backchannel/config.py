@@ -45,6 +45,11 @@ class Config:
     service_name: str
     connections_table_name: str | None = None
     websocket_endpoint: str | None = None
+    packs_bucket_name: str | None = None
+    packs_queue_arn: str | None = None
+    packs_schedule_group: str | None = None
+    packs_scheduler_role_arn: str | None = None
+    pack_grace_period_minutes: int = 30
     # DynamoDB client timeouts: API Gateway gives up after 29 s, so fail well before that.
     ddb_connect_timeout_s: float = 2.0
     ddb_read_timeout_s: float = 5.0
@@ -81,6 +86,11 @@ def get_config() -> Config:
         jwt_audience=env.get("JWT_AUDIENCE"),
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "backchannel"),
         connections_table_name=env.get("CONNECTIONS_TABLE_NAME"),
+        packs_bucket_name=env.get("PACKS_BUCKET_NAME"),
+        packs_queue_arn=env.get("PACKS_QUEUE_ARN"),
+        packs_schedule_group=env.get("PACKS_SCHEDULE_GROUP"),
+        packs_scheduler_role_arn=env.get("PACKS_SCHEDULER_ROLE_ARN"),
+        pack_grace_period_minutes=_int("PACK_GRACE_PERIOD_MINUTES", 30),
         websocket_endpoint=env.get("WEBSOCKET_ENDPOINT"),
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),

@@ -384,4 +384,10 @@ RULES: dict[str, Rule] = {
     "Question": _question_rule,
     "Vote": _nothing,  # the question's count change is the news
     "QuestionSettings": _nothing,
+    # derived data and bookkeeping: their own workers announce what matters
+    "Resource": _nothing,
+    "ResourceShare": _nothing,
+    "ResourceSharer": _nothing,
+    "Pack": _nothing,
+    "PackTarget": _nothing,
 }

@@ -1,0 +1,127 @@
+"""Packs API: ask for conference packs (202: built by the compile worker), follow their status,
+download them (a redirect to a short-lived presigned URL of the served version)."""
+
+from __future__ import annotations
+
+import functools
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from backchannel import http, pack_schemas
+from backchannel.data.store import DynamoStore
+from backchannel.messaging.bus import default_publisher
+from backchannel.observability import logger, metrics
+from backchannel.packs_pipeline import api
+
+app = http.make_app()
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def packs():
+    from backchannel.packs_pipeline.data import DynamoPackRepo
+
+    return DynamoPackRepo()
+
+
+def _accepted(pack) -> Response:
+    return http.ok(pack, 202, {"Location": f"/packs/{pack['id']}"})
+
+
+@app.post("/sessions/<sessionId>/packs")
+@http.operation(
+    summary="Build a session's pack (organisers)", response=pack_schemas.PACK, status=202, errors=(403, 404)
+)
+def request_session_pack(sessionId: str):
+    return _accepted(
+        api.request_session_pack(store(), packs(), default_publisher(), http.caller(app), sessionId)
+    )
+
+
+@app.post("/events/<eventId>/packs")
+@http.operation(
+    summary="Build an event's pack (organisers)", response=pack_schemas.PACK, status=202, errors=(403, 404)
+)
+def request_event_pack(eventId: str):
+    return _accepted(api.request_event_pack(store(), packs(), default_publisher(), http.caller(app), eventId))
+
+
+@app.post("/me/packs")
+@http.operation(
+    summary="Build my own pack of an event I attend or organise",
+    request=pack_schemas.PERSONAL_PACK_REQUEST,
+    response=pack_schemas.PACK,
+    status=202,
+    errors=(403, 404),
+)
+def request_personal_pack():
+    caller = http.caller(app)
+    pack = api.request_personal_pack(
+        store(),
+        packs(),
+        default_publisher(),
+        caller,
+        lambda: http.json_body(app, pack_schemas.PERSONAL_PACK_REQUEST),
+    )
+    return _accepted(pack)
+
+
+@app.get("/packs/<packId>")
+@http.operation(
+    summary="A pack: its status, progress and formats", response=pack_schemas.PACK, public=True, errors=(404,)
+)
+def get_pack(packId: str):
+    return http.ok(api.get_pack(store(), packs(), http.optional_caller(app), packId))
+
+
+@app.get("/packs/<packId>/download")
+@http.operation(
+    summary="Download a pack (?format=html|md|json|epub): a redirect to a short-lived URL",
+    status=302,
+    public=True,
+    errors=(404, 409, 422),
+)
+def download_pack(packId: str):
+    query = app.current_event.query_string_parameters or {}
+    url = api.download_url(store(), packs(), http.optional_caller(app), packId, query.get("format"))
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+
+
+@app.get("/sessions/<sessionId>/packs")
+@http.operation(
+    summary="A session's packs", response=pack_schemas.PACK, public=True, paginated=True, errors=(404,)
+)
+def list_session_packs(sessionId: str):
+    limit, cursor = http.page_args(app)
+    return http.ok(api.session_packs(store(), packs(), http.optional_caller(app), sessionId, limit, cursor))
+
+
+@app.get("/events/<eventId>/packs")
+@http.operation(
+    summary="An event's packs (its own and its sessions')",
+    response=pack_schemas.PACK,
+    public=True,
+    paginated=True,
+    errors=(404,),
+)
+def list_event_packs(eventId: str):
+    limit, cursor = http.page_args(app)
+    return http.ok(api.event_packs(store(), packs(), http.optional_caller(app), eventId, limit, cursor))
+
+
+@app.get("/me/packs")
+@http.operation(summary="My personal packs", response=pack_schemas.PACK, paginated=True)
+def list_my_packs():
+    limit, cursor = http.page_args(app)
+    return http.ok(api.my_packs(packs(), http.caller(app), limit, cursor))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return http.handle(app, event, context)

@@ -1,0 +1,92 @@
+"""Packs worker: the compile queue (EventBridge rule -> SQS, and the end-of-session schedules) ->
+builds of packs into S3, rebuilds after changes, and the schedules themselves."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backchannel import request_scope
+from backchannel.config import get_config, on_reset
+from backchannel.data.store import DynamoStore
+from backchannel.messaging.bus import default_publisher
+from backchannel.observability import logger, metrics
+from backchannel.packs_pipeline.compiler import compile_with_stores
+from backchannel.packs_pipeline.data import DynamoPackRepo
+from backchannel.packs_pipeline.scheduling import SessionEndSchedules
+from backchannel.packs_pipeline.storage import S3Storage
+from backchannel.packs_pipeline.worker import Worker, handle
+
+
+def _member_events(member_id: str):
+    cursor = None
+    while True:
+        page = store().list_memberships(member_id, 100, cursor)
+        yield from (m.event_id for m in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def worker() -> Worker:
+    def schedules() -> SessionEndSchedules:
+        cfg = get_config()
+        return SessionEndSchedules(
+            group=cfg.require("packs_schedule_group"),
+            queue_arn=cfg.require("packs_queue_arn"),
+            role_arn=cfg.require("packs_scheduler_role_arn"),
+        )
+
+    return Worker(
+        repo=DynamoPackRepo(),
+        publisher=default_publisher(),
+        storage=lambda: S3Storage(get_config().require("packs_bucket_name")),
+        compile=compile_with_stores,
+        store=store(),
+        schedules=schedules,
+        grace_minutes=lambda: get_config().pack_grace_period_minutes,
+        member_events=_member_events,
+    )
+
+
+on_reset(worker.cache_clear)
+on_reset(store.cache_clear)
+
+
+def handle_record(record: SQSRecord) -> None:
+    request_scope.begin()  # nothing read for one message is trusted for the next
+    envelope = json.loads(record.body)  # an EventBridge event, or the schedule's message of that shape
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
+        raise ValueError("not an EventBridge event")
+    detail_type = str(envelope.get("detail-type"))
+    done = handle(worker(), detail_type, envelope["detail"])
+    metrics.add_metric(name="PackMessages", unit="Count", value=1)
+    logger.info(
+        "pack message handled",
+        extra={
+            "detail_type": detail_type,
+            "outcome": done,
+            "domain_event_id": envelope["detail"].get("domainEventId"),
+        },
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(
+        event=event,
+        record_handler=handle_record,
+        # Report even a whole failed batch item by item (batches are one message: a build can be long).
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=context,
+    )

@@ -1,0 +1,106 @@
+"""Compile a pack: one pass over its content (``content.py``), each record fanned out to the four
+streaming renderers, each writing through its own writer as it goes. See ``docs/packs.md``."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from backchannel.packs.content import PackContent
+from backchannel.packs.render_epub import EpubRenderer
+from backchannel.packs.render_html import HtmlRenderer
+from backchannel.packs.render_json import JsonRenderer
+from backchannel.packs.render_markdown import MarkdownRenderer
+
+KINDS = ("session", "event", "personal")
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    pack_id: str
+    version: int
+    kind: str  # "session" | "event" | "personal"
+    target_id: str  # session id, event id, or event id for a personal pack
+    member_id: str | None = None  # personal packs: whose
+
+
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+    "epub": "application/epub+zip",
+}
+RENDERERS = {"html": HtmlRenderer, "md": MarkdownRenderer, "json": JsonRenderer, "epub": EpubRenderer}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    format: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class _Counting:
+    """The writer, counting and hashing what goes through it (zipfile needs ``tell``, given here)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.size = 0
+        self.hash = hashlib.sha256()
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.raw.write(data)
+        self.size += len(data)
+        self.hash.update(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        flush = getattr(self.raw, "flush", None)
+        if flush:
+            flush()
+
+
+def compile_pack(
+    spec: PackSpec,
+    *,
+    store,
+    capture,
+    questions=None,
+    resources=None,
+    open_writer: Callable[[str, str], ContextManager[BinaryIO]],
+    progress: Callable[[int, int | None], None] = lambda done, total: None,
+) -> list[Artifact]:
+    """Reads the pack's content from the stores and writes each format through
+    ``open_writer(format, content_type)``. Raises ``backchannel.errors.NotFound`` if the target
+    doesn't exist (before any writer is opened)."""
+    if spec.kind not in KINDS:
+        raise ValueError(f"unknown pack kind {spec.kind!r}")
+    content = PackContent(spec, store=store, capture=capture, questions=questions, resources=resources)
+    content.resolve()  # NotFound before anything is written
+    records = content.records()
+    with contextlib.ExitStack() as stack:
+        outs = {
+            fmt: _Counting(stack.enter_context(open_writer(fmt, ctype))) for fmt, ctype in FORMATS.items()
+        }
+        renderers = [RENDERERS[fmt](out) for fmt, out in outs.items()]
+        for n, record in enumerate(records):
+            for renderer in renderers:
+                renderer.feed(record)
+            if n % 100 == 0:
+                progress(content.count, None)
+        for out in outs.values():
+            out.flush()
+    progress(content.count, content.count)
+    return [Artifact(fmt, FORMATS[fmt], out.size, out.hash.hexdigest()) for fmt, out in outs.items()]

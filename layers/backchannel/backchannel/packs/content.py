@@ -1,0 +1,377 @@
+"""The content of a pack, read from the stores page by page as a stream of records.
+
+A record is one of::
+
+    ("begin", meta)               once, first
+    ("section", section)          a session (or the event-wide part): its items follow
+    ("item", group, data)         groups come in GROUPS order within a section
+    ("end", {"contributors": [...]})
+
+Memory stays flat as the event grows: posts, notes, questions and resources are read a page at a
+time and handed on at once. What is held is bounded by a constant or by the number of sessions or
+distinct contributors, never by the number of posts: the top threads are found in one pass with a
+bounded heavy-hitters counter (Misra-Gries over the posts replied to, ``SLOTS`` counters, at most
+``REPLIES`` replies kept per counter), and their root posts are then read by id.
+
+Privacy rules (``docs/packs.md``):
+- session and event packs hold notes that are ``shareInPacks`` and public, plus attendees-only notes
+  when the event is private or unlisted (its pack's audience is then its attendees); never private
+  notes; a personal pack holds its member's own notes of every visibility and nobody else's;
+- only approved questions; an anonymous asker stays anonymous;
+- nothing of a member whose profile says ``packConsent: false`` (their posts, notes, questions),
+  except in their own personal pack;
+- packs are derived from the current state, so deleted content is absent by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from backchannel.domain.model import Event, Note, Post, Session, iso, utcnow
+from backchannel.domain.resources import event_scope, session_scope
+from backchannel.errors import NotFound
+
+SCHEMA_VERSION = 1
+GROUPS = ("summary", "notes", "posts", "questions", "resources", "readingList")
+PAGE = 100
+TOP_POSTS = 20
+SLOTS = 200
+REPLIES = 10
+DOI_BASE = "https://doi.org/"
+
+Record = tuple
+
+
+@dataclass
+class _Consent:
+    """Whether a member consents to appear in packs, and their display name (read once each)."""
+
+    store: object
+    owner: str | None = None  # a personal pack's member: always consents to their own pack
+    seen: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    contributors: dict[str, str] = field(default_factory=dict)
+
+    def allows(self, member_id: str) -> bool:
+        if member_id not in self.seen:
+            member = self.store.get_member(member_id)
+            consent = bool(getattr(member, "pack_consent", True)) if member is not None else True
+            self.seen[member_id] = (consent, member.display_name if member is not None else None)
+        return member_id == self.owner or self.seen[member_id][0]
+
+    def credit(self, member_id: str, name: str) -> None:
+        self.contributors.setdefault(member_id, self.seen.get(member_id, (True, None))[1] or name)
+
+
+def _pages(fetch: Callable[[str | None], tuple[list, str | None]]) -> Iterator:
+    cursor: str | None = None
+    while True:
+        items, cursor = fetch(cursor)
+        yield from items
+        if not cursor:
+            return
+
+
+def _post_json(post: Post) -> dict:
+    return {
+        "id": post.id,
+        "author": {"id": post.author_id, "displayName": post.author_name},
+        "text": post.text,
+        "links": list(post.links),
+        "createdAt": post.created_at,
+    }
+
+
+def _note_json(note: Note) -> dict:
+    return {
+        "id": note.id,
+        "author": {"id": note.author_id, "displayName": note.author_name},
+        "title": note.title,
+        "body": note.body,
+        "visibility": note.visibility,
+        "updatedAt": note.updated_at,
+    }
+
+
+def _session_json(session: Session) -> dict:
+    return {
+        "type": "session",
+        "id": session.id,
+        "title": session.title,
+        "abstract": session.abstract,
+        "speakers": [s.to_json() for s in session.speakers],
+        "room": session.room,
+        "track": session.track,
+        "startsAt": session.starts_at.isoformat(),
+        "endsAt": session.ends_at.isoformat(),
+    }
+
+
+def top_threads(posts: Iterator[Post], allowed: Callable[[Post], bool], limit: int = TOP_POSTS) -> tuple:
+    """One pass over posts (newest first): (candidate parents with reply counts and kept replies,
+    the newest root posts). Bounded by SLOTS * REPLIES + limit posts whatever the feed's length."""
+    counts: dict[str, int] = {}
+    replies: dict[str, list[Post]] = {}
+    roots: list[Post] = []
+    for post in posts:
+        if not allowed(post):
+            continue
+        parent = post.in_reply_to
+        if not parent:
+            if len(roots) < limit:
+                roots.append(post)
+            continue
+        if parent in counts:
+            counts[parent] += 1
+        elif len(counts) < SLOTS:
+            counts[parent] = 1
+            replies[parent] = []
+        else:  # Misra-Gries: every counter down by one, the spent ones dropped
+            for key in list(counts):
+                counts[key] -= 1
+                if counts[key] == 0:
+                    del counts[key], replies[key]
+            continue
+        if len(replies[parent]) < REPLIES:
+            replies[parent].append(post)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(pid, n, replies[pid]) for pid, n in ranked], roots
+
+
+class PackContent:
+    def __init__(self, spec, *, store, capture, questions=None, resources=None) -> None:
+        self.spec = spec
+        self.store = store
+        self.capture = capture
+        self.questions = questions
+        self.resources = resources
+        self.consent = _Consent(store, owner=spec.member_id if spec.kind == "personal" else None)
+        self.count = 0
+
+    # -- what the pack is about --------------------------------------------------------------------
+
+    def resolve(self) -> tuple[Event, Session | None]:
+        spec = self.spec
+        if spec.kind == "session":
+            session = self.store.get_session(spec.target_id)
+            event = self.store.get_event(session.event_id) if session else None
+            if session is None or event is None:
+                raise NotFound(f"session {spec.target_id} not found")
+            return event, session
+        if spec.kind in ("event", "personal"):
+            event = self.store.get_event(spec.target_id)
+            if event is None:
+                raise NotFound(f"event {spec.target_id} not found")
+            if spec.kind == "personal" and not spec.member_id:
+                raise NotFound("a personal pack needs a member")
+            if spec.kind == "personal" and self.store.get_member(spec.member_id) is None:
+                raise NotFound(f"member {spec.member_id} not found")
+            return event, None
+        raise ValueError(f"unknown pack kind {spec.kind!r}")
+
+    def audience(self, event: Event) -> str:
+        if self.spec.kind == "personal":
+            return "member"
+        return "public" if event.visibility == "public" else "attendees"
+
+    # -- the stream --------------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record]:
+        event, session = self.resolve()
+        spec = self.spec
+        title = {
+            "session": lambda: f"{session.title} — {event.name}",
+            "event": lambda: event.name,
+            "personal": lambda: f"{event.name} — personal pack",
+        }[spec.kind]()
+        yield (
+            "begin",
+            {
+                "schemaVersion": SCHEMA_VERSION,
+                "id": spec.pack_id,
+                "version": spec.version,
+                "kind": spec.kind,
+                "title": title,
+                "audience": self.audience(event),
+                "generatedAt": iso(utcnow()),
+                "event": {
+                    "id": event.id,
+                    "name": event.name,
+                    "hashtag": event.hashtag,
+                    "startsOn": event.starts_on.isoformat(),
+                    "endsOn": event.ends_on.isoformat(),
+                    "timezone": event.timezone,
+                    "description": event.description,
+                },
+                "memberId": spec.member_id if spec.kind == "personal" else None,
+            },
+        )
+        if spec.kind == "session":
+            yield from self._session(event, session)
+        elif spec.kind == "event":
+            for s in self._schedule(event):
+                yield from self._session(event, s)
+            yield from self._event_wide(event)
+        else:
+            wanted = self._personal_sessions(event)
+            for s in self._schedule(event):
+                if s.id in wanted:
+                    yield from self._session(event, s)
+        names = sorted(self.consent.contributors.values(), key=str.casefold)
+        yield ("end", {"contributors": [{"displayName": n} for n in names]})
+
+    def _schedule(self, event: Event) -> Iterator[Session]:
+        def fetch(cursor):
+            page = self.store.list_sessions(event.id, PAGE, cursor)
+            return page.items, page.next_cursor
+
+        return _pages(fetch)
+
+    def _personal_sessions(self, event: Event) -> set[str]:
+        """The sessions the member wrote notes in (one id each: bounded by the schedule)."""
+
+        def fetch(cursor):
+            page = self.capture.member_notes(self.spec.member_id, PAGE, cursor)
+            return page.items, page.next_cursor
+
+        return {n.session_id for n in _pages(fetch) if n.event_id == event.id}
+
+    def _item(self, group: str, data: dict) -> Record:
+        self.count += 1
+        return ("item", group, data)
+
+    def _session(self, event: Event, session: Session) -> Iterator[Record]:
+        yield ("section", _session_json(session))
+        summary = self.capture.latest_summary(session.id)
+        if summary is not None:
+            yield self._item(
+                "summary",
+                {"version": summary.version, "body": summary.body, "publishedAt": summary.published_at},
+            )
+        yield from self._notes(event, session)
+        if self.spec.kind != "personal":
+            yield from self._posts(
+                lambda limit, cursor: self.capture.session_posts(
+                    session.id, event.feed_shards, limit, cursor
+                ),
+                lambda p: p.session_id == session.id,
+            )
+            yield from self._questions(session)
+        yield from self._resources(session_scope(session.id))
+
+    def _event_wide(self, event: Event) -> Iterator[Record]:
+        yield ("section", {"type": "event", "id": event.id, "title": f"Across {event.name}"})
+        yield from self._posts(
+            lambda limit, cursor: self.capture.event_posts(event.id, event.feed_shards, limit, cursor),
+            lambda p: p.session_id is None,
+        )
+        yield from self._resources(event_scope(event.id))
+
+    def _notes(self, event: Event, session: Session) -> Iterator[Record]:
+        personal = self.spec.kind == "personal"
+        partitions = ["public"]
+        if personal or event.visibility != "public":
+            partitions.append("attendees")
+        if personal:
+            partitions.append(f"private#{self.spec.member_id}")
+
+        def fetch(cursor):
+            page = self.capture.session_notes(session.id, partitions, PAGE, cursor)
+            return page.items, page.next_cursor
+
+        for note in _pages(fetch):
+            if personal:
+                if note.author_id != self.spec.member_id:
+                    continue
+            elif (
+                not note.share_in_packs
+                or note.visibility == "private"
+                or not self.consent.allows(note.author_id)
+            ):
+                continue
+            self.consent.allows(note.author_id)
+            self.consent.credit(note.author_id, note.author_name)
+            yield self._item("notes", _note_json(note))
+
+    def _posts(self, read, belongs: Callable[[Post], bool]) -> Iterator[Record]:
+        def fetch(cursor):
+            return read(PAGE, cursor)
+
+        def allowed(post: Post) -> bool:
+            return belongs(post) and self.consent.allows(post.author_id)
+
+        candidates, roots = top_threads(_pages(fetch), allowed)
+        shown: set[str] = set()
+        for parent_id, count, replies in candidates:
+            if len(shown) >= TOP_POSTS:
+                break
+            parent = self.capture.get_post(parent_id)
+            if parent is None or not allowed(parent):
+                continue
+            shown.add(parent.id)
+            yield self._thread(parent, list(reversed(replies)), count)
+        for post in roots:
+            if len(shown) >= TOP_POSTS:
+                break
+            if post.id not in shown:
+                shown.add(post.id)
+                yield self._thread(post, [], 0)
+
+    def _thread(self, post: Post, replies: list[Post], count: int) -> Record:
+        for p in (post, *replies):
+            self.consent.credit(p.author_id, p.author_name)
+        data = _post_json(post)
+        data["replyCount"] = count
+        data["replies"] = [_post_json(r) for r in replies]
+        return self._item("posts", data)
+
+    def _questions(self, session: Session) -> Iterator[Record]:
+        if self.questions is None:
+            return
+
+        def fetch(cursor):
+            page = self.questions.list_questions(session.id, "top", ["approved"], None, PAGE, cursor)
+            return page.items, page.next_cursor
+
+        for q in _pages(fetch):
+            if q.status != "approved" or not self.consent.allows(q.asker_id):
+                continue
+            if not q.anonymous:
+                self.consent.credit(q.asker_id, q.asker_name)
+            yield self._item(
+                "questions",
+                {
+                    "id": q.id,
+                    "text": q.text,
+                    "asker": None if q.anonymous else {"displayName": q.asker_name},
+                    "votes": q.votes,
+                    "answered": q.answered,
+                },
+            )
+
+    def _resources(self, scope: str) -> Iterator[Record]:
+        if self.resources is None:
+            return
+
+        def fetch(cursor):
+            page = self.resources.ranked(scope, PAGE, cursor)
+            return page.items, page.next_cursor
+
+        for r in _pages(fetch):
+            yield self._item("resources", {"url": r.url, "kind": r.kind, "doi": r.doi, "shares": r.shares})
+        for r in _pages(fetch):  # the papers again, as a reading list (resources are few: cheap)
+            if r.doi:
+                yield self._item(
+                    "readingList",
+                    {
+                        "doi": r.doi,
+                        "url": DOI_BASE + r.doi,
+                        "shares": r.shares,
+                        "citation": citation(r.doi, r.url),
+                    },
+                )
+
+
+def citation(doi: str, url: str) -> str:
+    """A citation from what we know without fetching anything: the DOI and its resolver link."""
+    return f"doi:{doi}. Available at {DOI_BASE}{doi}" + ("" if url.startswith(DOI_BASE) else f" ({url})")

@@ -1,0 +1,107 @@
+"""What the packs API does, route by route: authorise, then one call into ``service`` or the repo.
+Answers are the public JSON of packs (``Pack.to_json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from backchannel.domain.model import Caller
+from backchannel.domain.store import Store
+from backchannel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from backchannel.packs_pipeline import rules, service
+from backchannel.packs_pipeline.rules import Pack, Target
+
+FORMATS = ("html", "md", "json", "epub")
+Input = dict | Callable[[], dict]
+
+
+def _json(store: Store, pack: Pack) -> dict:
+    event = store.get_event(pack.target.event_id)
+    return pack.to_json(public_event=event is not None and event.visibility == "public")
+
+
+def _request(store: Store, repo: Any, publisher: Any, caller: Caller, target: Target) -> dict:
+    pack = service.request(repo, publisher, target, requested_by=caller.member_id)
+    assert pack is not None
+    return _json(store, pack)
+
+
+def request_session_pack(store: Store, repo: Any, publisher: Any, caller: Caller, session_id: str) -> dict:
+    return _request(store, repo, publisher, caller, rules.session_target(store, caller, session_id))
+
+
+def request_event_pack(store: Store, repo: Any, publisher: Any, caller: Caller, event_id: str) -> dict:
+    return _request(store, repo, publisher, caller, rules.event_target(store, caller, event_id))
+
+
+def request_personal_pack(store: Store, repo: Any, publisher: Any, caller: Caller, data: Input) -> dict:
+    body = data() if callable(data) else data
+    return _request(store, repo, publisher, caller, rules.personal_target(store, caller, body["eventId"]))
+
+
+def get_pack(store: Store, repo: Any, caller: Caller | None, pack_id: str) -> dict:
+    pack = repo.get(pack_id)
+    event = rules.readable(store, caller, pack, pack_id)
+    assert pack is not None
+    return pack.to_json(public_event=event.visibility == "public")
+
+
+def download_url(
+    store: Store,
+    repo: Any,
+    caller: Caller | None,
+    pack_id: str,
+    fmt: str | None,
+    *,
+    presign: Callable[..., str] | None = None,
+) -> str:
+    """A presigned URL of the served version's file in ``fmt`` (html by default)."""
+    pack = repo.get(pack_id)
+    rules.readable(store, caller, pack, pack_id)
+    assert pack is not None
+    fmt = fmt or "html"
+    if fmt not in FORMATS:
+        raise ValidationFailed(FieldError("format", f"must be one of {', '.join(FORMATS)}"))
+    if not pack.served or pack.bucket is None:
+        raise Conflict(f"pack {pack_id} has no version ready yet (status: {pack.status})")
+    artifact = pack.artifacts.get(fmt)
+    if artifact is None:
+        raise NotFound(f"pack {pack_id} has no {fmt} file")
+    if presign is None:
+        from backchannel.packs_pipeline.storage import presigned_download as presign
+    ext = artifact.key.rsplit(".", 1)[-1]
+    return presign(
+        pack.bucket,
+        artifact.key,
+        content_type=artifact.content_type,
+        filename=f"pack-{pack.id}-v{pack.ready_version}.{ext}",
+    )
+
+
+def _page(store: Store, page) -> dict:
+    return {"items": [_json(store, p) for p in page.items], "nextCursor": page.next_cursor}
+
+
+def session_packs(
+    store: Store, repo: Any, caller: Caller | None, session_id: str, limit: int, cursor: str | None
+) -> dict:
+    rules.visible_session_event(store, caller, session_id)
+    session = store.get_session(session_id)
+    assert session is not None
+    return _page(store, repo.list_session(session.event_id, session_id, limit, cursor))
+
+
+def event_packs(
+    store: Store, repo: Any, caller: Caller | None, event_id: str, limit: int, cursor: str | None
+) -> dict:
+    from backchannel.domain.events import visible_event
+
+    visible_event(store, event_id, caller, need_membership=False)
+    return _page(store, repo.list_event(event_id, limit, cursor))
+
+
+def my_packs(repo: Any, caller: Caller, limit: int, cursor: str | None) -> dict:
+    page = repo.list_member(caller.member_id, limit, cursor)
+    # The event's visibility decides only the stable public URL, never shown for personal packs.
+    return {"items": [p.to_json() for p in page.items], "nextCursor": page.next_cursor}
