@@ -795,6 +795,16 @@ class Pumps:
                 source = self._source(spec, event_name, event, sqs_retry_visibility)
                 if source is not None:
                     self.sources.append(source)
+        groups = [
+            local_stack.physical_id(logical_id)
+            for logical_id, resource in (local_stack.stack.template.get("Resources") or {}).items()
+            if resource.get("Type") == "AWS::Scheduler::ScheduleGroup"
+            and logical_id in local_stack.stack.physical_ids
+        ]
+        if groups:  # schedules the application itself creates while running (one-time, at(...))
+            from local.pumps_scheduler import RuntimeSchedules
+
+            self.sources.append(RuntimeSchedules(self._ctx.client, groups, self._clock))  # type: ignore[arg-type]
         log.info("pumping %d event source(s): %s", len(self.sources), ", ".join(self.describe()))
 
     def _source(
