@@ -73,6 +73,19 @@ def leave_event(eventId: str):
     return http.no_content()
 
 
+@app.post("/sessions/<sessionId>/star")
+@http.operation(summary="Star a session (it goes into your personal pack)", status=201, errors=(404,))
+def star_session(sessionId: str):
+    return http.created(members.star_session(store(), http.caller(app), sessionId), f"/sessions/{sessionId}")
+
+
+@app.delete("/sessions/<sessionId>/star")
+@http.operation(summary="Remove your star from a session", status=204, errors=(404,))
+def unstar_session(sessionId: str):
+    members.unstar_session(store(), http.caller(app), sessionId)
+    return http.no_content()
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:

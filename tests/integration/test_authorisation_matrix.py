@@ -28,6 +28,8 @@ MATRIX = {
     ("POST", "/events/{public}/attendance"): (401, 201, 201, 201),
     ("DELETE", "/events/{public}/attendance"): (401, 204, 204, 204),
     ("POST", "/events/{private}/attendance"): (401, 404, 404, 201),
+    ("POST", "/sessions/{private_session}/star"): (401, 404, 404, 201),
+    ("DELETE", "/sessions/{private_session}/star"): (401, 404, 404, 204),
     ("POST", "/events/{public}/posts"): (401, 201, 201, 201),
     ("GET", "/events/{private}/posts"): (404, 404, 404, 200),
     ("GET", "/sessions/{private_session}/posts"): (404, 404, 404, 200),
@@ -176,5 +178,9 @@ def test_authorisation(api, method, template):
             headers={"If-Match": "*"} if method == "PUT" and template.startswith("/notes") else None,
         )
         assert r.status == expected, f"{method} {template} as {actor}: {r}"
-        if method == "DELETE" and r.status == 204 and not template.endswith(("/attendance", "/votes")):
+        if (
+            method == "DELETE"
+            and r.status == 204
+            and not template.endswith(("/attendance", "/votes", "/star"))
+        ):
             break  # it is gone now

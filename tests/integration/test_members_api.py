@@ -87,3 +87,16 @@ def test_pack_consent_is_on_by_default_and_can_be_withdrawn(api, alice):
     assert r.json["packConsent"] is False
     assert api.get("/me", as_=alice).json["packConsent"] is False
     assert api.patch("/me", {"packConsent": None}, as_=alice).status == 422
+
+
+def test_star_and_unstar_a_session(api, make_event, make_session, alice):
+    event = make_event()
+    session = make_session(event)
+    r = api.post(f"/sessions/{session['id']}/star", as_=alice)
+    assert r.status == 201
+    assert r.json["sessionId"] == session["id"]
+    assert api.post(f"/sessions/{session['id']}/star", as_=alice).status == 201  # twice is harmless
+    assert api.delete(f"/sessions/{session['id']}/star", as_=alice).status == 204
+    assert api.delete(f"/sessions/{session['id']}/star", as_=alice).status == 204
+    assert api.post("/sessions/01HZZZZZZZZZZZZZZZZZZZZZZZ/star", as_=alice).status == 404
+    assert api.post(f"/sessions/{session['id']}/star").status == 401

@@ -238,3 +238,14 @@ def test_unknown_targets_are_not_found(aws, compile_):
     for kind in ("session", "event"):
         with pytest.raises(NotFound):
             compile_(_spec(kind, "01HZZZZZZZZZZZZZZZZZZZZZZZ"))
+
+
+def test_a_personal_pack_holds_the_sessions_the_member_starred(
+    api, make_event, make_session, alice, compile_
+):
+    event = make_event()
+    starred = make_session(event, hour=9, title="Starred talk")
+    make_session(event, hour=11, title="Not for me")
+    assert api.post(f"/sessions/{starred['id']}/star", as_=alice).status == 201
+    mine = json.loads(compile_(_spec("personal", event["id"], alice.sub))["json"])
+    assert [s["title"] for s in mine["sections"]] == ["Starred talk"]

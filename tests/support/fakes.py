@@ -126,6 +126,17 @@ class MemoryStore:
         )
         return _page(items, limit, cursor, lambda s: s.id)
 
+    # stars
+    def star_session(self, member_id, session, at):
+        self.stars = getattr(self, "stars", set())
+        self.stars.add((member_id, session.event_id, session.id))
+
+    def unstar_session(self, member_id, session):
+        getattr(self, "stars", set()).discard((member_id, session.event_id, session.id))
+
+    def starred_sessions(self, member_id, event_id):
+        return {s for m, e, s in getattr(self, "stars", set()) if m == member_id and e == event_id}
+
     # members
     def get_member(self, member_id):
         return copy.deepcopy(self.members.get(member_id))

@@ -13,6 +13,7 @@ Key design (see the access-pattern table in the README):
 | handle claim | HANDLE#<lower handle> | HANDLE | | |
 | post | POST#<id> | POST | EVENT#<eventId>#POSTS#<shard>, <seq> | gsi2: SESSION#<sessionId>#POSTS#<shard>, <seq> |
 | note | NOTE#<id> | NOTE | SESSION#<sessionId>#NOTES#<visibility>[#<authorId> if private], <id> | gsi2: MEMBER#<authorId>#NOTES, <id> |
+| star | MEMBER#<memberId> | STAR#<eventId>#<sessionId> | | |
 | summary draft | SESSION#<id> | SUMMARY#DRAFT | | |
 | summary version | SESSION#<id> | SUMMARY#V#<000001> | | |
 
@@ -147,6 +148,15 @@ class MemberItem(Item, discriminator="Member"):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
 
 
+class StarItem(Item, discriminator="Star"):
+    """A member's star on a session (pk MEMBER#<memberId>, sk STAR#<eventId>#<sessionId>)."""
+
+    member_id = UnicodeAttribute(attr_name="memberId")
+    event_id = UnicodeAttribute(attr_name="eventId")
+    session_id = UnicodeAttribute(attr_name="sessionId")
+    starred_at = UnicodeAttribute(attr_name="starredAt")
+
+
 class PostItem(Item, discriminator="Post"):
     id = UnicodeAttribute()
     event_id = UnicodeAttribute(attr_name="eventId")
@@ -195,6 +205,7 @@ _MODELS: tuple[type[Model], ...] = (
     MembershipItem,
     SessionItem,
     MemberItem,
+    StarItem,
     PostItem,
     NoteItem,
     SummaryItem,

@@ -18,6 +18,7 @@ from backchannel.data.models import (
     MemberItem,
     MembershipItem,
     SessionItem,
+    StarItem,
     bind,
 )
 from backchannel.data.models import (
@@ -418,6 +419,25 @@ class DynamoStore:
         result = SessionItem.gsi1.query(pk, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start)
         items, next_cursor = _page(list(result), limit, _GSI_KEYS)
         return Page([_session(i) for i in items if isinstance(i, SessionItem)], next_cursor)
+
+    # -- stars -------------------------------------------------------------------------------------
+
+    def star_session(self, member_id: str, session: Session, at: str) -> None:
+        StarItem(
+            pk=f"MEMBER#{member_id}",
+            sk=f"STAR#{session.event_id}#{session.id}",
+            member_id=member_id,
+            event_id=session.event_id,
+            session_id=session.id,
+            starred_at=at,
+        ).save()
+
+    def unstar_session(self, member_id: str, session: Session) -> None:
+        StarItem(pk=f"MEMBER#{member_id}", sk=f"STAR#{session.event_id}#{session.id}").delete()
+
+    def starred_sessions(self, member_id: str, event_id: str) -> set[str]:
+        found = StarItem.query(f"MEMBER#{member_id}", StarItem.sk.startswith(f"STAR#{event_id}#"))
+        return {i.session_id for i in found if isinstance(i, StarItem)}
 
     # -- members -----------------------------------------------------------------------------------
 

@@ -388,6 +388,7 @@ RULES: dict[str, Rule] = {
     "Resource": _nothing,
     "ResourceShare": _nothing,
     "ResourceSharer": _nothing,
+    "Star": _nothing,  # a member's bookmark: private
     "Pack": _nothing,
     "PackTarget": _nothing,
 }

@@ -70,6 +70,24 @@ def leave_event(store: Store, caller: Caller, event_id: str) -> None:
     store.remove_role(event_id, caller.member_id, ATTENDEE)
 
 
+def star_session(store: Store, caller: Caller, session_id: str, *, now: dt.datetime | None = None) -> dict:
+    """Star a session you may see: it goes into your personal pack (starring twice is harmless)."""
+    from backchannel.domain.events import visible_session
+
+    session, _ = visible_session(store, session_id, caller)
+    ensure_member(store, caller)  # an authenticated use: the profile exists from now on
+    stamp = iso(now or utcnow())
+    store.star_session(caller.member_id, session, stamp)
+    return {"sessionId": session.id, "eventId": session.event_id, "starredAt": stamp}
+
+
+def unstar_session(store: Store, caller: Caller, session_id: str) -> None:
+    from backchannel.domain.events import visible_session
+
+    session, _ = visible_session(store, session_id, caller)
+    store.unstar_session(caller.member_id, session)
+
+
 def my_events(store: Store, caller: Caller, limit: int, cursor: str | None) -> Page[tuple[Membership, Event]]:
     page = store.list_memberships(caller.member_id, limit, cursor)
     events = store.get_events([m.event_id for m in page.items])

@@ -228,13 +228,15 @@ class PackContent:
         return _pages(fetch)
 
     def _personal_sessions(self, event: Event) -> set[str]:
-        """The sessions the member wrote notes in (one id each: bounded by the schedule)."""
+        """The sessions the member starred or wrote notes in (one id each: bounded by the schedule)."""
 
         def fetch(cursor):
             page = self.capture.member_notes(self.spec.member_id, PAGE, cursor)
             return page.items, page.next_cursor
 
-        return {n.session_id for n in _pages(fetch) if n.event_id == event.id}
+        starred = getattr(self.store, "starred_sessions", None)
+        stars = starred(self.spec.member_id, event.id) if starred else set()
+        return stars | {n.session_id for n in _pages(fetch) if n.event_id == event.id}
 
     def _item(self, group: str, data: dict) -> Record:
         self.count += 1
