@@ -5,7 +5,6 @@ fails the record (partial batch response), so SQS retries it."""
 from __future__ import annotations
 
 import functools
-import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -15,6 +14,7 @@ from backchannel.data.store import DynamoStore
 from backchannel.live import rules
 from backchannel.live.connections import DynamoConnections
 from backchannel.live.sender import ApiGatewaySender
+from backchannel.messaging.envelope import domain_event
 from backchannel.observability import logger, metrics
 
 
@@ -34,12 +34,9 @@ def sender() -> ApiGatewaySender:
 
 
 def handle_record(record: SQSRecord) -> None:
-    envelope = json.loads(record.body)  # an EventBridge event, as the rule delivers it
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
-        raise ValueError("not an EventBridge event")
-    detail_type = str(envelope.get("detail-type"))
+    detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
     request_scope.begin()
-    outcome = rules.push(store(), connections(), sender(), detail_type, envelope["detail"])
+    outcome = rules.push(store(), connections(), sender(), detail_type, detail)
     if outcome is None:
         logger.info("event not pushed live", extra={"detail_type": detail_type})
         return
@@ -49,7 +46,7 @@ def handle_record(record: SQSRecord) -> None:
         "pushed live",
         extra={
             "detail_type": detail_type,
-            "domain_event_id": envelope["detail"].get("domainEventId"),
+            "domain_event_id": detail.get("domainEventId"),
             "sent": outcome.sent,
             "gone": outcome.gone,
             "expired": outcome.expired,

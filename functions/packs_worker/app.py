@@ -4,7 +4,6 @@ builds of packs into S3, rebuilds after changes, and the schedules themselves.""
 from __future__ import annotations
 
 import functools
-import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -13,6 +12,7 @@ from backchannel import request_scope
 from backchannel.config import get_config, on_reset
 from backchannel.data.store import DynamoStore
 from backchannel.messaging.bus import default_publisher
+from backchannel.messaging.envelope import domain_event
 from backchannel.observability import logger, metrics
 from backchannel.packs_pipeline.compiler import compile_with_stores
 from backchannel.packs_pipeline.data import DynamoPackRepo
@@ -64,18 +64,15 @@ on_reset(store.cache_clear)
 
 def handle_record(record: SQSRecord) -> None:
     request_scope.begin()  # nothing read for one message is trusted for the next
-    envelope = json.loads(record.body)  # an EventBridge event, or the schedule's message of that shape
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
-        raise ValueError("not an EventBridge event")
-    detail_type = str(envelope.get("detail-type"))
-    done = handle(worker(), detail_type, envelope["detail"])
+    detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
+    done = handle(worker(), detail_type, detail)
     metrics.add_metric(name="PackMessages", unit="Count", value=1)
     logger.info(
         "pack message handled",
         extra={
             "detail_type": detail_type,
             "outcome": done,
-            "domain_event_id": envelope["detail"].get("domainEventId"),
+            "domain_event_id": detail.get("domainEventId"),
         },
     )
 

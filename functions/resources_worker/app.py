@@ -4,13 +4,13 @@ resources of their sessions and events, counted by distinct sharers."""
 from __future__ import annotations
 
 import functools
-import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.data.resources import DynamoResourceLedger, DynamoSourceReader
 from backchannel.domain import resources
+from backchannel.messaging.envelope import domain_event
 from backchannel.observability import logger, metrics
 
 
@@ -25,11 +25,8 @@ def reader() -> DynamoSourceReader:
 
 
 def handle_record(record: SQSRecord) -> None:
-    envelope = json.loads(record.body)  # an EventBridge event, as the rule delivers it
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("detail"), dict):
-        raise ValueError("not an EventBridge event")
-    detail_type = str(envelope.get("detail-type"))
-    outcome = resources.handle_event(detail_type, envelope["detail"], reader(), ledger())
+    detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
+    outcome = resources.handle_event(detail_type, detail, reader(), ledger())
     if outcome is None:
         logger.info("event not handled here", extra={"detail_type": detail_type})
         return
@@ -39,7 +36,7 @@ def handle_record(record: SQSRecord) -> None:
         "resources reconciled",
         extra={
             "detail_type": detail_type,
-            "domain_event_id": envelope["detail"].get("domainEventId"),
+            "domain_event_id": detail.get("domainEventId"),
             "added": outcome.added,
             "removed": outcome.removed,
             "passes": outcome.passes,

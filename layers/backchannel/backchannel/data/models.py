@@ -198,39 +198,35 @@ class SummaryItem(Item, discriminator="Summary"):
     published_at = UnicodeAttribute(null=True, attr_name="publishedAt")
 
 
-_MODELS: tuple[type[Model], ...] = (
-    Item,
-    EventItem,
-    ClaimItem,
-    MembershipItem,
-    SessionItem,
-    MemberItem,
-    StarItem,
-    PostItem,
-    NoteItem,
-    SummaryItem,
-)
-_bound: list[str | None] = [None]
+class TableBinding:
+    """The models of one table, pointed lazily at the configured table with timeouts well inside API
+    Gateway's 29 s. Models of a table share its root's Meta and (through the root's
+    ``_get_connection``) its one connection, so binding the root binds them all."""
+
+    def __init__(self, root: type[Model], setting: str) -> None:
+        self.root = root
+        self.setting = setting
+        self.bound: str | None = None
+        on_reset(self.unbind)
+
+    def bind(self) -> None:
+        cfg = get_config()
+        name = cfg.require(self.setting)
+        if self.bound == name:
+            return
+        meta = self.root.Meta
+        meta.table_name = name
+        meta.region = cfg.region
+        meta.connect_timeout_seconds = cfg.ddb_connect_timeout_s
+        meta.read_timeout_seconds = cfg.ddb_read_timeout_s
+        meta.max_retry_attempts = cfg.ddb_max_retries
+        self.root._connection = None
+        self.bound = name
+
+    def unbind(self) -> None:
+        self.bound = None
+        self.root._connection = None
 
 
-def bind() -> None:
-    """Point the models at the configured table, with timeouts well inside API Gateway's 29 s."""
-    cfg = get_config()
-    name = cfg.require("data_table_name")
-    if _bound[0] == name:
-        return
-    for model in _MODELS:
-        model.Meta.table_name = name
-        model.Meta.region = cfg.region
-        model.Meta.connect_timeout_seconds = cfg.ddb_connect_timeout_s
-        model.Meta.read_timeout_seconds = cfg.ddb_read_timeout_s
-        model.Meta.max_retry_attempts = cfg.ddb_max_retries
-        model._connection = None
-    _bound[0] = name
-
-
-@on_reset
-def _unbind() -> None:
-    _bound[0] = None
-    for model in _MODELS:
-        model._connection = None
+_binding = TableBinding(Item, "data_table_name")
+bind = _binding.bind

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Protocol
 
 from backchannel.domain.events import visible_event, visible_session
@@ -13,12 +12,14 @@ from backchannel.domain.members import ensure_member
 from backchannel.domain.model import (
     Caller,
     Event,
+    Input,
     Membership,
     Note,
     Page,
     Post,
     Summary,
     iso,
+    read_input,
     utcnow,
 )
 from backchannel.domain.store import Store
@@ -36,12 +37,6 @@ from backchannel.ids import new_ulid
 
 POST_MAX_CHARS = 500
 NOTE_MAX_BYTES = 64 * 1024
-
-Input = dict | Callable[[], dict]
-
-
-def _read(data: Input) -> dict:
-    return data() if callable(data) else data
 
 
 class CaptureStore(Protocol):
@@ -134,7 +129,7 @@ def create_post(
     """The post and whether it was created now (False: a replay of a post already stored)."""
     now = now or utcnow()
     event, _ = writable_event(store, caller, event_id, window_days=window_days, now=now)
-    data = _read(data)
+    data = read_input(data)
     text = _text(data["text"], "text", max_chars=POST_MAX_CHARS, multiline=True)
     errors: list[FieldError] = []
     session_id = data.get("sessionId")
@@ -259,7 +254,7 @@ def create_note(
 ) -> tuple[Note, bool]:
     now = now or utcnow()
     session, _ = visible_session(store, session_id, caller)
-    data = _read(data)
+    data = read_input(data)
     visibility = data.get("visibility") or "private"
     _, membership = writable_event(
         store,
@@ -360,7 +355,7 @@ def replace_note(
         raise PreconditionRequired("send If-Match with the note's ETag, so nobody's edit is overwritten")
     if if_match.strip() != before.etag and if_match.strip() != "*":
         raise PreconditionFailed("the note changed since you read it: read it again (its ETag changed)")
-    data = _read(data)
+    data = read_input(data)
     if data["visibility"] == "attendees":
         _check_audience("attendees", store.get_membership(before.event_id, caller.member_id))
     after = dataclasses.replace(
@@ -417,7 +412,7 @@ def put_summary(
     membership = store.get_membership(event.id, caller.member_id)
     if membership is None or not membership.is_organiser:
         raise Forbidden("only the event's organisers may write its summaries")
-    data = _read(data)
+    data = read_input(data)
     body = _note_fields({"body": data["body"]})["body"]
     latest = capture.latest_summary(session.id)
     stamp = iso(now or utcnow())

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 
 from backchannel.domain.model import (
     ATTENDEE,
     ORGANISER,
     Caller,
     Event,
+    Input,
     Membership,
     Page,
     Session,
     Speaker,
     iso,
+    read_input,
     utcnow,
 )
 from backchannel.domain.store import Store
 from backchannel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.ids import new_ulid
-
-Input = dict | Callable[[], dict]
-
-
-def _read(data: Input) -> dict:
-    """Input arrives as a thunk from the API so that it is validated only after the caller is
-    authorised: a caller who may not act learns nothing from validation messages."""
-    return data() if callable(data) else data
-
 
 # --------------------------------------------------------------------------------------------------
 # visibility and roles
@@ -84,7 +76,7 @@ def _check_dates(starts_on: dt.date, ends_on: dt.date) -> None:
 def create_event(store: Store, caller: Caller, data: Input, *, now: dt.datetime | None = None) -> Event:
     if not caller.may_create_events:
         raise Forbidden("only members of the organisers group may create events")
-    data = _read(data)
+    data = read_input(data)
     _check_dates(data["startsOn"], data["endsOn"])
     stamp = iso(now or utcnow())
     event = Event(
@@ -124,7 +116,7 @@ def update_event(
     store: Store, caller: Caller, event_id: str, changes: Input, *, now: dt.datetime | None = None
 ) -> Event:
     before = organised_event(store, event_id, caller)
-    changes = _read(changes)
+    changes = read_input(changes)
     nulls = [
         FieldError(k, "must not be null")
         for k in changes
@@ -160,7 +152,7 @@ def list_events(store: Store, today: dt.date, limit: int, cursor: str | None) ->
 
 def add_organiser(store: Store, caller: Caller, event_id: str, data: Input) -> Membership:
     organised_event(store, event_id, caller)
-    member_id = _read(data)["memberId"]
+    member_id = read_input(data)["memberId"]
     if store.get_member(member_id) is None:
         raise ValidationFailed(FieldError("memberId", f"no member {member_id}"))
     return store.add_role(event_id, member_id, ORGANISER, iso(utcnow()))
@@ -199,7 +191,7 @@ def create_session(
     store: Store, caller: Caller, event_id: str, data: Input, *, now: dt.datetime | None = None
 ) -> Session:
     event = organised_event(store, event_id, caller)
-    data = _read(data)
+    data = read_input(data)
     _check_times(event, data["startsAt"], data["endsAt"])
     stamp = iso(now or utcnow())
     session = Session(
@@ -251,7 +243,7 @@ def update_session(
     store: Store, caller: Caller, session_id: str, changes: Input, *, now: dt.datetime | None = None
 ) -> Session:
     before, event = organised_session(store, session_id, caller)
-    changes = _read(changes)
+    changes = read_input(changes)
     nulls = [
         FieldError(k, "must not be null")
         for k in ("title", "startsAt", "endsAt")

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 T = TypeVar("T")
+
+Input = dict | Callable[[], dict]
+
+
+def read_input(data: Input) -> dict:
+    """Input arrives as a thunk from the API so that it is validated only after the caller is
+    authorised: a caller who may not act learns nothing from validation messages."""
+    return data() if callable(data) else data
+
 
 VISIBILITIES = ("public", "unlisted", "private")
 ORGANISER = "organiser"

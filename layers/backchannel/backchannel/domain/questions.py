@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from backchannel.domain.capture import writable_event
 from backchannel.domain.events import organised_event, visible_event, visible_session
 from backchannel.domain.members import ensure_member
-from backchannel.domain.model import Caller, Membership, Page, iso, utcnow
+from backchannel.domain.model import Caller, Input, Membership, Page, iso, read_input, utcnow
 from backchannel.domain.store import Store
 from backchannel.domain.text import TextProblem, clean_text
 from backchannel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -38,13 +37,6 @@ HIDDEN = "hidden"
 STATUSES = (PENDING, APPROVED, HIDDEN)
 SORTS = ("top", "new")
 MODERATED = (APPROVED, HIDDEN)  # what an organiser may set
-
-Input = dict | Callable[[], dict]
-
-
-def _read(data: Input) -> dict:
-    """Input arrives as a thunk, validated only once the caller is authorised."""
-    return data() if callable(data) else data
 
 
 @dataclass
@@ -256,7 +248,7 @@ def ask(
     now = now or utcnow()
     session, _ = visible_session(store, session_id, caller)
     _, membership = writable_event(store, caller, session.event_id, window_days=window_days, now=now)
-    data = _read(data)
+    data = read_input(data)
     text = _text(data["text"])
     settings = questions.get_settings(session.id)
     member = ensure_member(store, caller)
@@ -360,7 +352,7 @@ def moderate(
     question, viewer = _visible(store, questions, question_id, caller)
     if not viewer.organiser:
         raise Forbidden("only the event's organisers may moderate questions")
-    after = moderated(question, _read(data), now or utcnow())
+    after = moderated(question, read_input(data), now or utcnow())
     if after is not question:
         questions.moderate(question, after)
     return _view(questions, after, viewer)
@@ -384,7 +376,7 @@ def put_settings(
 ) -> QuestionSettings:
     session, _ = visible_session(store, session_id, caller)
     organised_event(store, session.event_id, caller)
-    data = _read(data)
+    data = read_input(data)
     settings = QuestionSettings(session.id, bool(data["preModeration"]), iso(now or utcnow()))
     questions.put_settings(settings)
     return settings

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from backchannel.config import get_config, on_reset
+from backchannel.data.models import TableBinding
 from backchannel.live.rules import Connection, Subscription
 
 META = "META"
@@ -46,6 +46,12 @@ class LiveItem(Model):
     member_id = UnicodeAttribute(null=True, attr_name="memberId")
     expires_at = NumberAttribute(attr_name="expiresAt")
     topic = UnicodeAttribute(null=True)
+
+    @classmethod
+    def _get_connection(cls):
+        # one connection (one botocore client) for every model of the table, as for the main table
+        return Model._get_connection.__func__(LiveItem)
+
     topic_index = TopicIndex()
 
     @classmethod
@@ -62,30 +68,7 @@ class SubscriptionItem(LiveItem, discriminator="Subscription"):
     insider = BooleanAttribute(default=False)
 
 
-_MODELS = (LiveItem, ConnectionItem, SubscriptionItem)
-_bound: list[str | None] = [None]
-
-
-def bind() -> None:
-    cfg = get_config()
-    name = get_config().require("connections_table_name")
-    if _bound[0] == name:
-        return
-    for model in _MODELS:
-        model.Meta.table_name = name
-        model.Meta.region = cfg.region
-        model.Meta.connect_timeout_seconds = cfg.ddb_connect_timeout_s
-        model.Meta.read_timeout_seconds = cfg.ddb_read_timeout_s
-        model.Meta.max_retry_attempts = cfg.ddb_max_retries
-        model._connection = None
-    _bound[0] = name
-
-
-@on_reset
-def _unbind() -> None:
-    _bound[0] = None
-    for model in _MODELS:
-        model._connection = None
+bind = TableBinding(LiveItem, "connections_table_name").bind
 
 
 def _pk(connection_id: str) -> str:

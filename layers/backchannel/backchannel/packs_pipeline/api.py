@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.domain.model import Caller
+from backchannel.domain.model import Caller, Input, read_input
 from backchannel.domain.store import Store
 from backchannel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backchannel.packs_pipeline import rules, service
 from backchannel.packs_pipeline.rules import Pack, Target
 
 FORMATS = ("html", "md", "json", "epub")
-Input = dict | Callable[[], dict]
 
 
 def _json(store: Store, pack: Pack) -> dict:
@@ -36,7 +35,7 @@ def request_event_pack(store: Store, repo: Any, publisher: Any, caller: Caller, 
 
 
 def request_personal_pack(store: Store, repo: Any, publisher: Any, caller: Caller, data: Input) -> dict:
-    body = data() if callable(data) else data
+    body = read_input(data)
     return _request(store, repo, publisher, caller, rules.personal_target(store, caller, body["eventId"]))
 
 
