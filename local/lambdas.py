@@ -154,7 +154,9 @@ class FunctionRuntime:
                 started = time.monotonic()
                 self.invocations += 1
                 try:
-                    return handler(event, context)
+                    from local.faults import FAULTS
+
+                    return FAULTS.run(self.spec.logical_id, lambda: handler(event, context))
                 finally:
                     elapsed = time.monotonic() - started
                     if elapsed > self.spec.timeout:

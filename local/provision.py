@@ -2,7 +2,7 @@
 
 :func:`provision` walks ``template.yaml`` in dependency order and creates each supported resource with
 boto3: DynamoDB tables, SQS queues, EventBridge buses and rules, the Cognito user pool with its
-client and groups, S3 buckets, KMS keys and SNS topics. SAM functions are not "created" (they run
+client and groups, S3 buckets, KMS keys, SNS topics and SES identities. SAM functions are not "created" (they run
 in-process, see :mod:`local.lambdas`): each becomes a :class:`FunctionSpec`, with its environment
 and event sources resolved, for the gateway and the pumps to drive. Everything else (log groups,
 layers, APIs) is recorded so that references to it still resolve.
@@ -177,6 +177,7 @@ class _Provisioner:
             "AWS::S3::Bucket": self._s3_bucket,
             "AWS::KMS::Key": self._kms_key,
             "AWS::SNS::Topic": self._sns_topic,
+            "AWS::SES::EmailIdentity": self._email_identity,
             "AWS::Scheduler::ScheduleGroup": self._schedule_group,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::LayerVersion": self._layer,
@@ -433,7 +434,7 @@ class _Provisioner:
         self._set(logical_id, name)
 
     # ----------------------------------------------------------------------------------------
-    # S3, KMS, SNS
+    # S3, KMS, SNS, SES
     # ----------------------------------------------------------------------------------------
     def _s3_bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         name = props.get("BucketName") or self.default_name(logical_id).lower()
@@ -472,6 +473,13 @@ class _Provisioner:
         }
         arn = self.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
         self._set(logical_id, arn, TopicArn=arn, TopicName=name)
+
+    def _email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
+        """An address or domain SES may send from (moto accepts it at once: no DNS, no mail to click)."""
+        identity = props["EmailIdentity"]
+        # one call for both: SES v1 and v2 share their identities, in AWS as in moto
+        self.client("sesv2").create_email_identity(EmailIdentity=identity)
+        self._set(logical_id, identity)
 
     def _schedule_group(self, logical_id: str, props: dict[str, Any]) -> None:
         """EventBridge Scheduler's group: the packs worker creates one-time schedules in it."""

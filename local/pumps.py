@@ -404,6 +404,11 @@ class _StreamSource(_Source):
         shard.iterator = response.get("NextShardIterator")
         raw_records = response.get("Records", [])
         if not raw_records:
+            # moto rolls a failed TransactWriteItems back by restoring a copy of the table, stream
+            # shard included: iterators taken before then read a shard that no longer grows. A
+            # fresh iterator after the last record read follows the live shard.
+            if shard.last_sequence is not None:
+                shard.iterator = self._resume_iterator(shard)
             return 0
         shard.last_sequence = raw_records[-1]["dynamodb"]["SequenceNumber"]
         records = [

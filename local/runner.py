@@ -23,13 +23,26 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from local.bus_tap import start_bus_tap
+from local.faults import FAULTS
+from local.faults import PATH as FAULTS_PATH
 from local.gateway import Gateway
 from local.lambdas import FunctionRuntime
+from local.mailbox import Mailbox, mount_mailbox
 from local.provision import LocalStack, provision
+from local.template import load_template
 from local.web import mount_web
+from local.webhook_receiver import WebhookReceiver, mount_webhook_receiver
 from local.websocket_gateway import WebSocketGateway, start_websocket_gateway
 
-__all__ = ["LocalRuntime", "PortInUse", "aws_environment", "function_environment", "main"]
+__all__ = [
+    "LOCAL_PARAMETERS",
+    "LocalRuntime",
+    "PortInUse",
+    "aws_environment",
+    "function_environment",
+    "local_parameters",
+    "main",
+]
 
 log = logging.getLogger("local")
 
@@ -59,6 +72,21 @@ def function_environment(endpoint_url: str, region: str = REGION) -> dict[str, s
     the X-Ray SDK is switched off with its standard setting rather than left to drop segments.
     """
     return {**aws_environment(endpoint_url, region), "AWS_XRAY_SDK_ENABLED": "false"}
+
+
+# Local values for template parameters, used where the template declares them and the caller gives
+# none: outbound calls may reach this machine (the webhook receiver on the gateway, test servers on
+# loopback), and failed deliveries are retried within seconds rather than minutes.
+LOCAL_PARAMETERS = {
+    "OutboundAllowList": "127.0.0.1,localhost",
+    "DeliveryRetryBaseSeconds": "1",
+}
+
+
+def local_parameters(template_path: str | Path, given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``given`` over :data:`LOCAL_PARAMETERS`, the latter only for parameters the template declares."""
+    declared = load_template(template_path).get("Parameters") or {}
+    return {**{k: v for k, v in LOCAL_PARAMETERS.items() if k in declared}, **(given or {})}
 
 
 # Settings that would send the SDK elsewhere or sign as someone else; unset while running.
@@ -97,8 +125,12 @@ class LocalRuntime:
         stack_name: str = "backchannel-local",
         parameters: dict[str, Any] | None = None,
         websocket_port: int = 0,
+        sqs_retry_visibility: int | None = None,
     ) -> None:
         self.host = host
+        # Seconds after which a failed invocation's SQS messages come back (None: the queue's own
+        # visibility timeout, as in AWS); tests that inject faults set it short.
+        self.sqs_retry_visibility = sqs_retry_visibility
         self.port = port
         self.aws_port = aws_port
         self.demo = demo
@@ -113,6 +145,8 @@ class LocalRuntime:
         self.websocket_gateway: WebSocketGateway | None = None
         self.pumps: Any = None
         self.bus_tap: Any = None
+        self.mailbox: Mailbox | None = None
+        self.webhooks: WebhookReceiver | None = None
         self.outputs: dict[str, str] = {}
         self.demo_result: Any = None
         self._moto: ThreadedMotoServer | None = None
@@ -149,7 +183,7 @@ class LocalRuntime:
                 stack_name=self.stack_name,
                 region=REGION,
                 endpoint_url=self.aws_endpoint,
-                parameters=self.parameters,
+                parameters=local_parameters(self.template_path, self.parameters),
             )
             base_env = function_environment(self.aws_endpoint)
             self.runtimes = {
@@ -164,9 +198,13 @@ class LocalRuntime:
             self.gateway = Gateway(self.local_stack, self.runtimes, self.host, self.port)
             # Before the demo seed, so its events are listed too; independent of the pumps.
             self.bus_tap = start_bus_tap(self.local_stack, self.gateway)
+            self.mailbox = mount_mailbox(self.gateway, REGION)
+            self.webhooks = mount_webhook_receiver(self.gateway)
+            self.gateway.add_route("*", FAULTS_PATH, FAULTS)
             mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
             self.gateway.start()
             self.port = self.gateway.port
+            self._localise_functions()
             self.outputs = self._write_outputs()
             if self.demo:
                 from local.demo import seed_demo
@@ -196,6 +234,8 @@ class LocalRuntime:
         self.websocket_gateway = None
         self.pumps = None
         self.bus_tap = None
+        self.mailbox = None
+        self.webhooks = None
         self._moto = None
         self._restore_environment()
 
@@ -247,7 +287,9 @@ class LocalRuntime:
             log.info("note: local.pumps has no start_pumps(); async event sources will not run")
             return None
         # a tenth of a second between idle rounds: posts reach open pages well within a second
-        return start_pumps(self.local_stack, self.runtimes, poll_interval=0.1)
+        return start_pumps(
+            self.local_stack, self.runtimes, poll_interval=0.1, sqs_retry_visibility=self.sqs_retry_visibility
+        )
 
     def _write_outputs(self) -> dict[str, str]:
         """Write the stack's outputs as a deployed stack would list them, with local URLs."""
@@ -263,6 +305,17 @@ class LocalRuntime:
         tmp.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         tmp.replace(self.outputs_path)
         return outputs
+
+    def _localise_functions(self) -> None:
+        """Point the functions' variables that hold an HTTP API's URL (e.g. PUBLIC_API_URL) at the gateway.
+
+        Only possible once the gateway is bound (its port may be chosen by the OS). The pumps run
+        already, but moto starts empty, so no function has been invoked yet; each invocation reads
+        its spec's environment afresh, so replacing it is enough.
+        """
+        assert self.local_stack is not None
+        for spec in self.local_stack.functions.values():
+            spec.environment = {name: self._localise(value) for name, value in spec.environment.items()}
 
     def _localise(self, value: str) -> str:
         """Replace an HTTP API's execute-api URL by the gateway's (e.g. ApiUrl)."""
@@ -322,6 +375,9 @@ def _banner(runtime: LocalRuntime) -> str:
             f"  health       {url}/_local/health",
             *([f"  live         {runtime.websocket_gateway.url}"] if runtime.websocket_gateway else []),
             f"  bus events   {url}/_local/events   (?detailType=PostCreated, ?after=<id>)",
+            f"  mail         {url}/_local/mail   (?to=<address>; one raw: /_local/mail/<id>)",
+            f"  webhooks     {url}/_local/webhooks/<name>   (register this URL as a webhook channel)",
+            f'  faults       {url}/_local/faults   (POST {{"function": "DeliveryWorkerFunction"}}: watch a retry)',
             f"  local AWS    {runtime.aws_endpoint}   (region {REGION}, keys testing/testing)",
             f"  outputs      {runtime.outputs_path}",
             "  a token      make user NAME=alice   (ORGANISER=1 to create events)",

@@ -8,7 +8,8 @@ import functools
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import http, pack_schemas
+from backchannel import circulation_schemas, http, pack_schemas
+from backchannel.config import on_reset
 from backchannel.data.store import DynamoStore
 from backchannel.messaging.bus import default_publisher
 from backchannel.observability import logger, metrics
@@ -119,6 +120,119 @@ def list_event_packs(eventId: str):
 def list_my_packs():
     limit, cursor = http.page_args(app)
     return http.ok(api.my_packs(packs(), http.caller(app), limit, cursor))
+
+
+# -- circulation: publishing, deliveries, and what reaches a member -------------------------------------
+
+
+@functools.cache
+def circulation():
+    from backchannel.circulation.data import DynamoCirculationRepo
+
+    return DynamoCirculationRepo()
+
+
+on_reset(store.cache_clear)
+on_reset(packs.cache_clear)
+on_reset(circulation.cache_clear)
+
+
+def _redirect(url: str) -> Response:
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+
+
+def _format() -> str | None:
+    return (app.current_event.query_string_parameters or {}).get("format")
+
+
+@app.post("/packs/<packId>/publish")
+@http.operation(
+    summary="Publish the pack's ready version to its audience (a member's own pack: circulate it)",
+    response=circulation_schemas.PUBLICATION,
+    status=202,
+    errors=(403, 404, 409),
+)
+def publish_pack(packId: str):
+    from backchannel.circulation import publishing
+
+    pub, created = publishing.publish(store(), packs(), circulation(), http.caller(app), packId)
+    return http.ok(pub.to_json(), 202 if created else 200, {"Location": f"/packs/{packId}/deliveries"})
+
+
+@app.get("/packs/<packId>/deliveries")
+@http.operation(
+    summary="Deliveries of a published pack, by channel and status (its publisher)",
+    response=circulation_schemas.DELIVERIES,
+    errors=(403, 404),
+)
+def pack_deliveries(packId: str):
+    from backchannel.circulation import publishing
+
+    return http.ok(publishing.deliveries(store(), packs(), circulation(), http.caller(app), packId))
+
+
+@app.get("/me/inbox")
+@http.operation(
+    summary="Packs circulated to you, newest first", response=circulation_schemas.INBOX_ENTRY, paginated=True
+)
+def my_inbox():
+    from backchannel.circulation import inbox
+
+    limit, cursor = http.page_args(app)
+    return http.ok(inbox.mine(circulation(), packs(), http.caller(app), limit, cursor))
+
+
+@app.get("/me/inbox/<entryId>/download")
+@http.operation(
+    summary="Download a pack from your inbox (?format=): its current version",
+    status=302,
+    errors=(404, 409, 422),
+)
+def inbox_download(entryId: str):
+    from backchannel.circulation import inbox
+
+    return _redirect(inbox.entry_download(circulation(), packs(), http.caller(app), entryId, _format()))
+
+
+@app.get("/feeds/inbox/<token>")
+@http.operation(
+    summary="Your inbox as a private Atom feed (the URL of a feed channel)", public=True, errors=(404,)
+)
+def inbox_feed(token: str):
+    from backchannel.circulation import inbox
+    from backchannel.feeds.atom import inbox_feed as render
+
+    _, entries = inbox.feed(circulation(), token)
+    body = render(entries, feed_href=f"{http.base_url(app)}/feeds/inbox/{token}")
+    return Response(
+        status_code=200,
+        content_type="application/atom+xml; charset=utf-8",
+        body=body.decode(),
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@app.get("/feeds/inbox/<token>/<entryId>")
+@http.operation(
+    summary="A pack of your inbox feed: its current version", status=302, public=True, errors=(404, 409)
+)
+def inbox_feed_download(token: str, entryId: str):
+    from backchannel.circulation import inbox
+
+    return _redirect(inbox.feed_download(circulation(), packs(), token, entryId, _format()))
+
+
+@app.get("/circulated/<token>")
+@http.operation(
+    summary="The link a circulated pack was sent with: its current version",
+    status=302,
+    public=True,
+    errors=(404, 409),
+)
+def circulated(token: str):
+    from backchannel.circulation import inbox
+
+    return _redirect(inbox.link_download(circulation(), packs(), token, _format()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

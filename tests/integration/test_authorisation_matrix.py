@@ -69,6 +69,28 @@ MATRIX = {
     ("GET", "/events/{private}/packs"): (404, 404, 404, 200),
     ("GET", "/packs/{private_pack}"): (404, 404, 404, 200),
     ("GET", "/packs/{private_pack}/download"): (404, 404, 404, 409),  # not built yet: no worker here
+    ("POST", "/packs/{private_pack}/publish"): (401, 404, 404, 409),  # not built yet: nothing to publish
+    ("GET", "/packs/{private_pack}/deliveries"): (401, 404, 404, 200),
+    # the network: every caller acts on their own follows, blocks, channels and inbox
+    ("POST", "/me/follows"): (401, 201, 201, 201),
+    ("GET", "/me/follows"): (401, 200, 200, 200),
+    ("DELETE", "/me/follows/{follow}"): (401, 204, 204, 204),
+    ("GET", "/members/{helper_handle}"): (200, 200, 200, 200),
+    ("POST", "/me/blocks"): (401, 201, 201, 201),
+    ("GET", "/me/blocks"): (401, 200, 200, 200),
+    ("DELETE", "/me/blocks/{helper_member}"): (401, 204, 204, 204),
+    ("POST", "/me/channels"): (401, 201, 201, 201),
+    ("GET", "/me/channels"): (401, 200, 200, 200),
+    ("DELETE", "/me/channels/{helper_channel}"): (401, 404, 404, 404),  # the helper's: not theirs
+    ("POST", "/me/channels/{helper_channel}/verification"): (401, 404, 404, 404),
+    ("GET", "/me/inbox"): (401, 200, 200, 200),
+    ("GET", "/me/inbox/{entry}/download"): (401, 404, 404, 404),
+    # capabilities: whoever holds the token (a feed reader, a mail's link) and nobody else
+    ("GET", "/feeds/inbox/{helper_feed}"): (200, 200, 200, 200),
+    ("GET", "/feeds/inbox/{helper_feed}/{entry}"): (404, 404, 404, 404),
+    ("GET", "/circulated/{unknown_token}"): (404, 404, 404, 404),
+    ("GET", "/unsubscribe/{unknown_token}"): (200, 200, 200, 200),  # a page with a button
+    ("POST", "/unsubscribe/{unknown_token}"): (404, 404, 404, 404),
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -81,6 +103,13 @@ PLACEHOLDERS = {
     "{private_question}": "{questionId}",
     "{public_question}": "{questionId}",
     "{private_pack}": "{packId}",
+    "{follow}": "{followId}",
+    "{helper_handle}": "{handle}",
+    "{helper_member}": "{memberId}",
+    "{helper_channel}": "{channelId}",
+    "{entry}": "{entryId}",
+    "{helper_feed}": "{token}",
+    "{unknown_token}": "{token}",
 }
 
 
@@ -119,6 +148,14 @@ def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | Non
         return {"eventId": event["id"]}
     if path.endswith("/questions"):
         return {"text": f"question from {actor}"}
+    if path == "/me/follows" and method == "POST":
+        return {"type": "event", "id": event["id"]}
+    if path == "/me/blocks" and method == "POST":
+        return {"memberId": helper.sub}
+    if path == "/me/channels" and method == "POST":
+        return {"type": "feed"}
+    if path.endswith("/verification"):
+        return {"code": "123456"}
     if path.endswith("/questions/settings"):
         return {"preModeration": False}
     if method == "PATCH" and path.startswith("/questions"):
@@ -163,6 +200,17 @@ def test_authorisation(api, method, template):
     summary = {"body": "s", "status": "published"}
     api.request("PUT", f"/sessions/{ids['private_session']}/summary", json_body=summary, as_=organiser)
     ids["private_pack"] = api.post(f"/sessions/{ids['private_session']}/packs", as_=organiser).json["id"]
+    api.patch("/me", {"handle": "helper1"}, as_=helper)
+    ids["helper_handle"] = "helper1"
+    ids["helper_member"] = helper.sub
+    ids["follow"] = f"event-{public['id']}"
+    ids["helper_channel"] = api.post(
+        "/me/channels", {"type": "email", "address": "h@example.org"}, as_=helper
+    ).json["id"]
+    feed_url = api.post("/me/channels", {"type": "feed"}, as_=helper).json["feedUrl"]
+    ids["helper_feed"] = feed_url.rsplit("/", 1)[-1]
+    ids["entry"] = "01NOSUCHENTRY"
+    ids["unknown_token"] = "no-such-token"
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)
 
@@ -170,6 +218,10 @@ def test_authorisation(api, method, template):
         event = private if "{private" in template else public
         if template.endswith("/attendance") and method == "DELETE" and callers[actor]:
             api.post(path, as_=callers[actor])  # leave what you joined
+        if template.startswith("/me/follows/") and method == "DELETE" and callers[actor]:
+            api.post("/me/follows", {"type": "event", "id": public["id"]}, as_=callers[actor])
+        if template.startswith("/me/blocks/") and method == "DELETE" and callers[actor]:
+            api.post("/me/blocks", {"memberId": helper.sub}, as_=callers[actor])
         r = api.request(
             method,
             path,
@@ -182,5 +234,6 @@ def test_authorisation(api, method, template):
             method == "DELETE"
             and r.status == 204
             and not template.endswith(("/attendance", "/votes", "/star"))
+            and not template.startswith(("/me/follows/", "/me/blocks/"))
         ):
             break  # it is gone now

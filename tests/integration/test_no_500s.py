@@ -40,6 +40,13 @@ FIELDS = [
     "anonymous",
     "answered",
     "preModeration",
+    "type",
+    "mode",
+    "address",
+    "url",
+    "instanceUrl",
+    "accessToken",
+    "code",
 ]
 near_misses = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6)
 bodies = st.one_of(near_misses, json_values, st.binary(max_size=64))
@@ -54,7 +61,8 @@ def world(api):
         f"/sessions/{session['id']}/notes", {"body": "n", "visibility": "public"}, as_=organiser
     ).json
     question = api.post(f"/sessions/{session['id']}/questions", {"text": "why?"}, as_=organiser).json
-    return organiser, event, session, note, question
+    channel = api.post("/me/channels", {"type": "email", "address": "o@example.org"}, as_=organiser).json
+    return organiser, event, session, note, question, channel
 
 
 ROUTES = [
@@ -72,6 +80,10 @@ ROUTES = [
     ("POST", "/sessions/{session}/questions"),
     ("PATCH", "/questions/{question}"),
     ("PUT", "/sessions/{session}/questions/settings"),
+    ("POST", "/me/follows"),
+    ("POST", "/me/blocks"),
+    ("POST", "/me/channels"),
+    ("POST", "/me/channels/{channel}/verification"),
 ]
 
 
@@ -79,8 +91,14 @@ ROUTES = [
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies)
 def test_arbitrary_bodies_get_a_4xx_or_a_success_never_a_500(api, world, method, template, body):
-    organiser, event, session, note, question = world
-    path = template.format(event=event["id"], session=session["id"], note=note["id"], question=question["id"])
+    organiser, event, session, note, question, channel = world
+    path = template.format(
+        event=event["id"],
+        session=session["id"],
+        note=note["id"],
+        question=question["id"],
+        channel=channel["id"],
+    )
     kwargs = {"body": body} if isinstance(body, bytes) else {"json_body": body}
     r = api.request(method, path, as_=organiser, headers={"If-Match": "*"}, **kwargs)
     assert r.status < 500, (method, path, body, r)

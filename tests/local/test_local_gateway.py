@@ -275,8 +275,8 @@ def test_add_route_mounts_an_extra_wsgi_app(local_runtime):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [f"mail at {environ['PATH_INFO']}".encode()]
 
-    local_runtime.gateway.add_route("GET", "/_local/mail", mail)
+    local_runtime.gateway.add_route("GET", "/_local/extra", mail)
 
-    reply = http("GET", f"{local_runtime.url}/_local/mail/inbox")
-    assert (reply.status, reply.body) == (200, b"mail at /_local/mail/inbox")
-    assert http("POST", f"{local_runtime.url}/_local/mail/inbox").status == 404
+    reply = http("GET", f"{local_runtime.url}/_local/extra/inbox")
+    assert (reply.status, reply.body) == (200, b"mail at /_local/extra/inbox")
+    assert http("POST", f"{local_runtime.url}/_local/extra/inbox").status == 404

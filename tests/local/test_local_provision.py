@@ -133,3 +133,52 @@ def test_the_real_template_provisions():
         tables = boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"]
     assert stack.outputs["DataTableName"] in tables
     assert stack.functions  # every SAM function becomes a spec
+
+
+_MAIL_TEMPLATE = """
+Parameters:
+  MailFromAddress:
+    Type: String
+    Default: packs@example.com
+Resources:
+  MailIdentity:
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: !Ref MailFromAddress
+  DomainIdentity:
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: mail.example.org
+Outputs:
+  Sender:
+    Value: !Ref MailIdentity
+"""
+
+
+def test_ses_identities_let_their_addresses_and_domains_send(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(_MAIL_TEMPLATE)
+
+    def send(sesv2, sender):
+        return sesv2.send_email(
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": ["alice@example.org"]},
+            Content={"Simple": {"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}}},
+        )
+
+    with mock_aws():
+        stack = provision(template, stack_name="m")
+        sesv2 = boto3.client("sesv2", region_name="us-east-1")
+
+        assert stack.physical_id("MailIdentity") == stack.outputs["Sender"] == "packs@example.com"
+        assert sesv2.get_email_identity(EmailIdentity="packs@example.com")["IdentityType"] == "EMAIL_ADDRESS"
+        assert send(sesv2, "packs@example.com")["MessageId"]
+        assert send(sesv2, "news@mail.example.org")["MessageId"]
+        ses = boto3.client("ses", region_name="us-east-1")  # SES v1 shares the identities
+        assert ses.send_email(
+            Source="packs@example.com",
+            Destination={"ToAddresses": ["alice@example.org"]},
+            Message={"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}},
+        )["MessageId"]
+        with pytest.raises(sesv2.exceptions.MessageRejected):
+            send(sesv2, "someone@elsewhere.example")

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local.runner import LocalRuntime, PortInUse
+from local.runner import LOCAL_PARAMETERS, LocalRuntime, PortInUse, _banner, local_parameters
 from tests.support.runtime import http, local_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +145,73 @@ def test_python_m_local_serves_until_ctrl_c_then_stops_cleanly(tmp_path):
     assert "make user NAME=alice" in out
     assert out.rstrip().endswith("stopped")
     assert not (tmp_path / "outputs.json").exists()
+
+
+_CIRCULATION_TEMPLATE = """
+Parameters:
+  OutboundAllowList:
+    Type: String
+    Default: ""
+  DeliveryRetryBaseSeconds:
+    Type: Number
+    Default: 30
+  MailFromAddress:
+    Type: String
+    Default: packs@example.com
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+  MailIdentity:
+    Type: AWS::SES::EmailIdentity
+    Properties:
+      EmailIdentity: !Ref MailFromAddress
+  Sender:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code_uri}
+      Handler: app.lambda_handler
+      Environment:
+        Variables:
+          PUBLIC_API_URL: !Sub "https://${{Api}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+          UNSUBSCRIBE_URL: !Sub "https://${{Api}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/unsubscribe"
+          OUTBOUND_ALLOW_LIST: !Ref OutboundAllowList
+          DELIVERY_RETRY_BASE_SECONDS: !Ref DeliveryRetryBaseSeconds
+          MAIL_FROM: !Ref MailIdentity
+"""
+
+
+def test_local_parameters_apply_only_to_what_the_template_declares(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(_CIRCULATION_TEMPLATE.format(code_uri="."))
+
+    assert local_parameters(TEMPLATE, {"Stage": "prod"}) == {"Stage": "prod"}
+    assert local_parameters(template) == LOCAL_PARAMETERS
+    given = local_parameters(template, {"DeliveryRetryBaseSeconds": "5"})
+    assert given == {**LOCAL_PARAMETERS, "DeliveryRetryBaseSeconds": "5"}
+
+
+def test_circulation_settings_mail_and_webhooks_through_a_running_runtime(tmp_path):
+    """Local parameters, the API's URL in function environments, SES, /_local/mail, /_local/webhooks."""
+    template = tmp_path / "template.yaml"
+    template.write_text(_CIRCULATION_TEMPLATE.format(code_uri=TEMPLATE.parent / "functions" / "local_env"))
+
+    with local_runtime(template, state_dir=tmp_path) as (runtime, base_url):
+        env = runtime.runtimes["Sender"].environment
+        assert env["PUBLIC_API_URL"] == base_url
+        assert env["UNSUBSCRIBE_URL"] == f"{base_url}/unsubscribe"
+        assert env["OUTBOUND_ALLOW_LIST"] == LOCAL_PARAMETERS["OutboundAllowList"]
+        assert env["DELIVERY_RETRY_BASE_SECONDS"] == "1"
+
+        boto3.client("sesv2").send_email(  # the runtime points this process's SDK at its moto
+            FromEmailAddress=env["MAIL_FROM"],
+            Destination={"ToAddresses": ["alice@example.org"]},
+            Content={"Simple": {"Subject": {"Data": "Your pack"}, "Body": {"Text": {"Data": "hello"}}}},
+        )
+        mail = http("GET", f"{base_url}/_local/mail?to=alice@example.org")
+        assert mail.status == 200
+        assert [m["subject"] for m in mail.json["items"]] == ["Your pack"]
+
+        hook = f"{base_url}/_local/webhooks/x"
+        assert http("POST", hook, json_body={"n": 1}, headers={"webhook-id": "msg_1"}).status == 204
+        assert http("GET", hook).json["unique"] == 1
+        assert "_local/webhooks/<name>" in _banner(runtime)

@@ -86,12 +86,19 @@ def test_every_queue_has_a_dead_letter_queue(template):
                 ((source.get("Properties") or {}).get("DestinationConfig") or {}).get("OnFailure")
             ) or {}
             dlqs |= refs(failure.get("Destination"))
+            dlqs |= refs(((source.get("Properties") or {}).get("DeadLetterConfig") or {}).get("Arn"))
+        # and so are asynchronous invocations' on-failure destinations
+        invoke = (function.get("Properties") or {}).get("EventInvokeConfig") or {}
+        dlqs |= refs(((invoke.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"))
     for name, queue in queues.items():
         if name in dlqs:
             continue  # a dead-letter queue itself
         redrive = (queue.get("Properties") or {}).get("RedrivePolicy") or {}
         assert redrive.get("deadLetterTargetArn"), f"{name} has no RedrivePolicy to a DLQ"
-        assert int(redrive.get("maxReceiveCount", 0)) >= 1, f"{name}: RedrivePolicy.maxReceiveCount"
+        count = redrive.get("maxReceiveCount", 0)
+        if isinstance(count, dict) and "Ref" in count:  # a parameter: its lowest allowed value
+            count = template["Parameters"][count["Ref"]].get("MinValue", 0)
+        assert int(count) >= 1, f"{name}: RedrivePolicy.maxReceiveCount"
 
 
 def test_every_table_has_point_in_time_recovery_and_encryption(template):

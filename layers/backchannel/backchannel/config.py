@@ -66,6 +66,17 @@ class Config:
     # post_to_connection when API Gateway throttles (429): attempts and the first back-off.
     push_attempts: int = 3
     push_backoff_s: float = 0.2
+    # Circulation (follows, channels, deliveries of packs)
+    circulation_key_id: str | None = None  # KMS key that seals channel secrets
+    delivery_queue_url: str | None = None
+    mail_from: str | None = None
+    public_api_url: str | None = None  # links in mail, feeds and statuses point here
+    # host:port pairs exempt from the HTTPS and private-address checks: for a local receiver only.
+    outbound_allow_list: tuple[str, ...] = ()
+    outbound_timeout_s: float = 5.0
+    delivery_max_attempts: int = 5
+    delivery_retry_base_s: int = 30
+    delivery_retry_cap_s: int = 900
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -95,4 +106,13 @@ def get_config() -> Config:
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),
         write_window_days=_int("WRITE_WINDOW_DAYS", 7),
+        circulation_key_id=env.get("CIRCULATION_KEY_ID"),
+        delivery_queue_url=env.get("DELIVERY_QUEUE_URL"),
+        mail_from=env.get("MAIL_FROM"),
+        public_api_url=(env.get("PUBLIC_API_URL") or "").rstrip("/") or None,
+        outbound_allow_list=tuple(
+            x.strip() for x in (env.get("OUTBOUND_ALLOW_LIST") or "").split(",") if x.strip()
+        ),
+        delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", 5),
+        delivery_retry_base_s=_int("DELIVERY_RETRY_BASE_SECONDS", 30),
     )

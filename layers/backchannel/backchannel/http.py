@@ -74,6 +74,14 @@ def make_app() -> APIGatewayHttpResolver:
 # ---------------------------------------------------------------------------------------------------
 
 
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's absolute address as this request reached it ("" when unknown: relative links)."""
+    from backchannel.feeds import base_url as from_context
+
+    context = app.current_event.raw_event.get("requestContext") or {}
+    return from_context(context.get("domainName"), context.get("stage"))
+
+
 def caller(app: APIGatewayHttpResolver) -> Caller:
     found = resolve_caller(app.current_event.raw_event, required=True)
     assert found is not None

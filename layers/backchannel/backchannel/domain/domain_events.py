@@ -335,6 +335,48 @@ def _nothing(_: _Change) -> list[DomainEvent]:
     return []
 
 
+# ---------------------------------------------------------------------------------------------------
+# circulation: a publication starts a fan-out; a withdrawn pack version is retracted; a new email
+# channel is sent its code. No secret and no address ever enters an event.
+# ---------------------------------------------------------------------------------------------------
+
+PUBLICATION_FIELDS = (
+    "packId",
+    "version",
+    "kind",
+    "targetId",
+    "eventId",
+    "ownerId",
+    "publishedBy",
+    "publishedAt",
+)
+
+
+def _publication_rule(c: _Change) -> list[DomainEvent]:
+    if c.old is not None or c.new is None:
+        return []
+    new = c.new
+    return [c.event("PackPublished", _public(new, PUBLICATION_FIELDS), [f"pack/{new.get('packId')}"])]
+
+
+def _pack_rule(c: _Change) -> list[DomainEvent]:
+    """A served version taken away (something it held was withdrawn): ``PackRetracted``."""
+    old, new = c.old or {}, c.new or {}
+    withdrawn = old.get("readyVersion")
+    if withdrawn is None or new.get("readyVersion") is not None or c.new is None:
+        return []
+    fields = {"packId": old.get("id"), "version": _json(withdrawn), "eventId": old.get("eventId")}
+    return [c.event("PackRetracted", fields, [f"pack/{old.get('id')}"])]
+
+
+def _channel_rule(c: _Change) -> list[DomainEvent]:
+    new = c.new
+    if c.old is not None or new is None or new.get("status") != "pending":
+        return []
+    fields = {"channelId": new.get("id"), "memberId": new.get("memberId"), "type": new.get("channelType")}
+    return [c.event("ChannelAdded", fields, [f"member/{new.get('memberId')}"])]
+
+
 # The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/events.md).
 # ---------------------------------------------------------------------------------------------------
 # questions: only approved ones are news; an anonymous asker stays anonymous
@@ -389,6 +431,17 @@ RULES: dict[str, Rule] = {
     "ResourceShare": _nothing,
     "ResourceSharer": _nothing,
     "Star": _nothing,  # a member's bookmark: private
-    "Pack": _nothing,
+    "Pack": _pack_rule,
     "PackTarget": _nothing,
+    "Publication": _publication_rule,
+    "Channel": _channel_rule,
+    # a member's network and what reached them: private bookkeeping
+    "Follow": _nothing,
+    "FollowStats": _nothing,
+    "Block": _nothing,
+    "ChannelRoutes": _nothing,
+    "Token": _nothing,
+    "InboxEntry": _nothing,
+    "DeliveryStats": _nothing,
+    "Delivery": _nothing,
 }

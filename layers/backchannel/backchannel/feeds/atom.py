@@ -78,6 +78,7 @@ def _entry(
     href: str,
     content: str,
     categories: Iterable[str] = (),
+    link_type: str = "application/json",
 ) -> None:
     entry = _sub(feed, "entry")
     _sub(entry, "id", entry_id)
@@ -86,7 +87,7 @@ def _entry(
     if published:
         _sub(entry, "published", published)
     _sub(entry, "updated", updated)
-    _sub(entry, "link", rel="alternate", type="application/json", href=href)
+    _sub(entry, "link", rel="alternate", type=link_type, href=href)
     for term in categories:
         _sub(entry, "category", term=term)
     _sub(entry, "content", content, type="text")
@@ -164,5 +165,32 @@ def session_feed(
             updated=note.updated_at,
             href=f"{base}/notes/{note.id}",
             content=note.body,
+        )
+    return _bytes(feed)
+
+
+def inbox_feed(entries: list, *, feed_href: str, title: str = "Packs circulated to you") -> bytes:
+    """A member's inbox (circulated packs, newest first) as a private Atom feed. ``feed_href`` is the
+    feed's own secret URL: entries link below it, so a feed reader needs no sign-in."""
+    updated = max([e.received_at for e in entries], default="1970-01-01T00:00:00.000Z")
+    feed = _feed(
+        feed_id=f"urn:backchannel:inbox:{feed_href.rsplit('/', 1)[-1][:8]}",
+        title=title,
+        subtitle="Conference packs the people and events you follow circulated",
+        updated=updated,
+        self_href=feed_href,
+        alternate=feed_href,
+    )
+    for e in entries:
+        _entry(
+            feed,
+            entry_id=f"urn:backchannel:inbox-entry:{e.id}",
+            title=e.title,
+            author=e.from_member or "Backchannel",
+            published=e.received_at,
+            updated=e.received_at,
+            href=f"{feed_href}/{e.id}",
+            content=f"{e.title}: {feed_href}/{e.id}",
+            link_type="text/html",
         )
     return _bytes(feed)

@@ -59,14 +59,19 @@ def download_url(
     pack = repo.get(pack_id)
     rules.readable(store, caller, pack, pack_id)
     assert pack is not None
+    return served_file_url(pack, fmt, presign=presign)
+
+
+def served_file_url(pack: Pack, fmt: str | None, *, presign: Callable[..., str] | None = None) -> str:
+    """A presigned URL of ``pack``'s served version in ``fmt``, for a caller already authorised."""
     fmt = fmt or "html"
     if fmt not in FORMATS:
         raise ValidationFailed(FieldError("format", f"must be one of {', '.join(FORMATS)}"))
     if not pack.served or pack.bucket is None:
-        raise Conflict(f"pack {pack_id} has no version ready yet (status: {pack.status})")
+        raise Conflict(f"pack {pack.id} has no version ready yet (status: {pack.status})")
     artifact = pack.artifacts.get(fmt)
     if artifact is None:
-        raise NotFound(f"pack {pack_id} has no {fmt} file")
+        raise NotFound(f"pack {pack.id} has no {fmt} file")
     if presign is None:
         from backchannel.packs_pipeline.storage import presigned_download as presign
     ext = artifact.key.rsplit(".", 1)[-1]

@@ -1,0 +1,133 @@
+"""Delivery worker: one delivery per message (inbox, email, webhook, Mastodon, a retraction, or a
+channel's daily digest, enqueued by the daily schedule),
+exactly once per (pack version, recipient, channel); a failed attempt comes back after an exponential
+back-off with jitter, the last one goes to the dead-letter queue. Also mails new email channels their
+verification code (ChannelAdded)."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backchannel import request_scope
+from backchannel.circulation import delivery
+from backchannel.circulation.data import DynamoCirculationRepo
+from backchannel.circulation.model import Job
+from backchannel.circulation.queue import DeliveryQueue
+from backchannel.config import get_config, on_reset
+from backchannel.data.store import DynamoStore
+from backchannel.observability import logger, metrics
+from backchannel.packs_pipeline.data import DynamoPackRepo
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def repo() -> DynamoCirculationRepo:
+    return DynamoCirculationRepo()
+
+
+@functools.cache
+def packs() -> DynamoPackRepo:
+    return DynamoPackRepo()
+
+
+@functools.cache
+def queue() -> DeliveryQueue:
+    return DeliveryQueue(get_config().require("delivery_queue_url"))
+
+
+@functools.cache
+def transports() -> delivery.Outbound:
+    from backchannel.circulation import outbound
+    from backchannel.circulation.mail import SesMailer
+    from backchannel.circulation.sealing import Sealer
+
+    cfg = get_config()
+    return delivery.Outbound(
+        sealer=Sealer(cfg.require("circulation_key_id")),
+        mailer=SesMailer(),
+        send=outbound.send,
+        allow=cfg.outbound_allow_list,
+        timeout_s=cfg.outbound_timeout_s,
+        public_url=cfg.require("public_api_url"),
+        mail_from=cfg.require("mail_from"),
+    )
+
+
+for _cache in (store, repo, packs, queue, transports):
+    on_reset(_cache.cache_clear)
+
+
+def handle_record(record: SQSRecord) -> None:
+    request_scope.begin()
+    body = json.loads(record.body)
+    if not isinstance(body, dict):
+        raise ValueError("not a delivery message")
+    if "detail-type" in body:  # a domain event from the bus rule
+        detail = body.get("detail") or {}
+        if body["detail-type"] == "ChannelAdded":
+            outcome = delivery.send_verification(
+                repo(), transports(), str(detail.get("memberId")), str(detail.get("channelId"))
+            )
+            logger.info("channel message handled", extra={"outcome": outcome})
+        return
+    job = Job.from_message(body)
+    cfg = get_config()
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    try:
+        outcome = delivery.deliver(
+            repo(),
+            store(),
+            packs(),
+            transports(),
+            job,
+            attempt=attempt,
+            max_attempts=cfg.delivery_max_attempts,
+            base_s=cfg.delivery_retry_base_s,
+            cap_s=cfg.delivery_retry_cap_s,
+        )
+    except delivery.Retry as err:
+        queue().retry_in(record.receipt_handle, err.delay_s)
+        metrics.add_metric(name="DeliveryRetries", unit="Count", value=1)
+        logger.warning(
+            "delivery will be retried",
+            extra={
+                "delivery_id": job.id,
+                "channel": job.channel_type,
+                "attempt": attempt,
+                "in_s": err.delay_s,
+            },
+        )
+        raise
+    except delivery.GiveUp:
+        queue().retry_in(record.receipt_handle, 0)  # straight on to the dead-letter queue
+        metrics.add_metric(name="DeliveriesFailed", unit="Count", value=1)
+        logger.error("delivery failed for good", extra={"delivery_id": job.id, "channel": job.channel_type})
+        raise
+    metrics.add_metric(name="Deliveries", unit="Count", value=1)
+    logger.info(
+        "delivery handled", extra={"delivery_id": job.id, "channel": job.channel_type, "outcome": outcome}
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    if event.get("detail-type") == "Scheduled Event":  # the daily digest rule
+        day = str(event.get("time") or "")[:10] or "today"
+        jobs = delivery.run_digests(repo(), queue(), day)
+        logger.info("daily digests enqueued", extra={"channels": jobs, "day": day})
+        return {"digests": jobs}
+    return process_partial_response(
+        event=event,
+        record_handler=handle_record,
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=context,
+    )

@@ -1,0 +1,67 @@
+"""Fan-out worker: PackPublished -> one delivery per (pack version, recipient, channel) on the delivery
+queue, in batches of 10; PackRetracted -> a retraction per webhook and Mastodon delivery it reached."""
+
+from __future__ import annotations
+
+import functools
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backchannel import request_scope
+from backchannel.circulation import publishing
+from backchannel.circulation.data import DynamoCirculationRepo
+from backchannel.circulation.queue import DeliveryQueue
+from backchannel.config import get_config, on_reset
+from backchannel.data.store import DynamoStore
+from backchannel.messaging.envelope import domain_event
+from backchannel.observability import logger, metrics
+
+
+@functools.cache
+def store() -> DynamoStore:
+    return DynamoStore()
+
+
+@functools.cache
+def repo() -> DynamoCirculationRepo:
+    return DynamoCirculationRepo()
+
+
+@functools.cache
+def queue() -> DeliveryQueue:
+    return DeliveryQueue(get_config().require("delivery_queue_url"))
+
+
+on_reset(store.cache_clear)
+on_reset(repo.cache_clear)
+on_reset(queue.cache_clear)
+
+
+def handle_record(record: SQSRecord) -> None:
+    request_scope.begin()
+    detail_type, detail = domain_event(record.body)
+    pack_id, version = str(detail.get("packId") or ""), detail.get("version")
+    if not pack_id or not isinstance(version, int):
+        raise ValueError(f"{detail_type} without packId and version")
+    if detail_type == "PackPublished":
+        done = publishing.fan_out(store(), repo(), queue(), pack_id, version)
+        if done is not None:
+            metrics.add_metric(name="DeliveriesEnqueued", unit="Count", value=done.deliveries)
+        outcome = "no such publication" if done is None else f"{done.deliveries} deliveries"
+    elif detail_type == "PackRetracted":
+        outcome = f"{publishing.retract(repo(), queue(), pack_id, version)} retractions"
+    else:
+        outcome = "ignored"
+    logger.info("fan-out message handled", extra={"detail_type": detail_type, "outcome": outcome})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(
+        event=event,
+        record_handler=handle_record,
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=context,
+    )

@@ -1,0 +1,432 @@
+"""One delivery: a pack version to one recipient on one channel (or its retraction), exactly once.
+
+At-least-once queues deliver a job any number of times; the delivery record makes the effect happen
+once:
+
+1. **claim**: a conditional write takes the job for this attempt (only if nobody has, it waits for a
+   retry, or an earlier claim's lease ran out because its worker died). A job already ``sent``,
+   ``failed`` or ``skipped`` is acknowledged and nothing happens.
+2. **effect**: the inbox entry is written in the same transaction that completes the record (atomic);
+   email goes through SES; webhooks carry ``webhook-id`` = the delivery id and Mastodon statuses an
+   ``Idempotency-Key`` = the delivery id, so a receiver that deduplicates sees one effect even if a
+   worker dies between sending and recording.
+3. **complete**: a conditional write on the claim records ``sent`` (or ``skipped``: the channel was
+   deleted or unsubscribed, a block came in between, the pack is gone) and counts it.
+
+A transient failure (timeout, 5xx, 429, throttling) records ``retrying`` and is retried after an
+exponential back-off with full jitter; after the last attempt the record says ``failed`` and the
+message goes to the dead-letter queue. A refusal (4xx, an address that became private) is ``failed``
+at once. Pure: the repos, the transports and the clock are parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backchannel.circulation import channels
+from backchannel.circulation.model import FINAL, INBOX, InboxEntry, Job
+from backchannel.domain.model import iso, utcnow
+from backchannel.ids import new_ulid
+from backchannel.observability import logger
+
+LEASE_S = 180  # longer than a delivery attempt can take (the worker's timeout is 30 s)
+
+
+class Retry(Exception):
+    """Try this job again in ``delay_s`` seconds."""
+
+    def __init__(self, message: str, delay_s: int) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+class GiveUp(Exception):
+    """The last attempt failed: the record says ``failed``; the message goes to the dead-letter queue."""
+
+
+class _Transient(Exception):
+    pass
+
+
+class _Refused(Exception):
+    pass
+
+
+@dataclass
+class Outbound:
+    """The transports and their settings (production defaults are wired by the worker's handler)."""
+
+    sealer: Any
+    mailer: Any  # .send(sender=, to=, raw=) -> message id
+    send: Callable[..., Any]  # outbound.send
+    allow: tuple[str, ...]
+    timeout_s: float
+    public_url: str
+    mail_from: str
+
+
+@dataclass
+class Effect:
+    """What one attempt did: its final status and what is written with it."""
+
+    status: str
+    note: str | None = None
+    remote_id: str | None = None
+    inbox: InboxEntry | None = None
+    digest: dict | None = None
+    cleared: list | None = None  # the digest entries a digest delivery carried (or dropped)
+    cleared_as: str = "sent"
+
+
+def backoff(attempt: int, *, base_s: int, cap_s: int, rand: Callable[[], float] = random.random) -> int:
+    """Full jitter: uniform in [1, min(cap, base * 2^(attempt-1))] seconds."""
+    ceiling = min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    return max(1, int(rand() * ceiling))
+
+
+@dataclass(frozen=True)
+class About:
+    """What a message says about the pack."""
+
+    title: str
+    sender_name: str | None
+    actor_id: str
+    kind: str
+    event_id: str
+
+
+def about(store: Any, packs: Any, repo: Any, job: Job) -> About | None:
+    pack = packs.get(job.pack_id)
+    pub = repo.get_publication(job.pack_id, job.version)
+    if pack is None or pub is None:
+        return None
+    event = store.get_event(pack.target.event_id)
+    actor_id = pub.owner_id or pub.published_by
+    actor = store.get_member(actor_id)
+    name = actor.display_name if actor else None
+    event_name = event.name if event else "an event"
+    if pack.target.kind == "session":
+        session = store.get_session(pack.target.target_id)
+        title = f"{session.title if session else 'A session'} ({event_name}): session pack"
+    elif pack.target.kind == "event":
+        title = f"{event_name}: event pack"
+    else:
+        title = f"{name or 'A member'}'s pack of {event_name}"
+    return About(title, name, actor_id, pack.target.kind, pack.target.event_id)
+
+
+def deliver(
+    repo: Any,
+    store: Any,
+    packs: Any,
+    out: Outbound,
+    job: Job,
+    *,
+    attempt: int,
+    max_attempts: int,
+    base_s: int,
+    cap_s: int,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> str:
+    """Make one delivery; returns what happened (for the log). Raises :class:`Retry` or
+    :class:`GiveUp` for the queue to act on."""
+    at = now()
+    delivery = repo.claim(
+        job, claim=new_ulid(), now=iso(at), lease_until=iso(at + dt.timedelta(seconds=LEASE_S))
+    )
+    if delivery is None:
+        existing = repo.get_delivery(job)
+        if existing is not None and existing.status in FINAL:
+            return f"already {existing.status}"
+        raise Retry("another attempt holds this delivery", LEASE_S)
+    try:
+        done = _digest(repo, out, job) if job.kind == "digest" else _effect(repo, store, packs, out, job)
+    except _Refused as err:
+        repo.complete(delivery, "failed", now=iso(now()), error=str(err))
+        logger.warning("delivery refused", extra={"delivery_id": job.id, "reason": str(err)})
+        return "failed"
+    except _Transient as err:
+        if attempt >= max_attempts:
+            repo.complete(delivery, "failed", now=iso(now()), error=str(err))
+            raise GiveUp(f"{job.id}: {err} (attempt {attempt} of {max_attempts})") from None
+        repo.retry_later(delivery, error=str(err), now=iso(now()))
+        raise Retry(str(err), backoff(attempt, base_s=base_s, cap_s=cap_s)) from None
+    recorded = repo.complete(
+        delivery,
+        done.status,
+        now=iso(now()),
+        remote_id=done.remote_id,
+        inbox=done.inbox,
+        digest=done.digest,
+        error=done.note,
+    )
+    if not recorded:
+        return "claim lost"  # its lease ran out and another attempt took over: that one records
+    if done.cleared:
+        repo.clear_digest(job.channel_id, done.cleared, as_status=done.cleared_as)
+    return done.status
+
+
+def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effect:
+    """One attempt of a pack's delivery or retraction; raises _Transient or _Refused."""
+    info = about(store, packs, repo, job)
+    if info is None:
+        return Effect("skipped", "the pack or its publication is gone")
+    if info.actor_id in repo.blocked_by(job.recipient_id) or job.recipient_id in repo.blocked_by(
+        info.actor_id
+    ):
+        return Effect("skipped", "blocked")
+    if job.channel_type == INBOX:
+        if job.kind == "retract":
+            return Effect("skipped", "the inbox entry serves the rebuilt version")
+        entry = InboxEntry(
+            id=new_ulid(),
+            member_id=job.recipient_id,
+            pack_id=job.pack_id,
+            version=job.version,
+            title=info.title,
+            from_member=info.sender_name,
+            received_at=iso(utcnow()),
+        )
+        return Effect("sent", inbox=entry)
+    channel = repo.get_channel(job.recipient_id, job.channel_id)
+    if channel is None:
+        return Effect("skipped", "the channel was deleted")
+    if not channel.active:
+        return Effect("skipped", f"the channel is {channel.status}")
+    if job.kind == "publish" and channel.mode == "digest":
+        return Effect("held", digest={"title": info.title, "from": info.sender_name})
+    sealed = channels.open_secrets(out.sealer, channel)
+    link = _pack_link(repo, out, job.recipient_id, job.pack_id) if job.kind == "publish" else None
+    if channel.type == "email":
+        if job.kind == "retract":
+            return Effect("skipped", "mail cannot be recalled")
+        who = info.sender_name or "Someone you follow"
+        _mail(
+            out,
+            channel,
+            sealed,
+            job.id,
+            info.title,
+            f"{who} circulated a conference pack to you:",
+            [(info.title, link)],
+        )
+        return Effect("sent")
+    if channel.type == "webhook":
+        _webhook(out, channel, sealed, job, info, link)
+        return Effect("sent")
+    if channel.type == "mastodon":
+        return Effect("sent", remote_id=_mastodon(repo, out, channel, sealed, job, info, link))
+    return Effect("skipped", f"{channel.type} channels receive no deliveries")
+
+
+def _digest(repo: Any, out: Outbound, job: Job) -> Effect:
+    """A channel's daily digest: every pack held for it since the last one, in one message."""
+    channel = repo.get_channel(job.recipient_id, job.channel_id)
+    entries = repo.digest_entries(job.channel_id)
+    if not entries:
+        return Effect("skipped", "nothing to send")
+    if channel is None or not channel.active:  # deleted or unsubscribed since: the held packs go
+        return Effect("skipped", "the channel is gone", cleared=entries, cleared_as="skipped")
+    sealed = channels.open_secrets(out.sealer, channel)
+    items = [(e["title"], _pack_link(repo, out, job.recipient_id, e["packId"])) for e in entries]
+    title = f"Your daily digest: {len(items)} conference pack{'s' if len(items) != 1 else ''}"
+    if channel.type == "email":
+        _mail(out, channel, sealed, job.id, title, "Packs circulated to you since yesterday:", items)
+    elif channel.type == "webhook":
+        packs = [
+            {"packId": e["packId"], "version": e["version"], "title": t, "url": u}
+            for e, (t, u) in zip(entries, items, strict=True)
+        ]
+        _post_webhook(out, channel, sealed, job.id, "pack.digest", {"packs": packs})
+    elif channel.type == "mastodon":
+        text = "\n".join([title, *(f"{t} {u}" for t, u in items)])[:480]
+        _post_status(out, channel, sealed, job.id, text)
+    return Effect("sent", cleared=entries)
+
+
+def _pack_link(repo: Any, out: Outbound, recipient_id: str, pack_id: str) -> str:
+    """A capability link for this recipient: it serves the pack's current version (so a rebuilt
+    version after a withdrawal), without signing in."""
+    token = secrets.token_urlsafe(24)
+    repo.put_pack_token(channels.token_hash(token), recipient_id, pack_id)
+    return f"{out.public_url}/circulated/{token}"
+
+
+def _mail(
+    out: Outbound,
+    channel: Any,
+    sealed: dict,
+    key: str,
+    subject: str,
+    lead: str,
+    items: list[tuple[str, str | None]],
+) -> None:
+    from backchannel.circulation.mail import MailError, build_message
+
+    unsubscribe = (
+        f"{out.public_url}/unsubscribe/{sealed['unsubscribe']}" if sealed.get("unsubscribe") else None
+    )
+    why = "You receive this because you follow them (or the event) on Backchannel."
+    text = "\n".join(
+        [lead, "", *(f"{title}\n{link or out.public_url}\n" for title, link in items), why]
+        + ([f"Unsubscribe: {unsubscribe}"] if unsubscribe else [])
+    )
+    page = (
+        f"<p>{html.escape(lead)}</p><ul>"
+        + "".join(
+            f'<li><a href="{html.escape(link or out.public_url)}"><strong>{html.escape(title)}</strong></a></li>'
+            for title, link in items
+        )
+        + f"</ul><p>{html.escape(why)}"
+        + (f' <a href="{html.escape(unsubscribe)}">Unsubscribe</a>.' if unsubscribe else "")
+        + "</p>"
+    )
+    raw = build_message(
+        sender=out.mail_from,
+        to=channel.settings["address"],
+        subject=subject.replace("\r", " ").replace("\n", " ")[:200],
+        text=text,
+        html=page,
+        unsubscribe_url=unsubscribe,
+        message_id_key=key,
+    )
+    try:
+        out.mailer.send(sender=out.mail_from, to=channel.settings["address"], raw=raw)
+    except MailError as err:
+        raise (_Transient if err.retryable else _Refused)(str(err)) from None
+
+
+def _webhook(out: Outbound, channel: Any, sealed: dict, job: Job, info: About, link: str | None) -> None:
+    data: dict[str, Any] = {
+        "packId": job.pack_id,
+        "version": job.version,
+        "title": info.title,
+        "kind": info.kind,
+    }
+    if job.kind == "publish":
+        data |= {"eventId": info.event_id, "from": info.sender_name, "url": link}
+        _post_webhook(out, channel, sealed, job.id, "pack.published", data)
+    else:
+        data["reason"] = "something the pack held was withdrawn; a rebuilt version replaces it"
+        _post_webhook(out, channel, sealed, job.id, "pack.retracted", data)
+
+
+def _post_webhook(out: Outbound, channel: Any, sealed: dict, msg_id: str, kind: str, data: dict) -> None:
+    from backchannel.circulation import outbound, webhooks
+
+    sent_at = utcnow()
+    body = json.dumps({"type": kind, "timestamp": iso(sent_at), "data": data}).encode()
+    headers = webhooks.headers(sealed["secret"], msg_id, int(sent_at.timestamp()), body)
+    try:
+        answer = out.send(
+            "POST",
+            channel.settings["url"],
+            headers=headers,
+            body=body,
+            timeout_s=out.timeout_s,
+            allow=out.allow,
+        )
+    except outbound.UnsafeUrl as err:
+        raise _Refused(f"the webhook URL is no longer safe: {err}") from None
+    except outbound.TransportError as err:
+        raise _Transient(str(err)) from None
+    if 200 <= answer.status < 300:
+        return
+    if answer.status in (408, 425, 429) or answer.status >= 500:
+        raise _Transient(f"the webhook answered HTTP {answer.status}")
+    raise _Refused(f"the webhook refused the delivery (HTTP {answer.status})")
+
+
+def _mastodon(repo: Any, out: Outbound, channel: Any, sealed: dict, job: Job, info: About, link: str | None):
+    if job.kind == "publish":
+        return _post_status(out, channel, sealed, job.id, f"{info.title}\n{link}")
+    original = repo.get_delivery(
+        Job(job.pack_id, job.version, job.recipient_id, job.channel_id, job.channel_type)
+    )
+    if original is not None and original.remote_id:
+        _mastodon_call(
+            lambda m: m.delete_status(
+                channel.settings["instanceUrl"],
+                sealed["accessToken"],
+                original.remote_id,
+                send=out.send,
+                allow=out.allow,
+                timeout_s=out.timeout_s,
+            )
+        )
+    return None
+
+
+def _post_status(out: Outbound, channel: Any, sealed: dict, key: str, text: str) -> str:
+    return _mastodon_call(
+        lambda m: m.post_status(
+            channel.settings["instanceUrl"],
+            sealed["accessToken"],
+            text,
+            idempotency_key=key,
+            visibility=channel.settings.get("visibility") or "direct",
+            send=out.send,
+            allow=out.allow,
+            timeout_s=out.timeout_s,
+        )
+    )
+
+
+def _mastodon_call(call: Callable[[Any], Any]) -> Any:
+    from backchannel.circulation import mastodon, outbound
+
+    try:
+        return call(mastodon)
+    except mastodon.MastodonError as err:
+        raise (_Transient if err.retryable else _Refused)(str(err)) from None
+    except outbound.UnsafeUrl as err:
+        raise _Refused(f"the instance URL is no longer safe: {err}") from None
+    except outbound.TransportError as err:
+        raise _Transient(str(err)) from None
+
+
+def send_verification(repo: Any, out: Outbound, member_id: str, channel_id: str) -> str:
+    """Mail the code that confirms a new email channel (on ChannelAdded)."""
+    from backchannel.circulation.mail import MailError, build_message
+
+    channel = repo.get_channel(member_id, channel_id)
+    if channel is None or channel.type != "email" or channel.status != "pending":
+        return "no verification needed"
+    code = channels.open_secrets(out.sealer, channel)["code"]
+    raw = build_message(
+        sender=out.mail_from,
+        to=channel.settings["address"],
+        subject=f"Your Backchannel code: {code}",
+        text=f"Confirm this address for conference packs with the code {code}.\n"
+        "If you did not ask for this, ignore this mail: nothing will be sent.\n",
+        html=f"<p>Confirm this address for conference packs with the code <strong>{code}</strong>.</p>"
+        "<p>If you did not ask for this, ignore this mail: nothing will be sent.</p>",
+        unsubscribe_url=None,
+        message_id_key=f"verify/{channel.id}",
+    )
+    try:
+        out.mailer.send(sender=out.mail_from, to=channel.settings["address"], raw=raw)
+    except MailError as err:
+        if err.retryable:
+            raise Retry(str(err), 30) from None
+        return f"verification not sent: {err}"
+    return "verification sent"
+
+
+def run_digests(repo: Any, queue: Any, day: str) -> int:
+    """The daily run: one digest job per channel with held packs (a job per channel and day, so a
+    repeated run sends nothing twice)."""
+    jobs = [
+        Job(f"digest-{day}", 0, member_id, channel_id, channel_type, "digest")
+        for member_id, channel_id, channel_type in repo.due_digests()
+    ]
+    queue.send(jobs)
+    return len(jobs)

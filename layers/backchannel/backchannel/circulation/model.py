@@ -1,0 +1,233 @@
+"""Circulation's records and their public JSON: follows, blocks, channels, inbox entries, publications
+and deliveries. Pure: no boto3, no event shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+FOLLOW_TYPES = ("member", "event", "session")
+CHANNEL_TYPES = ("email", "webhook", "feed", "mastodon")
+MODES = ("immediate", "digest")
+# Channels a delivery is sent on; the feed is a view of the inbox and needs no delivery of its own.
+SENDING_TYPES = ("email", "webhook", "mastodon")
+INBOX = "inbox"  # the channel every member has: its id and its type
+DELIVERY_STATUSES = ("queued", "sending", "retrying", "held", "sent", "failed", "skipped")
+# Done as far as the queue is concerned; ``held`` waits for its channel's daily digest.
+FINAL = frozenset({"held", "sent", "failed", "skipped"})
+STATS_SHARDS = 10  # a publication's counters are spread over this many items (no hot item)
+
+
+def follow_id(target_type: str, target_id: str) -> str:
+    """A follow's id names what is followed, so following twice is the same follow."""
+    return f"{target_type}-{target_id}"
+
+
+def parse_follow_id(value: str) -> tuple[str, str] | None:
+    kind, _, target = value.partition("-")
+    return (kind, target) if kind in FOLLOW_TYPES and target else None
+
+
+def shard_of(recipient_id: str) -> int:
+    return zlib.crc32(recipient_id.encode()) % STATS_SHARDS
+
+
+def delivery_id(pack_id: str, version: int, recipient_id: str, channel_id: str, kind: str = "publish") -> str:
+    """One id per (pack version, recipient, channel[, retraction]): the webhook-id and the Mastodon
+    Idempotency-Key, so receivers that deduplicate see one effect however often it is sent."""
+    raw = f"{kind}/{pack_id}/{version}/{recipient_id}/{channel_id}"
+    return "dlv_" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Follow:
+    follower_id: str
+    target_type: str
+    target_id: str
+    created_at: str
+
+    @property
+    def id(self) -> str:
+        return follow_id(self.target_type, self.target_id)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "type": self.target_type, "targetId": self.target_id, "since": self.created_at}
+
+
+@dataclass(frozen=True)
+class Block:
+    blocker_id: str
+    blocked_id: str
+    created_at: str
+
+    def to_json(self) -> dict:
+        return {"memberId": self.blocked_id, "since": self.created_at}
+
+
+@dataclass
+class Channel:
+    """One way packs reach a member. ``settings`` are public (address, URL, instance); ``sealed`` holds
+    the secrets (webhook secret, Mastodon token, email verification code), encrypted, never shown."""
+
+    id: str
+    member_id: str
+    type: str
+    mode: str
+    status: str  # pending (email not verified yet) | active | unsubscribed
+    settings: dict[str, Any]
+    created_at: str
+    updated_at: str
+    sealed: str | None = None
+    code_hash: str | None = None
+    code_attempts: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "mode": self.mode,
+            "status": self.status,
+            **{k: v for k, v in self.settings.items() if not k.startswith("_")},
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the fan-out needs of a channel (no secrets): kept beside the member's channels."""
+
+    channel_id: str
+    type: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class PackRef:
+    """A pack as circulation sees it: what it is of, who owns or publishes it, and its title."""
+
+    id: str
+    kind: str
+    target_id: str
+    event_id: str
+    member_id: str | None
+    ready_version: int | None
+    title: str
+
+
+@dataclass
+class Publication:
+    """One circulated version of a pack (``POST /packs/{packId}/publish``)."""
+
+    pack_id: str
+    version: int
+    kind: str
+    target_id: str
+    event_id: str
+    owner_id: str | None  # a personal pack's member
+    published_by: str
+    published_at: str
+    status: str = "fanning-out"  # fanning-out | enqueued | retracted
+    recipients: int = 0
+    deliveries: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+    updated_at: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "packId": self.pack_id,
+            "version": self.version,
+            "status": self.status,
+            "publishedBy": self.published_by,
+            "publishedAt": self.published_at,
+            "recipients": self.recipients,
+            "deliveries": self.deliveries,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery to make: a (pack version, recipient, channel), or its retraction."""
+
+    pack_id: str
+    version: int
+    recipient_id: str
+    channel_id: str
+    channel_type: str
+    kind: str = "publish"  # publish | retract | digest (pack_id is then "digest-<day>", version 0)
+
+    @property
+    def id(self) -> str:
+        return delivery_id(self.pack_id, self.version, self.recipient_id, self.channel_id, self.kind)
+
+    def to_message(self) -> dict:
+        return {
+            "kind": self.kind,
+            "packId": self.pack_id,
+            "version": self.version,
+            "recipientId": self.recipient_id,
+            "channelId": self.channel_id,
+            "channelType": self.channel_type,
+        }
+
+    @classmethod
+    def from_message(cls, body: dict) -> Job:
+        try:
+            job = cls(
+                pack_id=str(body["packId"]),
+                version=int(body["version"]),
+                recipient_id=str(body["recipientId"]),
+                channel_id=str(body["channelId"]),
+                channel_type=str(body["channelType"]),
+                kind=str(body.get("kind") or "publish"),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"not a delivery message: {err}") from None
+        if job.kind not in ("publish", "retract", "digest"):
+            raise ValueError(f"unknown delivery kind {job.kind!r}")
+        return job
+
+
+@dataclass
+class Delivery:
+    """The record of one job: claimed before the effect, completed after it (conditional writes)."""
+
+    job: Job
+    status: str
+    attempts: int
+    updated_at: str
+    claim: str | None = None
+    lease_until: str | None = None
+    last_error: str | None = None
+    remote_id: str | None = None  # a Mastodon status id, for retraction
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    id: str
+    member_id: str
+    pack_id: str
+    version: int
+    title: str
+    from_member: str | None
+    received_at: str
+
+    def to_json(self, current_version: int | None) -> dict:
+        """``currentVersion`` is the version served now: after a withdrawal, the rebuilt one (None
+        while it builds); ``downloadUrl`` always serves it."""
+        return {
+            "id": self.id,
+            "packId": self.pack_id,
+            "version": self.version,
+            "title": self.title,
+            "from": self.from_member,
+            "receivedAt": self.received_at,
+            "currentVersion": current_version,
+            "downloadUrl": f"/me/inbox/{self.id}/download",
+        }

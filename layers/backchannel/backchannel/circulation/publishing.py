@@ -1,0 +1,215 @@
+"""Publishing a pack to its audience: who may, whom it reaches, and the fan-out into deliveries.
+
+``POST /packs/{packId}/publish`` records a *publication* of the pack's served version (one per
+version: publishing again answers the same publication). The table's stream turns it into
+``PackPublished``; the fan-out worker resolves the recipients and enqueues one delivery per
+(pack version, recipient, channel) through SQS in batches of 10.
+
+Recipients, by kind of pack:
+
+| pack | followers of | and |
+|---|---|---|
+| personal | its member | |
+| session | the session and its event | the event's attendees |
+| event | the event | the event's attendees |
+
+minus the pack's member (or publisher) and anyone on either side of a block with them. A private
+event's packs (and the session and event packs of an unlisted event, which hold attendees-only notes)
+reach only members of the event. Every recipient gets the pack in their inbox and on each active
+channel that sends (email, webhook, Mastodon; the feed reads the inbox).
+
+``PackRetracted`` (a served version was withdrawn because something it held was taken away) enqueues
+a retraction for every webhook and Mastodon delivery of that version or older.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from backchannel.circulation.model import FINAL, INBOX, SENDING_TYPES, Job, Publication
+from backchannel.domain.events import organised_event
+from backchannel.domain.model import Caller, Event, iso, utcnow
+from backchannel.domain.store import Store
+from backchannel.errors import Conflict
+from backchannel.observability import logger
+from backchannel.packs_pipeline import rules
+
+CHUNK = 100  # recipients whose routes are read in one BatchGetItem
+PROGRESS_EVERY = 1000  # recipients between progress writes on the publication
+
+
+class Queue(Protocol):
+    def send(self, jobs: list[Job]) -> None: ...
+
+
+def publish(
+    store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, *, now: dt.datetime | None = None
+) -> tuple[Publication, bool]:
+    """Publish the pack's served version. Personal packs: their member ("circulate"); session and
+    event packs: the event's organisers. Returns (publication, created)."""
+    pack = packs.get(pack_id)
+    rules.readable(store, caller, pack, pack_id)  # 404 to whoever may not read it
+    assert pack is not None
+    if pack.target.kind != "personal":
+        organised_event(store, pack.target.event_id, caller)  # 403 for attendees
+    if not pack.served or pack.ready_version is None:
+        raise Conflict(
+            f"pack {pack_id} has no ready version yet (status: {pack.status}): publish it once built"
+        )
+    existing = repo.get_publication(pack.id, pack.ready_version)
+    if existing is not None:
+        return existing, False
+    t = pack.target
+    pub = Publication(
+        pack_id=pack.id,
+        version=pack.ready_version,
+        kind=t.kind,
+        target_id=t.target_id,
+        event_id=t.event_id,
+        owner_id=t.member_id,
+        published_by=caller.member_id,
+        published_at=iso(now or utcnow()),
+    )
+    if repo.create_publication(pub):
+        return pub, True
+    found = repo.get_publication(pack.id, pack.ready_version)
+    assert found is not None
+    return found, False
+
+
+def deliveries(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str) -> dict:
+    """The publisher's summary: per publication, deliveries by channel and status."""
+    pack = packs.get(pack_id)
+    rules.readable(store, caller, pack, pack_id)
+    assert pack is not None
+    if pack.target.kind != "personal":
+        organised_event(store, pack.target.event_id, caller)
+    out = []
+    for pub, counts in repo.publications(pack_id):
+        by_channel: dict[str, dict[str, int]] = {}
+        for channel in (INBOX, *SENDING_TYPES):
+            row = {status: counts.get(f"{channel}#{status}", 0) for status in sorted(FINAL)}
+            # Enqueued and not final yet: waiting, being sent, or waiting for a retry.
+            row["queued"] = max(0, pub.by_channel.get(channel, 0) - sum(row.values()))
+            row |= {k.split("#", 1)[1]: v for k, v in counts.items() if k.startswith(f"{channel}#retract-")}
+            by_channel[channel] = row
+        out.append({**pub.to_json(), "byChannel": by_channel})
+    return {"packId": pack_id, "publications": out}
+
+
+# ---------------------------------------------------------------------------------------------------
+# fan-out (the worker)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FanOut:
+    recipients: int
+    deliveries: int
+    by_channel: dict[str, int]
+
+
+def _unique(sources: Iterable[Iterable[str]], exclude: set[str]) -> Iterator[str]:
+    seen: set[str] = set(exclude)
+    for source in sources:
+        for member_id in source:
+            if member_id not in seen:
+                seen.add(member_id)
+                yield member_id
+
+
+def _chunks(ids: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for member_id in ids:
+        chunk.append(member_id)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], bool]:
+    """The recipients' ids (unique, without the actor and blocks) and whether they must belong to
+    the event."""
+    actor = pub.owner_id or pub.published_by
+    exclude = {actor} | repo.blockers_of(actor) | repo.blocked_by(actor)
+    if pub.kind == "personal":
+        sources: list[Iterable[str]] = [repo.followers("member", actor)]
+    elif pub.kind == "session":
+        sources = [
+            repo.followers("session", pub.target_id),
+            repo.followers("event", pub.event_id),
+            repo.attendees(pub.event_id),
+        ]
+    else:
+        sources = [repo.followers("event", pub.event_id), repo.attendees(pub.event_id)]
+    members_only = event.visibility == "private" or (pub.kind != "personal" and event.visibility != "public")
+    return _unique(sources, exclude), members_only
+
+
+def fan_out(
+    store: Store,
+    repo: Any,
+    queue: Queue,
+    pack_id: str,
+    version: int,
+    *,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> FanOut | None:
+    """Enqueue the deliveries of one publication. Safe to repeat: a delivery is done once however
+    often it is enqueued. None if there is no such publication (or its event is gone)."""
+    pub = repo.get_publication(pack_id, version)
+    if pub is None:
+        return None
+    event = store.get_event(pub.event_id)
+    if event is None:
+        return None
+    ids, members_only = audience(repo, pub, event)
+    recipients = 0
+    by_channel: dict[str, int] = {}
+    next_progress = PROGRESS_EVERY
+    for chunk in _chunks(ids, CHUNK):
+        if members_only:
+            allowed = repo.members_of_event(pub.event_id, chunk)
+            chunk = [m for m in chunk if m in allowed]
+        routes = repo.routes_of(chunk)
+        jobs: list[Job] = []
+        for member_id in chunk:
+            jobs.append(Job(pack_id, version, member_id, INBOX, INBOX))
+            for route in routes.get(member_id, ()):
+                if route.type in SENDING_TYPES:
+                    jobs.append(Job(pack_id, version, member_id, route.channel_id, route.type))
+        queue.send(jobs)
+        recipients += len(chunk)
+        for job in jobs:
+            by_channel[job.channel_type] = by_channel.get(job.channel_type, 0) + 1
+        if recipients >= next_progress:  # a progress indication for the publisher
+            next_progress += PROGRESS_EVERY
+            _record(repo, pub, "fanning-out", recipients, by_channel, now())
+    _record(repo, pub, "enqueued", recipients, by_channel, now())
+    logger.info("pack fanned out", extra={"pack_id": pack_id, "version": version, "recipients": recipients})
+    return FanOut(recipients, sum(by_channel.values()), by_channel)
+
+
+def _record(
+    repo: Any, pub: Publication, status: str, recipients: int, by_channel: dict, at: dt.datetime
+) -> None:
+    pub.status, pub.recipients, pub.by_channel = status, recipients, dict(by_channel)
+    pub.deliveries = sum(by_channel.values())
+    repo.update_publication(pub, now=iso(at))
+
+
+def retract(repo: Any, queue: Queue, pack_id: str, version: int) -> int:
+    """Enqueue a retraction for every webhook and Mastodon delivery of ``version`` or older."""
+    jobs = [
+        Job(d.job.pack_id, d.job.version, d.job.recipient_id, d.job.channel_id, d.job.channel_type, "retract")
+        for d in repo.retractable(pack_id, version)
+    ]
+    for start in range(0, len(jobs), 1000):
+        queue.send(jobs[start : start + 1000])
+    logger.info("pack retracted", extra={"pack_id": pack_id, "version": version, "retractions": len(jobs)})
+    return len(jobs)
