@@ -464,3 +464,23 @@ def test_a_digest_channel_gets_one_mail_a_day_with_every_pack_held_for_it(
     assert "/circulated/" in digests[0].get_body(("plain",)).get_content()
     email = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"][0]["byChannel"]["email"]
     assert (email["held"], email["sent"]) == (0, 1)
+
+
+def test_a_redelivered_publication_is_not_fanned_out_again(api, aws, alice, bob, event, pumps):
+    api.get("/me", as_=bob)
+    follow(api, alice, "member", bob.sub)
+    pack = ready_personal_pack(api, pumps, bob, event)
+    api.post(f"/packs/{pack['id']}/publish", as_=bob)
+    pumps.drain()
+    message = {
+        "detail-type": "PackPublished",
+        "source": "backchannel",
+        "detail": {"packId": pack["id"], "version": pack["readyVersion"]},
+    }
+    deliveries_before = [name for name, _ in api.invocations].count("DeliveryWorkerFunction")
+    aws.client("sqs").send_message(QueueUrl=aws.physical_id("FanoutQueue"), MessageBody=json.dumps(message))
+    pumps.drain()
+    invoked = [name for name, _ in api.invocations]
+    assert invoked[-1] == "FanoutWorkerFunction"  # it ran, and enqueued nothing new:
+    assert invoked.count("DeliveryWorkerFunction") == deliveries_before
+    assert len(api.get("/me/inbox", as_=alice).json["items"]) == 1

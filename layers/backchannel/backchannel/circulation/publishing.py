@@ -160,11 +160,14 @@ def fan_out(
     *,
     now: Callable[[], dt.datetime] = utcnow,
 ) -> FanOut | None:
-    """Enqueue the deliveries of one publication. Safe to repeat: a delivery is done once however
-    often it is enqueued. None if there is no such publication (or its event is gone)."""
+    """Enqueue the deliveries of one publication. Safe to repeat: a finished fan-out is not done
+    again, and one that died half-way starts over (a delivery is done once however often it is
+    enqueued). None if there is no such publication (or its event is gone)."""
     pub = repo.get_publication(pack_id, version)
     if pub is None:
         return None
+    if pub.status == "enqueued":  # a redelivered message: every delivery is on the queue already
+        return FanOut(pub.recipients, pub.deliveries, pub.by_channel)
     event = store.get_event(pub.event_id)
     if event is None:
         return None
