@@ -21,7 +21,7 @@ help:
 	@echo "make run     start Backchannel locally (moto + gateway on 127.0.0.1:$(PORT))"
 	@echo "make test    lint, template checks and the whole test suite"
 	@echo "make user NAME=alice [ORGANISER=1]   create a local user and print a bearer token"
-	@echo "make bench   benchmarks: cold start, DynamoDB calls per operation, keynote burst"
+	@echo "make bench   benchmarks: cold start, DynamoDB calls, keynote burst, packs, circulation, latency"
 	@echo "make openapi regenerate openapi.json"
 
 $(STAMP): requirements/dev.txt layers/backchannel/requirements.txt

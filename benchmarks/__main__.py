@@ -1,11 +1,12 @@
-"""``python -m benchmarks``: run every benchmark (cold init per function, DynamoDB calls per operation).
+"""``python -m benchmarks``: run every benchmark.
 
-    python -m benchmarks                   both (options go to cold-init: --runs, --only, --no-explain)
+    python -m benchmarks                   all of them (options go to cold-init: --runs, --only, --no-explain)
     python -m benchmarks cold-init [...]   cold init only
     python -m benchmarks ddb-calls [...]   DynamoDB calls per API operation only
     python -m benchmarks keynote [...]     a keynote burst against the per-partition write limit
     python -m benchmarks latency [...]     post-to-screen latency on the local stack (Chromium)
     python -m benchmarks packs [...]       pack build time and peak memory against the floor
+    python -m benchmarks circulation [...] fan-out to 10,000 followers; delivery worker's rate
 
 The exit status is 1 when any benchmark that ran is over its budget.
 """
@@ -45,12 +46,19 @@ def packs(argv: list[str]) -> int:
     return main(argv)
 
 
+def circulation(argv: list[str]) -> int:
+    from benchmarks.circulation import main
+
+    return main(argv)
+
+
 COMMANDS = {
     "cold-init": cold_init,
     "ddb-calls": ddb_calls,
     "keynote": keynote,
     "latency": latency,
     "packs": packs,
+    "circulation": circulation,
 }
 
 
@@ -67,6 +75,8 @@ def main(argv: list[str]) -> int:
     status = max(status, keynote([]))
     print()
     status = max(status, packs([]))
+    print()
+    status = max(status, circulation([]))
     print()
     return max(status, latency([]))
 

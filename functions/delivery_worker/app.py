@@ -66,7 +66,6 @@ for _cache in (store, repo, packs, queue, transports):
 
 
 def handle_record(record: SQSRecord) -> None:
-    request_scope.begin()
     body = json.loads(record.body)
     if not isinstance(body, dict):
         raise ValueError("not a delivery message")
@@ -120,6 +119,8 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
+    # one scope per invocation: a batch of jobs shares its reads of the pack, the event and the sender
+    request_scope.begin()
     if event.get("detail-type") == "Scheduled Event":  # the daily digest rule
         day = str(event.get("time") or "")[:10] or "today"
         jobs = delivery.run_digests(repo(), queue(), day)

@@ -484,3 +484,41 @@ def test_a_redelivered_publication_is_not_fanned_out_again(api, aws, alice, bob,
     assert invoked[-1] == "FanoutWorkerFunction"  # it ran, and enqueued nothing new:
     assert invoked.count("DeliveryWorkerFunction") == deliveries_before
     assert len(api.get("/me/inbox", as_=alice).json["items"]) == 1
+
+
+def test_the_fan_out_sends_full_batches_of_ten(api, aws, alice, bob, event, pumps, receiver, monkeypatch):
+    """SendMessageBatch takes 10 messages; the fan-out reads recipients 100 at a time, and carries the
+    jobs left over from one hundred into the next batch, so only the very last batch is partial."""
+    import boto3
+
+    from backchannel.circulation import queue
+
+    api.get("/me", as_=bob)
+    follow(api, alice, "member", bob.sub)
+    hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=alice).json
+    followers = [api.user(f"follower{n}") for n in range(136)]
+    for follower in followers:
+        follow(api, follower, "member", bob.sub)
+    pack = ready_personal_pack(api, pumps, bob, event)
+    sizes: list[int] = []
+    sqs = boto3.client("sqs", region_name="us-east-1")  # what the workers get, with a hook that counts
+    sqs.meta.events.register(
+        "before-parameter-build.sqs.SendMessageBatch",
+        lambda params, **_: sizes.append(len(params["Entries"])),
+    )
+    monkeypatch.setattr(queue, "sqs_client", lambda: sqs)
+    api.post(f"/packs/{pack['id']}/publish", as_=bob)
+    upstream = Pumps(aws, {name: Runtime(api, name) for name in WORKERS[:3]})  # not the delivery worker
+    upstream.drain()
+
+    assert sizes == [10] * 13 + [8], sizes
+    queued = []
+    while batch := sqs.receive_message(QueueUrl=aws.physical_id("DeliveryQueue"), MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
+        queued += [json.loads(m["Body"]) for m in batch]
+    jobs = sorted((j["recipientId"], j["channelId"]) for j in queued)
+    expected = [(f.sub, "inbox") for f in (alice, *followers)] + [(alice.sub, hook["id"])]
+    assert jobs == sorted(expected)
+    summary = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"][0]
+    assert (summary["status"], summary["recipients"], summary["deliveries"]) == ("enqueued", 137, 138)

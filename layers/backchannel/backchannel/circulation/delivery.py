@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from backchannel import request_scope
 from backchannel.circulation import channels
 from backchannel.circulation.model import FINAL, INBOX, InboxEntry, Job
 from backchannel.domain.model import iso, utcnow
@@ -93,16 +94,29 @@ def backoff(attempt: int, *, base_s: int, cap_s: int, rand: Callable[[], float] 
 
 @dataclass(frozen=True)
 class About:
-    """What a message says about the pack."""
+    """What a message says about the pack, and whom its sender blocks."""
 
     title: str
     sender_name: str | None
     actor_id: str
     kind: str
     event_id: str
+    actor_blocks: frozenset[str]
+
+
+# One batch of jobs is mostly one pack version: its pack, publication, event, sender and the sender's
+# blocks are read once per batch (the worker begins a request scope per invocation), not per job.
+_abouts = request_scope.cache()
 
 
 def about(store: Any, packs: Any, repo: Any, job: Job) -> About | None:
+    key = (job.pack_id, job.version)
+    if key not in _abouts:
+        _abouts[key] = _read_about(store, packs, repo, job)
+    return _abouts[key]
+
+
+def _read_about(store: Any, packs: Any, repo: Any, job: Job) -> About | None:
     pack = packs.get(job.pack_id)
     pub = repo.get_publication(job.pack_id, job.version)
     if pack is None or pub is None:
@@ -119,7 +133,8 @@ def about(store: Any, packs: Any, repo: Any, job: Job) -> About | None:
         title = f"{event_name}: event pack"
     else:
         title = f"{name or 'A member'}'s pack of {event_name}"
-    return About(title, name, actor_id, pack.target.kind, pack.target.event_id)
+    blocks = frozenset(repo.blocked_by(actor_id))
+    return About(title, name, actor_id, pack.target.kind, pack.target.event_id, blocks)
 
 
 def deliver(
@@ -179,9 +194,7 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
     info = about(store, packs, repo, job)
     if info is None:
         return Effect("skipped", "the pack or its publication is gone")
-    if info.actor_id in repo.blocked_by(job.recipient_id) or job.recipient_id in repo.blocked_by(
-        info.actor_id
-    ):
+    if job.recipient_id in info.actor_blocks or info.actor_id in repo.blocked_by(job.recipient_id):
         return Effect("skipped", "blocked")
     if job.channel_type == INBOX:
         if job.kind == "retract":

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backchannel.circulation.model import FINAL, INBOX, SENDING_TYPES, Job, Publication
+from backchannel.circulation.queue import BATCH
 from backchannel.domain.events import organised_event
 from backchannel.domain.model import Caller, Event, iso, utcnow
 from backchannel.domain.store import Store
@@ -175,27 +176,34 @@ def fan_out(
     recipients = 0
     by_channel: dict[str, int] = {}
     next_progress = PROGRESS_EVERY
+    pending: list[Job] = []  # carried across chunks so every SendMessageBatch but the last is full
     for chunk in _chunks(ids, CHUNK):
         if members_only:
             allowed = repo.members_of_event(pub.event_id, chunk)
             chunk = [m for m in chunk if m in allowed]
         routes = repo.routes_of(chunk)
-        jobs: list[Job] = []
         for member_id in chunk:
-            jobs.append(Job(pack_id, version, member_id, INBOX, INBOX))
+            pending.append(Job(pack_id, version, member_id, INBOX, INBOX))
             for route in routes.get(member_id, ()):
                 if route.type in SENDING_TYPES:
-                    jobs.append(Job(pack_id, version, member_id, route.channel_id, route.type))
-        queue.send(jobs)
+                    pending.append(Job(pack_id, version, member_id, route.channel_id, route.type))
+        full = len(pending) - len(pending) % BATCH
+        _enqueue(queue, pending[:full], by_channel)
+        pending = pending[full:]
         recipients += len(chunk)
-        for job in jobs:
-            by_channel[job.channel_type] = by_channel.get(job.channel_type, 0) + 1
         if recipients >= next_progress:  # a progress indication for the publisher
             next_progress += PROGRESS_EVERY
             _record(repo, pub, "fanning-out", recipients, by_channel, now())
+    _enqueue(queue, pending, by_channel)
     _record(repo, pub, "enqueued", recipients, by_channel, now())
     logger.info("pack fanned out", extra={"pack_id": pack_id, "version": version, "recipients": recipients})
     return FanOut(recipients, sum(by_channel.values()), by_channel)
+
+
+def _enqueue(queue: Queue, jobs: list[Job], by_channel: dict[str, int]) -> None:
+    queue.send(jobs)
+    for job in jobs:
+        by_channel[job.channel_type] = by_channel.get(job.channel_type, 0) + 1
 
 
 def _record(

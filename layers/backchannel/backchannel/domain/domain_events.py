@@ -444,4 +444,5 @@ RULES: dict[str, Rule] = {
     "InboxEntry": _nothing,
     "DeliveryStats": _nothing,
     "Delivery": _nothing,
+    "DigestEntry": _nothing,  # a pack held for a daily digest
 }
