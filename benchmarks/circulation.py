@@ -64,6 +64,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from benchmarks.offline import offline_aws_env
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "circulation.md"
 SQS_BATCH = 10
@@ -74,22 +76,8 @@ WEBHOOK_URL = "https://93.184.215.14/hooks/backchannel"  # a public literal addr
 
 
 def _env() -> None:
-    for name in [
-        n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
-    ]:
-        del os.environ[name]
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_TRACE_DISABLED="true",
-        POWERTOOLS_METRICS_NAMESPACE="BackchannelBench",
-        POWERTOOLS_LOG_LEVEL="ERROR",
-        # The harness empties the delivery queue between runs, sooner than SQS's 60 s would allow.
-        MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR="false",
-    )
+    # The harness empties the delivery queue between runs, sooner than SQS's 60 s would allow.
+    offline_aws_env(MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR="false")
 
 
 # ---------------------------------------------------------------------------------------------------

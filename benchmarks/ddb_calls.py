@@ -29,7 +29,6 @@ import contextlib
 import datetime as dt
 import io
 import json
-import os
 import platform
 import sys
 import warnings
@@ -38,20 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.offline import offline_aws_env
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ddb_calls.md"
-
-# Set before any project module (or boto3 client) exists: nothing may reach real AWS.
-_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "BackchannelBench",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -537,11 +526,7 @@ def report(rows: list[Row], tables: dict[str, str], unmeasured: list[str] = ()) 
 
 
 def run() -> tuple[list[Row], dict[str, str], list[str]]:
-    os.environ.update(_ENV)
-    for name in [
-        n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
-    ]:
-        del os.environ[name]
+    offline_aws_env()  # before any project module (or boto3 client) exists
     for path in (ROOT / "layers" / "backchannel", ROOT):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))

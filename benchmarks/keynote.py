@@ -21,6 +21,8 @@ import random
 import sys
 from pathlib import Path
 
+from benchmarks.offline import offline_aws_env
+
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_PER_KEY = 1000
 
@@ -82,14 +84,7 @@ def simulate(rate: int, seconds: int, shards: int, seed: int = 26) -> dict:
 
 def feed_page_cost(shards: int, posts: int = 400, limit: int = 25) -> dict:
     """Queries and items read for the first and a middle page of a feed with ``shards`` shards."""
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-    )
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[name]
+    offline_aws_env()
     import botocore.session
     from moto import mock_aws
 

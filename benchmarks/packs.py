@@ -27,6 +27,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from benchmarks.offline import offline_aws_env
+
 ROOT = Path(__file__).resolve().parent.parent
 TIME_BUDGET = 3.0
 MEMORY_BUDGET = 1.2
@@ -45,16 +47,7 @@ class Sink:
 
 
 def _env() -> None:
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        POWERTOOLS_TRACE_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-    )
-    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
-        del os.environ[name]
+    offline_aws_env(POWERTOOLS_LOG_LEVEL="WARNING")
 
 
 def seed(posts_per_session: list[int], event_wide: int, notes: int, members: int, rng: random.Random):

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from local.wsgi import respond
+
 if TYPE_CHECKING:
     from local.gateway import Gateway
     from local.provision import LocalStack
@@ -133,7 +135,7 @@ class BusTap:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
         if path.rstrip("/") != PATH:
-            return _respond(start_response, "404 Not Found", {"message": "Not Found"})
+            return respond(start_response, 404, {"message": "Not Found"})
         query = parse_qs(environ.get("QUERY_STRING") or "")
         detail_types = [t.strip() for v in query.get("detailType", []) for t in v.split(",")]
         after = (query.get("after") or [None])[-1]
@@ -141,8 +143,8 @@ class BusTap:
             items = self.items(detail_types=detail_types, after=after)
         except Exception as exc:  # moto gone, queue deleted: say so rather than drop the connection
             log.exception("reading the bus tap failed")
-            return _respond(start_response, "503 Service Unavailable", {"message": f"bus tap: {exc}"})
-        return _respond(start_response, "200 OK", {"items": items})
+            return respond(start_response, 503, {"message": f"bus tap: {exc}"})
+        return respond(start_response, 200, {"items": items})
 
 
 def start_bus_tap(local_stack: LocalStack, gateway: Gateway | None = None, **kwargs: Any) -> BusTap:
@@ -169,19 +171,6 @@ def _entry(body: str) -> dict[str, Any] | None:
         "detail": event.get("detail") or {},
         "resources": event.get("resources") or [],
     }
-
-
-def _respond(start_response: Callable[..., Any], status: str, payload: Any) -> list[bytes]:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    start_response(
-        status,
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-store"),
-        ],
-    )
-    return [body]
 
 
 def _name(text: str, limit: int) -> str:

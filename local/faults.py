@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from local.wsgi import respond
+
 PATH = "/_local/faults"
 
 
@@ -82,21 +84,12 @@ class Faults:
                 body = json.loads(environ["wsgi.input"].read(size) or b"{}")
                 self.arm(str(body["function"]), int(body.get("times", 1)), str(body.get("when", "after")))
             except (ValueError, KeyError, TypeError) as err:
-                return _answer(start_response, 400, {"error": f"bad fault: {err}"})
-            return _answer(start_response, 201, {"armed": self.armed()})
+                return respond(start_response, 400, {"error": f"bad fault: {err}"})
+            return respond(start_response, 201, {"armed": self.armed()})
         if method == "DELETE":
             self.clear()
-            return _answer(start_response, 200, {"armed": {}})
-        return _answer(start_response, 200, {"armed": self.armed()})
-
-
-def _answer(start_response: Callable, status: int, body: dict) -> Iterable[bytes]:
-    data = json.dumps(body).encode()
-    reason = {200: "OK", 201: "Created", 400: "Bad Request"}[status]
-    start_response(
-        f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
+            return respond(start_response, 200, {"armed": {}})
+        return respond(start_response, 200, {"armed": self.armed()})
 
 
 FAULTS = Faults()  # the runtime's one registry: functions run in this process

@@ -23,7 +23,6 @@ and where ``moto.mock_aws()`` runs it in tests.
 from __future__ import annotations
 
 import email
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -35,6 +34,8 @@ from urllib.parse import unquote
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import Message, RawMessage, TemplateMessage, ses_backends
+
+from local.wsgi import respond
 
 if TYPE_CHECKING:
     from local.gateway import Gateway
@@ -91,7 +92,7 @@ class Mailbox:
         try:
             if path == PATH:
                 to = _query(environ.get("QUERY_STRING") or "").get("to")
-                return _respond(start_response, "200 OK", {"items": self.items(to=to)})
+                return respond(start_response, 200, {"items": self.items(to=to)})
             if path.startswith(f"{PATH}/") and "/" not in path[len(PATH) + 1 :]:
                 raw = self.raw(path[len(PATH) + 1 :])
                 if raw is not None:
@@ -106,8 +107,8 @@ class Mailbox:
                     return [raw]
         except Exception as exc:  # say what went wrong rather than drop the connection
             log.exception("reading the sent mail failed")
-            return _respond(start_response, "500 Internal Server Error", {"message": f"mailbox: {exc}"})
-        return _respond(start_response, "404 Not Found", {"message": "Not Found"})
+            return respond(start_response, 500, {"message": f"mailbox: {exc}"})
+        return respond(start_response, 404, {"message": "Not Found"})
 
 
 def mount_mailbox(gateway: Gateway, region: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Mailbox:
@@ -202,16 +203,3 @@ def _query(query_string: str) -> dict[str, str]:
     """The query's parameters (last value wins); "+" stays a plus, as in alice+packs@example.com."""
     pairs = (part.partition("=") for part in query_string.split("&") if part)
     return {unquote(name): unquote(value) for name, _, value in pairs}
-
-
-def _respond(start_response: Callable[..., Any], status: str, payload: Any) -> list[bytes]:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    start_response(
-        status,
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-store"),
-        ],
-    )
-    return [body]

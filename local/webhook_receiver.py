@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from local.wsgi import respond
+
 if TYPE_CHECKING:
     from local.gateway import Gateway
 
@@ -158,12 +160,12 @@ class WebhookReceiver:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         match = _ROUTE.match(environ.get("PATH_INFO") or "")
         if match is None:
-            return _respond(start_response, 404, {"message": "Not Found: use /_local/webhooks/<name>"})
+            return respond(start_response, 404, {"message": "Not Found: use /_local/webhooks/<name>"})
         name, action = match["name"], match["action"]
         method = environ["REQUEST_METHOD"].upper()
         allowed = {None: ("GET", "POST", "DELETE"), "fail": ("POST",), "secret": ("PUT",)}[action]
         if method not in allowed:
-            return _respond(
+            return respond(
                 start_response, 405, {"message": "Method Not Allowed"}, [("Allow", ", ".join(allowed))]
             )
         try:
@@ -171,25 +173,25 @@ class WebhookReceiver:
             if action is None and method == "POST":
                 status = self.deliver(name, _headers(environ), body)
                 failed = {"message": f"failure injected with POST {PATH}/{name}/fail"}
-                return _respond(start_response, status, None if status < 300 else failed)
+                return respond(start_response, status, None if status < 300 else failed)
             if action is None and method == "GET":
-                return _respond(start_response, 200, {"items": self.items(name), "unique": self.unique(name)})
+                return respond(start_response, 200, {"items": self.items(name), "unique": self.unique(name)})
             if action is None:  # DELETE
                 self.clear(name)
-                return _respond(start_response, 204, None)
+                return respond(start_response, 204, None)
             options = _json_object(body)
             if action == "fail":
                 times, status = options.get("times", 1), options.get("status", 503)
                 self.fail(name, times, status)
-                return _respond(
+                return respond(
                     start_response, 200, {"name": name, "failNext": {"times": times, "status": status}}
                 )
             self.set_secret(name, options.get("secret"))
-            return _respond(start_response, 204, None)
+            return respond(start_response, 204, None)
         except Refused as exc:
-            return _respond(start_response, exc.status, {"message": str(exc)})
+            return respond(start_response, exc.status, {"message": str(exc)})
         except ImportError as exc:
-            return _respond(start_response, 503, {"message": f"signatures cannot be checked: {exc}"})
+            return respond(start_response, 503, {"message": f"signatures cannot be checked: {exc}"})
 
 
 def mount_webhook_receiver(gateway: Gateway, **kwargs: Any) -> WebhookReceiver:
@@ -259,27 +261,3 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Refused("the body must be a JSON object")
     return value
-
-
-def _respond(
-    start_response: Callable[..., Any],
-    status: int,
-    payload: Any,
-    headers: list[tuple[str, str]] | None = None,
-) -> list[bytes]:
-    """A JSON answer, or an empty one for ``payload=None`` (a 204 has no Content-Length either)."""
-    body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-    fields = [("Cache-Control", "no-store"), *(headers or [])]
-    if payload is not None:
-        fields[:0] = [("Content-Type", "application/json")]
-    if status != HTTPStatus.NO_CONTENT:
-        fields.append(("Content-Length", str(len(body))))
-    start_response(f"{status} {_reason(status)}".rstrip(), fields)
-    return [body]
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""

@@ -13,6 +13,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from backchannel import config
 from backchannel.circulation import mail
 from backchannel.circulation.sealing import Sealer, SealError, token_hash
 
@@ -62,7 +63,7 @@ def test_token_hash_is_sha256_hex():
 
 def test_ses_sends_the_raw_message_moto_records(moto):
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
-    mail.ses_client.cache_clear()  # the default client, made inside moto
+    config.reset()  # forget AWS clients made before: the default one is made inside moto
     raw = mail.build_message(
         sender=f"Backchannel <{SENDER}>",
         to="alice@example.org",

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.model import (
@@ -45,7 +45,7 @@ from backchannel.circulation.model import (
 )
 from backchannel.data import cursor as cursors
 from backchannel.data.models import ClaimItem, Item, MembershipItem, bind
-from backchannel.data.store import _connection, _failed_conditions, _page
+from backchannel.data.store import _condition_failed, _connection, _failed_conditions, _page
 from backchannel.domain.model import Page
 
 _KEYS = ("pk", "sk")
@@ -266,10 +266,6 @@ def _delivery(item: DeliveryItem) -> Delivery:
     )
 
 
-def _is_condition(err: UpdateError) -> bool:
-    return err.cause_response_code == "ConditionalCheckFailedException"
-
-
 class DynamoCirculationRepo:
     """Follows, blocks, channels, inbox, publications and deliveries in the main table."""
 
@@ -387,8 +383,8 @@ class DynamoCirculationRepo:
                 condition=BlockItem.pk.exists()
             )
             return True
-        except Exception as err:  # DeleteError on a failed condition: there was no block
-            if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        except DeleteError as err:
+            if _condition_failed(err):  # there was no block
                 return False
             raise
 
@@ -409,13 +405,10 @@ class DynamoCirculationRepo:
 
     def members_of_event(self, event_id: str, member_ids: Iterable[str]) -> set[str]:
         """Those of ``member_ids`` who belong to the event (any role)."""
-        keys = [(f"EVENT#{event_id}", f"MEMBER#{m}") for m in member_ids]
-        found: set[str] = set()
-        for start in range(0, len(keys), 100):
-            for item in MembershipItem.batch_get(keys[start : start + 100]):
-                if isinstance(item, MembershipItem) and item.roles:
-                    found.add(item.member_id)
-        return found
+        keys = [(f"EVENT#{event_id}", f"MEMBER#{m}") for m in member_ids]  # PynamoDB pages by 100
+        return {
+            i.member_id for i in MembershipItem.batch_get(keys) if isinstance(i, MembershipItem) and i.roles
+        }
 
     def attendees(self, event_id: str) -> Iterator[str]:
         found = MembershipItem.query(
@@ -489,21 +482,20 @@ class DynamoCirculationRepo:
                     actions=_route_actions(channel, status == "active"),
                 )
             return True
-        except TransactWriteError:
-            return False
+        except TransactWriteError as err:
+            if _failed_conditions(err):  # not in ``expect`` (any more)
+                return False
+            raise
 
     def count_code_attempt(self, channel: Channel) -> None:
         key = ChannelItem(pk=_member_pk(channel.member_id), sk=f"CHANNEL#{channel.id}")
         key.update(actions=[ChannelItem.code_attempts.add(1)])
 
     def routes_of(self, member_ids: list[str]) -> dict[str, list[Route]]:
-        """The active channels of up to any number of members (BatchGetItem, 100 at a time)."""
+        """The active channels of any number of members (BatchGetItem: PynamoDB pages by 100)."""
         routes: dict[str, list[Route]] = {}
-        for start in range(0, len(member_ids), 100):
-            keys = [(_member_pk(m), "ROUTES") for m in member_ids[start : start + 100]]
-            for item in RoutesItem.batch_get(keys):
-                if not isinstance(item, RoutesItem):
-                    continue
+        for item in RoutesItem.batch_get([(_member_pk(m), "ROUTES") for m in member_ids]):
+            if isinstance(item, RoutesItem):
                 member = item.pk.removeprefix("MEMBER#")
                 routes[member] = [Route(*value.split("#", 2)) for value in sorted(item.routes or ())]
         return routes
@@ -646,7 +638,7 @@ class DynamoCirculationRepo:
                 condition=may_take,
             )
         except UpdateError as err:
-            if _is_condition(err):
+            if _condition_failed(err):
                 return None
             raise
         return _delivery(item)
@@ -753,7 +745,7 @@ class DynamoCirculationRepo:
             )
             return True
         except UpdateError as err:
-            if _is_condition(err):
+            if _condition_failed(err):
                 return False
             raise
 

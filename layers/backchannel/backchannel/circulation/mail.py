@@ -26,7 +26,6 @@ accepts them only from a verified sender (``boto3.client("ses").verify_email_ide
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -35,7 +34,7 @@ from email.policy import SMTP
 from email.utils import formatdate
 from typing import Any
 
-from backchannel.config import get_config, on_reset
+from backchannel import aws_clients
 
 _LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 # sending rate or daily quota exceeded: later is fine
@@ -78,20 +77,9 @@ def build_message(
     return message.as_bytes()
 
 
-@functools.cache
 def ses_client() -> Any:
     """The SES v2 client of this function's region; SDK retries are few, the delivery queue retries."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    return boto3.client(
-        "sesv2",
-        region_name=get_config().region,
-        config=BotoConfig(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}),
-    )
-
-
-on_reset(ses_client.cache_clear)
+    return aws_clients.client("sesv2", retries=2)
 
 
 class SesMailer:

@@ -25,6 +25,7 @@ a retraction for every webhook and Mastodon delivery of that version or older.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,16 +47,23 @@ class Queue(Protocol):
     def send(self, jobs: list[Job]) -> None: ...
 
 
+def _publisher_pack(store: Store, packs: Any, caller: Caller, pack_id: str) -> rules.Pack:
+    """The pack, if ``caller`` may publish it: its member for a personal pack, the event's organisers
+    for the others. 404 to whoever may not read it, 403 to attendees."""
+    pack = packs.get(pack_id)
+    rules.readable(store, caller, pack, pack_id)
+    assert pack is not None
+    if pack.target.kind != "personal":
+        organised_event(store, pack.target.event_id, caller)
+    return pack
+
+
 def publish(
     store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, *, now: dt.datetime | None = None
 ) -> tuple[Publication, bool]:
     """Publish the pack's served version. Personal packs: their member ("circulate"); session and
     event packs: the event's organisers. Returns (publication, created)."""
-    pack = packs.get(pack_id)
-    rules.readable(store, caller, pack, pack_id)  # 404 to whoever may not read it
-    assert pack is not None
-    if pack.target.kind != "personal":
-        organised_event(store, pack.target.event_id, caller)  # 403 for attendees
+    pack = _publisher_pack(store, packs, caller, pack_id)
     if not pack.served or pack.ready_version is None:
         raise Conflict(
             f"pack {pack_id} has no ready version yet (status: {pack.status}): publish it once built"
@@ -83,11 +91,7 @@ def publish(
 
 def deliveries(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str) -> dict:
     """The publisher's summary: per publication, deliveries by channel and status."""
-    pack = packs.get(pack_id)
-    rules.readable(store, caller, pack, pack_id)
-    assert pack is not None
-    if pack.target.kind != "personal":
-        organised_event(store, pack.target.event_id, caller)
+    _publisher_pack(store, packs, caller, pack_id)
     out = []
     for pub, counts in repo.publications(pack_id):
         by_channel: dict[str, dict[str, int]] = {}
@@ -120,17 +124,6 @@ def _unique(sources: Iterable[Iterable[str]], exclude: set[str]) -> Iterator[str
             if member_id not in seen:
                 seen.add(member_id)
                 yield member_id
-
-
-def _chunks(ids: Iterator[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for member_id in ids:
-        chunk.append(member_id)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], bool]:
@@ -177,7 +170,8 @@ def fan_out(
     by_channel: dict[str, int] = {}
     next_progress = PROGRESS_EVERY
     pending: list[Job] = []  # carried across chunks so every SendMessageBatch but the last is full
-    for chunk in _chunks(ids, CHUNK):
+    for batch in itertools.batched(ids, CHUNK):
+        chunk = list(batch)
         if members_only:
             allowed = repo.members_of_event(pub.event_id, chunk)
             chunk = [m for m in chunk if m in allowed]
@@ -220,7 +214,6 @@ def retract(repo: Any, queue: Queue, pack_id: str, version: int) -> int:
         Job(d.job.pack_id, d.job.version, d.job.recipient_id, d.job.channel_id, d.job.channel_type, "retract")
         for d in repo.retractable(pack_id, version)
     ]
-    for start in range(0, len(jobs), 1000):
-        queue.send(jobs[start : start + 1000])
+    queue.send(jobs)
     logger.info("pack retracted", extra={"pack_id": pack_id, "version": version, "retractions": len(jobs)})
     return len(jobs)

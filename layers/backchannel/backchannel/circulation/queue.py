@@ -8,16 +8,12 @@ enqueued are harmless: each is done once however often it arrives).
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
-
+from backchannel import aws_clients
 from backchannel.circulation.model import Job
-from backchannel.config import get_config, on_reset
 
 BATCH = 10
 _ATTEMPTS = 3
@@ -27,16 +23,8 @@ class QueueError(Exception):
     pass
 
 
-@functools.cache
 def sqs_client() -> Any:
-    return boto3.client(
-        "sqs",
-        region_name=get_config().region,
-        config=BotoConfig(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
-    )
-
-
-on_reset(sqs_client.cache_clear)
+    return aws_clients.client("sqs")
 
 
 class DeliveryQueue:

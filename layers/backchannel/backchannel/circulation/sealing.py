@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.config import get_config, on_reset
+from backchannel import aws_clients
 
 _UNOPENABLE = {"InvalidCiphertextException", "IncorrectKeyException"}
 
@@ -28,20 +27,9 @@ class SealError(Exception):
     """A sealed value that cannot be opened with this key and context (tampered, moved or mistyped)."""
 
 
-@functools.cache
 def kms_client() -> Any:
     """The KMS client of this function's region."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    return boto3.client(
-        "kms",
-        region_name=get_config().region,
-        config=BotoConfig(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
-    )
-
-
-on_reset(kms_client.cache_clear)
+    return aws_clients.client("kms")
 
 
 class Sealer:

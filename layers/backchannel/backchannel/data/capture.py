@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from backchannel.data.merge import EXHAUSTED, merge_desc
 from backchannel.data.models import ClaimItem, Item, NoteItem, PostItem, SummaryItem, bind
-from backchannel.data.store import _connection, _failed_conditions
+from backchannel.data.store import _condition_failed, _connection, _failed_conditions
 from backchannel.domain.model import Note, Page, Post, Summary
 from backchannel.errors import BadRequest, Conflict, PreconditionFailed
 
@@ -185,10 +185,6 @@ def _summary_item(summary: Summary) -> SummaryItem:
     )
 
 
-def _is_condition_failure(err: PutError) -> bool:
-    return err.cause_response_code == "ConditionalCheckFailedException"
-
-
 class DynamoCaptureStore:
     """The production :class:`backchannel.domain.capture.CaptureStore`."""
 
@@ -202,7 +198,7 @@ class DynamoCaptureStore:
             _post_item(post, shards).save(condition=PostItem.pk.does_not_exist())
             return None
         except PutError as err:
-            if not _is_condition_failure(err):
+            if not _condition_failed(err):
                 raise
         existing = self.get_post(post.id)
         if existing is None:  # deleted between the two calls: the id stays spent
@@ -283,7 +279,7 @@ class DynamoCaptureStore:
             _note_item(note).save(condition=NoteItem.pk.does_not_exist())
             return None
         except PutError as err:
-            if not _is_condition_failure(err):
+            if not _condition_failed(err):
                 raise
         existing = self.get_note(note.id)
         if existing is None:
@@ -301,7 +297,7 @@ class DynamoCaptureStore:
         try:
             _note_item(after).save(condition=NoteItem.version == before.version)
         except PutError as err:
-            if _is_condition_failure(err):
+            if _condition_failed(err):
                 raise PreconditionFailed("the note changed since you read it: read it again") from None
             raise
 

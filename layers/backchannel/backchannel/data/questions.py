@@ -31,7 +31,7 @@ from backchannel.data.capture import decode_cursor, encode_cursor
 from backchannel.data.merge import merge_desc
 from backchannel.data.models import Item, bind
 from backchannel.data.question_models import QuestionItem, QuestionSettingsItem, VoteItem
-from backchannel.data.store import _connection
+from backchannel.data.store import _condition_failed, _connection
 from backchannel.domain.model import Page
 from backchannel.domain.questions import APPROVED, HIDDEN, PENDING, Question, QuestionSettings
 from backchannel.errors import Conflict
@@ -123,7 +123,7 @@ class DynamoQuestionStore:
             _question_item(question).save(condition=QuestionItem.pk.does_not_exist())
             return None
         except PutError as err:
-            if err.cause_response_code != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
         existing = self.get_question(question.id)
         if existing is None:
@@ -154,7 +154,7 @@ class DynamoQuestionStore:
         try:
             _key(before.id).update(actions=actions, condition=QuestionItem.status == before.status)
         except UpdateError as err:
-            if err.cause_response_code == "ConditionalCheckFailedException":
+            if _condition_failed(err):
                 raise Conflict("the question was moderated meanwhile: read it again and retry") from None
             raise
         fresh = self.get_question(before.id, consistent=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from backchannel import request_scope
@@ -53,6 +53,11 @@ def _connection() -> Connection:
     """The models' own connection (and so their one botocore client), for transactions."""
     bind()
     return Item._get_connection().connection
+
+
+def _condition_failed(err: PynamoDBException) -> bool:
+    """A write refused by its condition (what an expected race or a repeat looks like)."""
+    return getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _failed_conditions(err: TransactWriteError) -> list[int]:
@@ -330,7 +335,7 @@ class DynamoStore:
         try:
             item.update(actions=[MembershipItem.roles.delete({role})], condition=MembershipItem.pk.exists())
         except UpdateError as err:
-            if err.cause_response_code == "ConditionalCheckFailedException":
+            if _condition_failed(err):
                 return None
             raise
         if not item.roles:
@@ -338,7 +343,7 @@ class DynamoStore:
             try:
                 item.delete(condition=MembershipItem.roles.does_not_exist())
             except Exception as err:
-                if getattr(err, "cause_response_code", None) != "ConditionalCheckFailedException":
+                if not _condition_failed(err):
                     raise
             return None
         return _membership(item)
@@ -457,7 +462,7 @@ class DynamoStore:
             _member_item(member).save(condition=MemberItem.pk.does_not_exist())
             return member
         except PutError as err:
-            if err.cause_response_code != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
         existing = self.get_member(member.id)
         assert existing is not None

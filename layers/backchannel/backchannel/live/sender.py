@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.config import get_config, on_reset
+from backchannel import aws_clients
+from backchannel.config import get_config
 from backchannel.live.rules import Throttled
 
 _GONE = {"GoneException"}
 _THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException"}
 
 
-@functools.cache
 def management_client() -> Any:
     """The ``apigatewaymanagementapi`` client of this function's ``WEBSOCKET_ENDPOINT``. The SDK's own
     retries are off: :class:`ApiGatewaySender` backs off itself, a bounded number of times."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    return boto3.client(
-        "apigatewaymanagementapi",
-        endpoint_url=get_config().require("websocket_endpoint"),
-        region_name=get_config().region,
-        config=BotoConfig(
-            connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1}
-        ),
+    return aws_clients.client(
+        "apigatewaymanagementapi", endpoint_url=get_config().require("websocket_endpoint"), retries=0
     )
-
-
-on_reset(management_client.cache_clear)
 
 
 class ApiGatewaySender:

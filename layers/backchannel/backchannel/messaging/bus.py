@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from backchannel import aws_clients
 from backchannel.config import get_config, on_reset
 from backchannel.domain.domain_events import DomainEvent
 from backchannel.observability import logger
@@ -26,18 +25,9 @@ from backchannel.observability import logger
 MAX_ENTRIES = 10  # PutEvents' limit per call
 
 
-@functools.cache
 def events_client() -> Any:
     """The EventBridge client: config's region; the endpoint from the SDK's own settings."""
-    cfg = get_config()
-    return boto3.client(
-        "events",
-        region_name=cfg.region,
-        config=BotoConfig(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
-    )
-
-
-on_reset(events_client.cache_clear)
+    return aws_clients.client("events")
 
 
 def entry(event: DomainEvent, bus_name: str) -> dict[str, Any]:

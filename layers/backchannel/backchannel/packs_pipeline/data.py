@@ -21,7 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from backchannel.data import cursor as cursors
 from backchannel.data.models import Item, bind
-from backchannel.data.store import _connection, _page
+from backchannel.data.store import _condition_failed, _connection, _page
 from backchannel.domain.model import Page
 from backchannel.packs_pipeline.rules import Artifact, Pack, Target
 
@@ -145,10 +145,6 @@ def _key(pack_id: str) -> PackItem:
     return PackItem(pk=_pk(pack_id), sk="PACK")
 
 
-def _is_condition(err: UpdateError) -> bool:
-    return err.cause_response_code == "ConditionalCheckFailedException"
-
-
 class DynamoPackRepo:
     """The production :class:`backchannel.packs_pipeline.service.PackRepo`."""
 
@@ -160,7 +156,7 @@ class DynamoPackRepo:
             _key(pack_id).update(actions=actions, condition=condition)
             return True
         except UpdateError as err:
-            if _is_condition(err):
+            if _condition_failed(err):
                 return False
             raise
 
@@ -275,7 +271,7 @@ class DynamoPackRepo:
                 condition=(PackItem.version == version) & may_start,
             )
         except UpdateError as err:
-            if _is_condition(err):
+            if _condition_failed(err):
                 return None
             raise
         return _pack(item)

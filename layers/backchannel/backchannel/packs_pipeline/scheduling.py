@@ -6,29 +6,21 @@ schedule carries the session's ids, and the worker requests that session's pack.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from backchannel.config import get_config, on_reset
+from backchannel import aws_clients
+from backchannel.config import on_reset
 from backchannel.observability import logger
 from backchannel.packs_pipeline.rules import SESSION_ENDED
 
 
-@functools.cache
 def scheduler_client() -> Any:
-    return boto3.client(
-        "scheduler",
-        region_name=get_config().region,
-        config=BotoConfig(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
-    )
+    return aws_clients.client("scheduler")
 
 
-on_reset(scheduler_client.cache_clear)
 _groups_seen: set[str] = set()
 on_reset(_groups_seen.clear)
 

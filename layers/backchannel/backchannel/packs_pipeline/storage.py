@@ -8,36 +8,19 @@ deleted once a newer version is served (bucket versioning keeps them for the lif
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
-
-from backchannel.config import get_config, on_reset
+from backchannel import aws_clients
 from backchannel.packs_pipeline.settings import DOWNLOAD_URL_TTL_S, PART_SIZE
 
 EXTENSIONS = {"html": "html", "md": "md", "json": "json", "epub": "epub"}
 
 
-@functools.cache
 def s3_client() -> Any:
-    return boto3.client(
-        "s3",
-        region_name=get_config().region,
-        config=BotoConfig(
-            connect_timeout=2,
-            read_timeout=10,
-            retries={"mode": "standard", "max_attempts": 3},
-            signature_version="s3v4",
-        ),
-    )
-
-
-on_reset(s3_client.cache_clear)
+    return aws_clients.client("s3", read_timeout=10, signature_version="s3v4")
 
 
 def version_prefix(pack_id: str, version: int) -> str:
