@@ -30,6 +30,26 @@ def packs():
     return DynamoPackRepo()
 
 
+@functools.cache
+def circulation():
+    from backchannel.circulation.data import DynamoCirculationRepo
+
+    return DynamoCirculationRepo()
+
+
+on_reset(store.cache_clear)
+on_reset(packs.cache_clear)
+on_reset(circulation.cache_clear)
+
+
+def _redirect(url: str) -> Response:
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+
+
+def _format() -> str | None:
+    return (app.current_event.query_string_parameters or {}).get("format")
+
+
 def _accepted(pack) -> Response:
     return http.ok(pack, 202, {"Location": f"/packs/{pack['id']}"})
 
@@ -88,9 +108,7 @@ def get_pack(packId: str):
     errors=(404, 409, 422),
 )
 def download_pack(packId: str):
-    query = app.current_event.query_string_parameters or {}
-    url = api.download_url(store(), packs(), http.optional_caller(app), packId, query.get("format"))
-    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+    return _redirect(api.download_url(store(), packs(), http.optional_caller(app), packId, _format()))
 
 
 @app.get("/sessions/<sessionId>/packs")
@@ -123,26 +141,6 @@ def list_my_packs():
 
 
 # -- circulation: publishing, deliveries, and what reaches a member -------------------------------------
-
-
-@functools.cache
-def circulation():
-    from backchannel.circulation.data import DynamoCirculationRepo
-
-    return DynamoCirculationRepo()
-
-
-on_reset(store.cache_clear)
-on_reset(packs.cache_clear)
-on_reset(circulation.cache_clear)
-
-
-def _redirect(url: str) -> Response:
-    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
-
-
-def _format() -> str | None:
-    return (app.current_event.query_string_parameters or {}).get("format")
 
 
 @app.post("/packs/<packId>/publish")

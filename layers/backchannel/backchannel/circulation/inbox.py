@@ -20,7 +20,7 @@ def _current(packs: Any, pack_id: str) -> int | None:
 
 def mine(repo: Any, packs: Any, caller: Caller, limit: int, cursor: str | None) -> dict:
     page = repo.inbox(caller.member_id, limit, cursor)
-    versions = {e.pack_id: _current(packs, e.pack_id) for e in page.items}
+    versions = {pack_id: _current(packs, pack_id) for pack_id in {e.pack_id for e in page.items}}
     return {"items": [e.to_json(versions[e.pack_id]) for e in page.items], "nextCursor": page.next_cursor}
 
 
@@ -31,13 +31,17 @@ def _file(packs: Any, pack_id: str, fmt: str | None, presign: Callable[..., str]
     return served_file_url(pack, fmt, presign=presign)
 
 
-def entry_download(
-    repo: Any, packs: Any, caller: Caller, entry_id: str, fmt: str | None, *, presign=None
-) -> str:
-    entry = repo.inbox_entry(caller.member_id, entry_id)
+def _entry_file(repo: Any, packs: Any, member_id: str, entry_id: str, fmt: str | None, presign) -> str:
+    entry = repo.inbox_entry(member_id, entry_id)
     if entry is None:
         raise NotFound(f"inbox entry {entry_id} not found")
     return _file(packs, entry.pack_id, fmt, presign)
+
+
+def entry_download(
+    repo: Any, packs: Any, caller: Caller, entry_id: str, fmt: str | None, *, presign=None
+) -> str:
+    return _entry_file(repo, packs, caller.member_id, entry_id, fmt, presign)
 
 
 def feed(repo: Any, token: str, limit: int = 50) -> tuple[str, list]:
@@ -47,11 +51,7 @@ def feed(repo: Any, token: str, limit: int = 50) -> tuple[str, list]:
 
 
 def feed_download(repo: Any, packs: Any, token: str, entry_id: str, fmt: str | None, *, presign=None) -> str:
-    member_id = channels.feed_owner(repo, token)
-    entry = repo.inbox_entry(member_id, entry_id)
-    if entry is None:
-        raise NotFound(f"inbox entry {entry_id} not found")
-    return _file(packs, entry.pack_id, fmt, presign)
+    return _entry_file(repo, packs, channels.feed_owner(repo, token), entry_id, fmt, presign)
 
 
 def link_download(repo: Any, packs: Any, token: str, fmt: str | None, *, presign=None) -> str:

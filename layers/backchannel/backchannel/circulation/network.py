@@ -60,15 +60,7 @@ def profile(store: Store, repo: Any, caller: Caller | None, handle: str) -> dict
     if member is None:
         raise NotFound(f"member @{handle} not found")
     followers, following = repo.follow_counts("member", member.id)
-    body = {
-        "id": member.id,
-        "handle": member.handle,
-        "displayName": member.display_name,
-        "bio": member.bio,
-        "links": [{"title": link.title, "url": link.url} for link in member.links],
-        "followers": followers,
-        "following": following,
-    }
+    body = member.public_json() | {"followers": followers, "following": following}
     if caller is not None and caller.member_id != member.id:
         body["followedByYou"] = repo.get_follow(caller.member_id, "member", member.id) is not None
         body["blockedByYou"] = member.id in repo.blocked_by(caller.member_id)
@@ -85,8 +77,7 @@ def block(store: Store, repo: Any, caller: Caller, data: Input, *, now: dt.datet
     record = Block(caller.member_id, target, iso(now or utcnow()))
     repo.block(record)
     for follower, followed in ((caller.member_id, target), (target, caller.member_id)):
-        if repo.get_follow(follower, "member", followed) is not None:
-            repo.unfollow(follower, "member", followed)
+        repo.unfollow(follower, "member", followed)  # a conditional delete: nothing if there is none
     return record
 
 

@@ -170,13 +170,18 @@ class Member:
     links: list[Link] = field(default_factory=list)
     pack_consent: bool = True
 
-    def to_json(self) -> dict:
+    def public_json(self) -> dict:
+        """What anyone may see of a member (their public profile)."""
         return {
             "id": self.id,
             "displayName": self.display_name,
             "handle": self.handle,
             "bio": self.bio,
             "links": [{"title": link.title, "url": link.url} for link in self.links],
+        }
+
+    def to_json(self) -> dict:
+        return self.public_json() | {
             "packConsent": self.pack_consent,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
