@@ -58,6 +58,7 @@ def transports() -> delivery.Outbound:
         timeout_s=cfg.outbound_timeout_s,
         public_url=cfg.require("public_api_url"),
         mail_from=cfg.require("mail_from"),
+        link_days=cfg.circulated_link_days,
     )
 
 

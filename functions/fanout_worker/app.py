@@ -1,5 +1,6 @@
-"""Fan-out worker: PackPublished -> one delivery per (pack version, recipient, channel) on the delivery
-queue, in batches of 10; PackRetracted -> a retraction per webhook and Mastodon delivery it reached."""
+"""Fan-out worker: PackPublished -> the publication's circulated edition, then one delivery per (pack
+version, recipient, channel) on the delivery queue, in batches of 10; PackRetracted -> the edition
+rebuilt without what was taken away, and a retraction per webhook and Mastodon delivery it reached."""
 
 from __future__ import annotations
 
@@ -33,9 +34,18 @@ def queue() -> DeliveryQueue:
     return DeliveryQueue(get_config().require("delivery_queue_url"))
 
 
+@functools.cache
+def editions():
+    from backchannel.packs_pipeline.editions import S3Editions
+    from backchannel.packs_pipeline.storage import S3Storage
+
+    return S3Editions(S3Storage(get_config().require("packs_bucket_name")))
+
+
 on_reset(store.cache_clear)
 on_reset(repo.cache_clear)
 on_reset(queue.cache_clear)
+on_reset(editions.cache_clear)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -45,12 +55,12 @@ def handle_record(record: SQSRecord) -> None:
     if not pack_id or not isinstance(version, int):
         raise ValueError(f"{detail_type} without packId and version")
     if detail_type == "PackPublished":
-        done = publishing.fan_out(store(), repo(), queue(), pack_id, version)
+        done = publishing.fan_out(store(), repo(), queue(), editions(), pack_id, version)
         if done is not None:
             metrics.add_metric(name="DeliveriesEnqueued", unit="Count", value=done.deliveries)
         outcome = "no such publication" if done is None else f"{done.deliveries} deliveries"
     elif detail_type == "PackRetracted":
-        outcome = f"{publishing.retract(repo(), queue(), pack_id, version)} retractions"
+        outcome = f"{publishing.retract(repo(), queue(), editions(), pack_id, version)} retractions"
     else:
         outcome = "ignored"
     logger.info("fan-out message handled", extra={"detail_type": detail_type, "outcome": outcome})

@@ -4,7 +4,6 @@ email verification and the one-click unsubscribe of RFC 8058)."""
 from __future__ import annotations
 
 import functools
-import html
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -173,23 +172,7 @@ def verify_channel(channelId: str):
 
 
 def _page(title: str, text: str, form_action: str | None = None) -> Response:
-    form = (
-        f'<form method="post" action="{html.escape(form_action)}">'
-        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-        '<button type="submit">Unsubscribe</button></form>'
-        if form_action
-        else ""
-    )
-    body = (
-        '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width"><title>{html.escape(title)}</title>'
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}</html>"
-    )
-    headers = {
-        "Cache-Control": "no-store",
-        "Content-Security-Policy": "default-src 'none'; form-action 'self'",
-    }
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=body, headers=headers)
+    return http.html_page(title, text, form_action=form_action)
 
 
 @app.get("/unsubscribe/<token>")

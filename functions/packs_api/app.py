@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from backchannel import circulation_schemas, http, pack_schemas
 from backchannel.config import on_reset
 from backchannel.data.store import DynamoStore
+from backchannel.errors import FieldError, ValidationFailed
 from backchannel.messaging.bus import default_publisher
 from backchannel.observability import logger, metrics
 from backchannel.packs_pipeline import api
@@ -108,7 +109,9 @@ def get_pack(packId: str):
     errors=(404, 409, 422),
 )
 def download_pack(packId: str):
-    return _redirect(api.download_url(store(), packs(), http.optional_caller(app), packId, _format()))
+    caller = http.optional_caller(app)
+    published = circulation().latest_publication
+    return _redirect(api.download_url(store(), packs(), caller, packId, _format(), published=published))
 
 
 @app.get("/sessions/<sessionId>/packs")
@@ -157,6 +160,35 @@ def publish_pack(packId: str):
     return http.ok(pub.to_json(), 202 if created else 200, {"Location": f"/packs/{packId}/deliveries"})
 
 
+@app.get("/packs/<packId>/publication-preview")
+@http.operation(
+    summary="What publishing the pack now would send: its items, and the notes left out and why",
+    response=circulation_schemas.PREVIEW,
+    errors=(403, 404),
+)
+def publication_preview(packId: str):
+    from backchannel.circulation import publishing
+    from backchannel.packs_pipeline.compiler import count_edition
+
+    return http.ok(publishing.preview(store(), packs(), http.caller(app), packId, count_edition))
+
+
+@app.delete("/packs/<packId>/publications/<version>")
+@http.operation(
+    summary="Revoke a publication: its inbox entries and links answer 410 from now on (its publisher)",
+    response=circulation_schemas.PUBLICATION,
+    errors=(403, 404, 422),
+)
+def revoke_publication(packId: str, version: str):
+    from backchannel.circulation import publishing
+
+    if not version.isdigit() or not 0 < int(version) < 1_000_000:
+        raise ValidationFailed(FieldError("version", "must be a published version number"))
+    number = int(version)
+    pub = publishing.revoke(store(), packs(), circulation(), http.caller(app), packId, number)
+    return http.ok(pub.to_json())
+
+
 @app.get("/packs/<packId>/deliveries")
 @http.operation(
     summary="Deliveries of a published pack, by channel and status (its publisher)",
@@ -177,19 +209,19 @@ def my_inbox():
     from backchannel.circulation import inbox
 
     limit, cursor = http.page_args(app)
-    return http.ok(inbox.mine(circulation(), packs(), http.caller(app), limit, cursor))
+    return http.ok(inbox.mine(circulation(), store(), http.caller(app), limit, cursor))
 
 
 @app.get("/me/inbox/<entryId>/download")
 @http.operation(
-    summary="Download a pack from your inbox (?format=): its current version",
+    summary="Download a pack from your inbox (?format=): the edition published to you",
     status=302,
-    errors=(404, 409, 422),
+    errors=(404, 409, 410, 422),
 )
 def inbox_download(entryId: str):
     from backchannel.circulation import inbox
 
-    return _redirect(inbox.entry_download(circulation(), packs(), http.caller(app), entryId, _format()))
+    return _redirect(inbox.entry_download(circulation(), store(), http.caller(app), entryId, _format()))
 
 
 @app.get("/feeds/inbox/<token>")
@@ -200,7 +232,7 @@ def inbox_feed(token: str):
     from backchannel.circulation import inbox
     from backchannel.feeds.atom import inbox_feed as render
 
-    _, entries = inbox.feed(circulation(), token)
+    _, entries = inbox.feed(circulation(), store(), token)
     body = render(entries, feed_href=f"{http.base_url(app)}/feeds/inbox/{token}")
     return Response(
         status_code=200,
@@ -212,25 +244,43 @@ def inbox_feed(token: str):
 
 @app.get("/feeds/inbox/<token>/<entryId>")
 @http.operation(
-    summary="A pack of your inbox feed: its current version", status=302, public=True, errors=(404, 409)
+    summary="A pack of your inbox feed: the edition published to you",
+    status=302,
+    public=True,
+    errors=(404, 409, 410),
 )
 def inbox_feed_download(token: str, entryId: str):
     from backchannel.circulation import inbox
 
-    return _redirect(inbox.feed_download(circulation(), packs(), token, entryId, _format()))
+    return _link(lambda: inbox.feed_download(circulation(), store(), token, entryId, _format()))
 
 
 @app.get("/circulated/<token>")
 @http.operation(
-    summary="The link a circulated pack was sent with: its current version",
+    summary="The link a circulated pack was sent with: the edition published to its recipient",
     status=302,
     public=True,
-    errors=(404, 409),
+    errors=(404, 409, 410),
 )
 def circulated(token: str):
     from backchannel.circulation import inbox
 
-    return _redirect(inbox.link_download(circulation(), packs(), token, _format()))
+    return _link(lambda: inbox.link_download(circulation(), store(), token, _format()))
+
+
+def _link(resolve) -> Response:
+    """A link a person opens from a mail, a status or a feed reader: a gone or unknown link answers a
+    page that says why (problem+json to clients that do not ask for HTML)."""
+    from backchannel.errors import Gone, NotFound
+
+    try:
+        return _redirect(resolve())
+    except (Gone, NotFound) as err:
+        accept = (app.current_event.headers or {}).get("accept") or ""
+        if "text/html" not in accept:
+            raise
+        title = "This link no longer works" if err.status == 410 else "This link is not valid"
+        return http.html_page(title, err.detail, status=err.status)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

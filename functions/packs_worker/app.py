@@ -31,6 +31,13 @@ def _member_events(member_id: str):
             return
 
 
+def _retract_publications(pack_id: str) -> int:
+    from backchannel.circulation.data import DynamoCirculationRepo
+    from backchannel.domain.model import iso, utcnow
+
+    return DynamoCirculationRepo().retract_publications(pack_id, now=iso(utcnow()))
+
+
 @functools.cache
 def store() -> DynamoStore:
     return DynamoStore()
@@ -55,6 +62,7 @@ def worker() -> Worker:
         schedules=schedules,
         grace_minutes=lambda: get_config().pack_grace_period_minutes,
         member_events=_member_events,
+        retract_publications=_retract_publications,
     )
 
 

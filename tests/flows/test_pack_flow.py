@@ -57,7 +57,14 @@ def test_a_session_pack_is_requested_built_and_downloaded(stack):
     assert r.status == 200, r.body
     assert r.json["status"] == "ready", r.json
     assert r.json["readyVersion"] == 1
-    # urllib follows the 302 to the presigned URL of the local S3
+    # the organiser reads the build; urllib follows the 302 to the presigned URL of the local S3
+    r = http("GET", f"{base}/packs/{pack_id}/download?format=html", token=organiser)
+    assert r.status == 200, r.body
+    assert b"Packed keynote" in r.body
+    # everyone else reads it once it is published: its circulated edition
+    assert http("GET", f"{base}/packs/{pack_id}/download?format=html").status == 409
+    assert http("POST", f"{base}/packs/{pack_id}/publish", token=organiser).status == 202
+    runtime.pumps.drain()
     r = http("GET", f"{base}/packs/{pack_id}/download?format=html")
     assert r.status == 200, r.body
     assert b"Packed keynote" in r.body

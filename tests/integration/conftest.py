@@ -4,6 +4,9 @@ import datetime as dt
 
 import pytest
 
+from local.pumps import Pumps
+from tests.support.circulation import WORKERS, Receiver, Runtime
+
 
 @pytest.fixture
 def olga(api):
@@ -76,3 +79,36 @@ def make_session(api, olga):
         return r.json
 
     return make
+
+
+# -- circulation: the chain through the workers, driven by the local pumps -----------------------------
+
+
+@pytest.fixture
+def loopback(aws):
+    """The local runtime's setting: webhooks and Mastodon on 127.0.0.1 are allowed (over http)."""
+    for spec in aws.functions.values():
+        if "OUTBOUND_ALLOW_LIST" in spec.environment:
+            spec.environment["OUTBOUND_ALLOW_LIST"] = "127.0.0.1"
+            spec.environment["DELIVERY_RETRY_BASE_SECONDS"] = "1"
+    return aws
+
+
+@pytest.fixture
+def pumps(aws, api, loopback):
+    group = aws.stack.physical_ids["PacksScheduleGroup"]
+    aws.client("scheduler").create_schedule_group(Name=group)
+    return Pumps(aws, {name: Runtime(api, name) for name in WORKERS}, sqs_retry_visibility=0)
+
+
+@pytest.fixture
+def receiver():
+    found = Receiver()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event()

@@ -71,6 +71,9 @@ MATRIX = {
     ("GET", "/packs/{private_pack}/download"): (404, 404, 404, 409),  # not built yet: no worker here
     ("POST", "/packs/{private_pack}/publish"): (401, 404, 404, 409),  # not built yet: nothing to publish
     ("GET", "/packs/{private_pack}/deliveries"): (401, 404, 404, 200),
+    ("GET", "/packs/{private_pack}/publication-preview"): (401, 404, 404, 200),
+    # nothing published yet: the publisher too is told there is no such publication
+    ("DELETE", "/packs/{private_pack}/publications/{version}"): (401, 404, 404, 404),
     # the network: every caller acts on their own follows, blocks, channels and inbox
     ("POST", "/me/follows"): (401, 201, 201, 201),
     ("GET", "/me/follows"): (401, 200, 200, 200),
@@ -103,6 +106,7 @@ PLACEHOLDERS = {
     "{private_question}": "{questionId}",
     "{public_question}": "{questionId}",
     "{private_pack}": "{packId}",
+    "{version}": "{version}",
     "{follow}": "{followId}",
     "{helper_handle}": "{handle}",
     "{helper_member}": "{memberId}",
@@ -210,6 +214,7 @@ def test_authorisation(api, method, template):
     feed_url = api.post("/me/channels", {"type": "feed"}, as_=helper).json["feedUrl"]
     ids["helper_feed"] = feed_url.rsplit("/", 1)[-1]
     ids["entry"] = "01NOSUCHENTRY"
+    ids["version"] = "1"
     ids["unknown_token"] = "no-such-token"
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)

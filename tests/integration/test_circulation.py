@@ -6,134 +6,10 @@ receiver and a Mastodon instance got (local HTTP servers on loopback, allowed by
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-import pytest
-
-from backchannel.circulation import webhooks
 from local.pumps import Pumps
+from tests.support.circulation import WORKERS, Runtime, email_channel, follow, ready_personal_pack, sent_mail
 from tests.support.mastodon import mastodon_server
-
-ROUTER = "StreamRouterFunction"
-WORKERS = ("StreamRouterFunction", "PacksWorkerFunction", "FanoutWorkerFunction", "DeliveryWorkerFunction")
-
-
-class Runtime:
-    def __init__(self, api, logical_id: str) -> None:
-        self.api, self.logical_id = api, logical_id
-
-    def invoke(self, event: dict[str, Any]) -> Any:
-        return self.api.invoke(self.logical_id, event)
-
-
-class Receiver:
-    """A webhook receiver on loopback: records every request; answers ``answers`` in turn, then 204."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                receiver.requests.append(
-                    {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
-                )
-                status = receiver.answers.pop(0) if receiver.answers else 204
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/backchannel"
-
-    def delivered(self, secret: str) -> list[dict]:
-        """Distinct deliveries by webhook-id (what a Standard Webhooks receiver keeps), verified."""
-        seen: dict[str, dict] = {}
-        for r in self.requests:
-            assert webhooks.verify(secret, r["headers"], r["body"]), "a request with a bad signature"
-            seen.setdefault(r["headers"]["webhook-id"], json.loads(r["body"]))
-        return list(seen.values())
-
-
-@pytest.fixture
-def loopback(aws):
-    """The local runtime's setting: webhooks and Mastodon on 127.0.0.1 are allowed (over http)."""
-    for spec in aws.functions.values():
-        if "OUTBOUND_ALLOW_LIST" in spec.environment:
-            spec.environment["OUTBOUND_ALLOW_LIST"] = "127.0.0.1"
-            spec.environment["DELIVERY_RETRY_BASE_SECONDS"] = "1"
-    return aws
-
-
-@pytest.fixture
-def pumps(aws, api, loopback):
-    group = aws.stack.physical_ids["PacksScheduleGroup"]
-    aws.client("scheduler").create_schedule_group(Name=group)
-    return Pumps(aws, {name: Runtime(api, name) for name in WORKERS}, sqs_retry_visibility=0)
-
-
-@pytest.fixture
-def receiver():
-    found = Receiver()
-    yield found
-    found.server.shutdown()
-    found.server.server_close()
-
-
-@pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-def sent_mail(to: str | None = None) -> list:
-    import email
-    import email.policy
-
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    messages = [
-        email.message_from_string(m.raw_data, policy=email.policy.default)
-        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-        if hasattr(m, "raw_data")
-    ]
-    return [m for m in messages if to is None or m["To"] == to]
-
-
-def follow(api, who, type_: str, target_id: str):
-    r = api.post("/me/follows", {"type": type_, "id": target_id}, as_=who)
-    assert r.status in (200, 201), r
-    return r.json
-
-
-def email_channel(api, pumps, who, address: str, mode: str = "immediate") -> dict:
-    r = api.post("/me/channels", {"type": "email", "address": address, "mode": mode}, as_=who)
-    assert r.status == 201 and r.json["status"] == "pending", r
-    pumps.drain()  # ChannelAdded -> the delivery worker mails the code
-    code_mail = [m for m in sent_mail(address) if "code" in m["Subject"]][-1]
-    code = code_mail["Subject"].rsplit(" ", 1)[-1]
-    r = api.post(f"/me/channels/{r.json['id']}/verification", {"code": code}, as_=who)
-    assert r.status == 200 and r.json["status"] == "active", r
-    return r.json
-
-
-def ready_personal_pack(api, pumps, who, event) -> dict:
-    assert api.post(f"/events/{event['id']}/attendance", {}, as_=who).status == 201
-    r = api.post("/me/packs", {"eventId": event["id"]}, as_=who)
-    assert r.status == 202, r
-    pumps.drain()
-    pack = api.get(f"/packs/{r.json['id']}", as_=who).json
-    assert pack["status"] == "ready", pack
-    return pack
-
 
 # -- the network ------------------------------------------------------------------------------------
 
@@ -433,11 +309,10 @@ def test_a_withdrawn_note_retracts_the_circulated_pack(api, alice, bob, event, m
         deletes = [q for q in mastodon.requests if q.method == "DELETE"]
         assert len(deletes) == 1 and deletes[0].path.startswith("/api/v1/statuses/")
         entry = api.get("/me/inbox", as_=alice).json["items"][0]
-        rebuilt = api.get(f"/packs/{pack['id']}", as_=bob).json
-        assert (
-            entry["currentVersion"] == rebuilt["readyVersion"]
-            and rebuilt["readyVersion"] > pack["readyVersion"]
-        )
+        assert entry["version"] == pack["readyVersion"] and entry["available"] == "yes"
+        [pub] = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"]
+        assert pub["revision"] == 2  # the edition alice fetches was rebuilt without the note
+        assert api.get(f"/me/inbox/{entry['id']}/download", as_=alice).status == 302
 
 
 def test_a_digest_channel_gets_one_mail_a_day_with_every_pack_held_for_it(

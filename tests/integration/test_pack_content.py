@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from local.pumps import Pumps
+from tests.support.circulation import note as _note
 
 ROUTER = "StreamRouterFunction"
 WORKER = "ResourcesWorkerFunction"
@@ -73,16 +74,6 @@ def _post(api, who, event, text, session=None, reply_to=None) -> dict:
     if reply_to:
         body["inReplyTo"] = reply_to
     r = api.post(f"/events/{event['id']}/posts", body, as_=who)
-    assert r.status == 201, r
-    return r.json
-
-
-def _note(api, who, session, body, visibility, share=True) -> dict:
-    r = api.post(
-        f"/sessions/{session['id']}/notes",
-        {"body": body, "visibility": visibility, "shareInPacks": share},
-        as_=who,
-    )
     assert r.status == 201, r
     return r.json
 

@@ -112,7 +112,7 @@ def test_download_redirects_to_a_short_lived_url_of_the_served_version(api, olga
     assert api.get(f"/packs/{pack['id']}/download").status == 409  # not built yet
     pumps.drain()
 
-    r = api.get(f"/packs/{pack['id']}/download", query={"format": "epub"})
+    r = api.get(f"/packs/{pack['id']}/download", query={"format": "epub"}, as_=olga)
     assert r.status == 302, r
     url = urlparse(r.headers["location"])
     assert url.path.endswith(f"/packs/{pack['id']}/v1/pack.epub")
@@ -120,8 +120,13 @@ def test_download_redirects_to_a_short_lived_url_of_the_served_version(api, olga
     query = parse_qs(url.query)
     assert query["X-Amz-Expires"] == ["300"]
     assert "X-Amz-Signature" in query
-    assert api.get(f"/packs/{pack['id']}/download").headers["location"].split("?")[0].endswith("pack.html")
-    bad = api.get(f"/packs/{pack['id']}/download", query={"format": "pdf"})
+    assert (
+        api.get(f"/packs/{pack['id']}/download", as_=olga)
+        .headers["location"]
+        .split("?")[0]
+        .endswith("pack.html")
+    )
+    bad = api.get(f"/packs/{pack['id']}/download", query={"format": "pdf"}, as_=olga)
     assert bad.status == 422
     assert bad.json["errors"][0]["field"] == "format"
 
@@ -259,7 +264,10 @@ def test_a_withdrawn_note_rebuilds_the_pack_and_the_old_version_is_not_served(
     done = api.get(f"/packs/{pack['id']}").json
     assert (done["status"], done["version"], done["readyVersion"]) == ("ready", 2, 2)
     assert (
-        api.get(f"/packs/{pack['id']}/download").headers["location"].split("?")[0].endswith("/v2/pack.html")
+        api.get(f"/packs/{pack['id']}/download", as_=olga)
+        .headers["location"]
+        .split("?")[0]
+        .endswith("/v2/pack.html")
     )
     assert all("/v2/" in k for k in keys(aws, bucket, pack["id"]))  # the superseded version is gone
 

@@ -68,14 +68,17 @@ def test_a_publication_makes_pack_published_once():
     assert _derive(item, {**item, "status": "enqueued"}) == []  # progress is not news
 
 
-def test_a_withdrawn_served_version_makes_pack_retracted_and_a_rebuild_does_not():
+def test_a_publication_counting_a_retraction_makes_pack_retracted_and_nothing_else_does():
+    pub = {"type": "Publication", "packId": "p", "version": 3, "eventId": "e", "retractions": 0}
+    [event] = _derive(pub, {**pub, "retractions": 1})
+    assert event.detail_type == "PackRetracted"
+    assert (event.detail["packId"], event.detail["version"]) == ("p", 3)
+    assert _derive(pub, {**pub, "status": "enqueued", "revision": 1}) == []  # progress, a new edition
+    assert _derive({**pub, "retractions": 1}, {**pub, "retractions": 1, "retracted": 1}) == []
+    assert _derive(pub, None) == []
+    # a pack's own builds announce nothing: its publications carry what circulated
     served = {"type": "Pack", "id": "p", "eventId": "e", "readyVersion": 1, "status": "ready"}
-    [event] = _derive(served, {**served, "readyVersion": None, "status": "queued"})
-    assert event.detail_type == "PackRetracted" and event.detail["version"] == 1
-    withdrawn = {k: v for k, v in served.items() if k != "readyVersion"}
-    assert [e.detail_type for e in _derive(served, withdrawn)] == ["PackRetracted"]
-    assert _derive(served, {**served, "readyVersion": 2}) == []
-    assert _derive(served, None) == []
+    assert _derive(served, {**served, "readyVersion": None, "status": "queued"}) == []
 
 
 def test_only_a_pending_channel_is_announced_and_without_its_address():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backchannel.circulation.model import CHANNEL_TYPES, FOLLOW_TYPES, MODES
+from backchannel.circulation.model import AVAILABILITY, CHANNEL_TYPES, FOLLOW_TYPES, MODES
+from backchannel.packs.content import GROUPS
 from backchannel.validation import Arr, Bool, Enum, F, Int, Obj, Str, Url
 
 _ID = Str(min_len=1, max_len=40, pattern=r"[0-9A-Za-z_-]+", pattern_hint="must be an id")
@@ -87,12 +88,18 @@ INBOX_ENTRY = Obj(
     {
         "id": F(Str(), required=True),
         "packId": F(Str(), required=True),
-        "version": F(Int(minimum=1), required=True, description="the version circulated"),
+        "version": F(Int(minimum=1), required=True, description="the version published to you"),
         "title": F(Str(), required=True),
         "from": F(Str(), nullable=True, description="the member who circulated it"),
         "receivedAt": F(Str(), required=True),
-        "currentVersion": F(Int(minimum=1), nullable=True, description="the version served now"),
-        "downloadUrl": F(Str(), required=True, description="the served version (?format=html|md|json|epub)"),
+        "available": F(
+            Enum(AVAILABILITY),
+            required=True,
+            description="yes; updating (a withdrawal is being taken out); or why it is gone",
+        ),
+        "downloadUrl": F(
+            Str(), required=True, description="the edition published to you (?format=html|md|json|epub)"
+        ),
     },
 )
 
@@ -106,6 +113,46 @@ PUBLICATION = Obj(
         "publishedAt": F(Str(), required=True),
         "recipients": F(Int(minimum=0), required=True, description="counted once the fan-out is done"),
         "deliveries": F(Int(minimum=0), required=True, description="enqueued: one per recipient and channel"),
+        "revision": F(
+            Int(minimum=0),
+            required=True,
+            description="of the edition recipients fetch: 0 until built, +1 per retraction rebuild",
+        ),
+        "leftOut": F(
+            Arr(
+                Obj("LeftOut", {"reason": F(Str(), required=True), "count": F(Int(minimum=0), required=True)})
+            ),
+            required=True,
+            description="notes the circulated edition did not take, by reason",
+        ),
+        "revokedAt": F(Str(), nullable=True, description="when its publisher revoked it"),
+    },
+)
+PREVIEW = Obj(
+    "PublicationPreview",
+    {
+        "packId": F(Str(), required=True),
+        "version": F(Int(minimum=1), nullable=True, description="the version publishing would send"),
+        "audience": F(Str(), required=True, description="who would receive it"),
+        "membersOnly": F(Bool(), required=True, description="only members of the event receive it"),
+        "includes": F(
+            Obj("PreviewCounts", {g: F(Int(minimum=0), required=True) for g in GROUPS}),
+            required=True,
+            description="what the circulated edition would hold, by group",
+        ),
+        "leftOut": F(
+            Arr(
+                Obj(
+                    "PreviewLeftOut",
+                    {
+                        "reason": F(Str(), required=True),
+                        "count": F(Int(minimum=0), required=True),
+                        "why": F(Str(), required=True),
+                    },
+                )
+            ),
+            required=True,
+        ),
     },
 )
 _counts = Obj(

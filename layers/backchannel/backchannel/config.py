@@ -77,6 +77,7 @@ class Config:
     delivery_max_attempts: int = 5
     delivery_retry_base_s: int = 30
     delivery_retry_cap_s: int = 900
+    circulated_link_days: int = 30  # how long a pack link sent by mail, webhook or Mastodon works
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -115,4 +116,5 @@ def get_config() -> Config:
         ),
         delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", 5),
         delivery_retry_base_s=_int("DELIVERY_RETRY_BASE_SECONDS", 30),
+        circulated_link_days=_int("CIRCULATED_LINK_DAYS", 30),
     )

@@ -58,6 +58,14 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    """What was there is gone for good for this caller (a revoked or expired link, a retracted
+    access): ``detail`` says why, in words for the person who followed the link."""
+
+    status = 410
+    title = "Gone"
+
+
 class PreconditionFailed(DomainError):
     status = 412
     title = "Precondition failed"

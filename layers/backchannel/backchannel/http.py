@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import html
 import json
 from collections.abc import Callable
 from typing import Any
@@ -156,6 +157,28 @@ def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> R
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         headers=headers or {},
     )
+
+
+def html_page(title: str, text: str, *, status: int = 200, form_action: str | None = None) -> Response:
+    """A small page for a person who followed a link (unsubscribe, a gone pack link): escaped text, no
+    script, and a one-button form when ``form_action`` is given."""
+    form = (
+        f'<form method="post" action="{html.escape(form_action)}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        '<button type="submit">Unsubscribe</button></form>'
+        if form_action
+        else ""
+    )
+    body = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width"><title>{html.escape(title)}</title>'
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}</html>"
+    )
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; form-action 'self'",
+    }
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=headers)
 
 
 def created(body: dict, location: str) -> Response:

@@ -26,7 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -47,6 +52,7 @@ from backchannel.data import cursor as cursors
 from backchannel.data.models import ClaimItem, Item, MembershipItem, bind
 from backchannel.data.store import _condition_failed, _connection, _failed_conditions, _page
 from backchannel.domain.model import Page
+from backchannel.packs_pipeline.rules import Artifact
 
 _KEYS = ("pk", "sk")
 
@@ -94,6 +100,10 @@ class TokenItem(Item, discriminator="Token"):
     member_id = UnicodeAttribute(attr_name="memberId")
     channel_id = UnicodeAttribute(null=True, attr_name="channelId")
     pack_id = UnicodeAttribute(null=True, attr_name="packId")
+    # A pack link: the one delivery it was sent with (the version published), until when it works.
+    version = NumberAttribute(null=True)
+    delivery_id = UnicodeAttribute(null=True, attr_name="deliveryId")
+    expires_at = UnicodeAttribute(null=True, attr_name="expiresAt")
 
 
 class InboxItem(Item, discriminator="InboxEntry"):
@@ -120,6 +130,14 @@ class PublicationItem(Item, discriminator="Publication"):
     deliveries = NumberAttribute(default=0)
     by_channel = MapAttribute(default=dict, attr_name="byChannel")
     updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
+    # The circulated edition: its revision (0: not built yet), where its files are, what it left out.
+    revision = NumberAttribute(default=0)
+    bucket = UnicodeAttribute(null=True)
+    edition = MapAttribute(null=True)  # format -> {contentType, key, size, sha256}
+    left_out = MapAttribute(null=True, attr_name="leftOut")
+    retractions = NumberAttribute(default=0)  # withdrawals that may touch the edition (ADD 1 each)
+    retracted = NumberAttribute(default=0)  # of those, the ones the served revision was built after
+    revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
 
 
 class DeliveryStatsItem(Item, discriminator="DeliveryStats"):
@@ -247,6 +265,13 @@ def _publication(item: PublicationItem) -> Publication:
         deliveries=int(item.deliveries or 0),
         by_channel={k: int(v) for k, v in (_plain(item.by_channel) or {}).items()},
         updated_at=item.updated_at,
+        revision=int(item.revision or 0),
+        bucket=item.bucket,
+        edition={fmt: Artifact.from_record(fmt, a) for fmt, a in (_plain(item.edition) or {}).items()},
+        left_out={k: int(v) for k, v in (_plain(item.left_out) or {}).items()},
+        retractions=int(item.retractions or 0),
+        retracted=int(item.retracted or 0),
+        revoked_at=item.revoked_at,
     )
 
 
@@ -393,6 +418,13 @@ class DynamoCirculationRepo:
         found = BlockItem.query(_member_pk(member_id), BlockItem.sk.startswith("BLOCK#"))
         return {i.blocked_id for i in found if isinstance(i, BlockItem)}
 
+    def has_blocked(self, blocker_id: str, blocked_id: str) -> bool:
+        try:
+            item = BlockItem.get(_member_pk(blocker_id), f"BLOCK#{blocked_id}")
+        except DoesNotExist:
+            return False
+        return isinstance(item, BlockItem)
+
     def blockers_of(self, member_id: str) -> set[str]:
         """Members who blocked ``member_id``."""
         return {
@@ -512,12 +544,25 @@ class DynamoCirculationRepo:
             "memberId": item.member_id,
             "channelId": item.channel_id,
             "packId": item.pack_id,
+            "version": int(item.version) if item.version is not None else None,
+            "deliveryId": item.delivery_id,
+            "expiresAt": item.expires_at,
         }
 
-    def put_pack_token(self, token_hash: str, member_id: str, pack_id: str) -> None:
-        """A capability link to a pack, sent to one recipient on one channel."""
+    def put_pack_token(
+        self, token_hash: str, member_id: str, job: Job, *, version: int, expires_at: str
+    ) -> None:
+        """A capability link to the edition of one publication, sent with one delivery (``job``)."""
         TokenItem(
-            pk=f"TOKEN#{token_hash}", sk="TOKEN", purpose="pack", member_id=member_id, pack_id=pack_id
+            pk=f"TOKEN#{token_hash}",
+            sk="TOKEN",
+            purpose="pack",
+            member_id=member_id,
+            pack_id=job.pack_id,
+            version=version,
+            channel_id=job.channel_id,
+            delivery_id=job.id,
+            expires_at=expires_at,
         ).save()
 
     # -- inbox ---------------------------------------------------------------------------------------
@@ -573,6 +618,10 @@ class DynamoCirculationRepo:
             return None
         return _publication(item) if isinstance(item, PublicationItem) else None
 
+    def latest_publication(self, pack_id: str) -> Publication | None:
+        """The newest publication of a pack that its publisher has not revoked."""
+        return next((p for p, _ in self.publications(pack_id) if not p.revoked_at), None)
+
     def publications(self, pack_id: str) -> list[tuple[Publication, dict[str, int]]]:
         """Every publication of a pack, newest first, with its counters summed over the shards."""
         pubs: dict[int, Publication] = {}
@@ -586,6 +635,70 @@ class DynamoCirculationRepo:
                 for key, value in (_plain(item.counts) or {}).items():
                     total[key] = total.get(key, 0) + int(value)
         return [(pubs[v], counts.get(v, {})) for v in sorted(pubs, reverse=True)]
+
+    def set_edition(
+        self,
+        pub: Publication,
+        *,
+        revision: int,
+        bucket: str,
+        edition: dict[str, Artifact],
+        left_out: dict[str, int],
+        now: str,
+    ) -> bool:
+        """Serve ``revision`` of the publication's edition, built after the ``pub.retractions``
+        withdrawals read before the build. Conditional on both: False if another worker moved the
+        revision on, or a withdrawal came during the build (then it must be built again)."""
+        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=_circ_sk(pub.version))
+        try:
+            key.update(
+                actions=[
+                    PublicationItem.revision.set(revision),
+                    PublicationItem.bucket.set(bucket),
+                    PublicationItem.edition.set({fmt: a.to_record() for fmt, a in edition.items()}),
+                    PublicationItem.left_out.set(left_out),
+                    PublicationItem.retracted.set(pub.retractions),
+                    PublicationItem.updated_at.set(now),
+                ],
+                condition=PublicationItem.pk.exists()
+                & (PublicationItem.revision == revision - 1)
+                & (PublicationItem.retractions == pub.retractions),
+            )
+            return True
+        except UpdateError as err:
+            if _condition_failed(err):
+                return False
+            raise
+
+    def retract_publications(self, pack_id: str, *, now: str) -> int:
+        """Something the pack's circulated editions may hold was taken away: each publication counts
+        one more withdrawal (served no more until rebuilt; the stream says ``PackRetracted``)."""
+        found = Item.query(f"PACK#{pack_id}", Item.sk.startswith("CIRC#"))
+        pubs = [i for i in found if isinstance(i, PublicationItem)]
+        for item in pubs:
+            try:
+                item.update(
+                    actions=[PublicationItem.retractions.add(1), PublicationItem.updated_at.set(now)],
+                    condition=PublicationItem.pk.exists(),
+                )
+            except UpdateError as err:
+                if not _condition_failed(err):
+                    raise
+        return len(pubs)
+
+    def revoke_publication(self, pub: Publication, *, now: str) -> bool:
+        """The publisher takes a publication back: every inbox entry and link of it answers 410."""
+        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=_circ_sk(pub.version))
+        try:
+            key.update(
+                actions=[PublicationItem.revoked_at.set(now), PublicationItem.updated_at.set(now)],
+                condition=PublicationItem.pk.exists() & PublicationItem.revoked_at.does_not_exist(),
+            )
+            return True
+        except UpdateError as err:
+            if _condition_failed(err):
+                return False
+            raise
 
     def update_publication(self, pub: Publication, *, now: str) -> None:
         key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=_circ_sk(pub.version))
@@ -798,11 +911,11 @@ class DynamoCirculationRepo:
             except TransactWriteError:
                 continue  # removed already (a repeated run), or the pack's counters are gone
 
-    def retractable(self, pack_id: str, up_to_version: int) -> Iterator[Delivery]:
-        """Sent webhook and Mastodon deliveries of versions up to ``up_to_version``."""
+    def retractable(self, pack_id: str, version: int) -> Iterator[Delivery]:
+        """Sent webhook and Mastodon deliveries of one published version."""
         for shard in range(STATS_SHARDS):
             found = DeliveryItem.gsi1.query(
-                f"RETRACTABLE#{pack_id}#{shard}", DeliveryItem.gsi1sk <= f"{up_to_version:06d}#~"
+                f"RETRACTABLE#{pack_id}#{shard}", DeliveryItem.gsi1sk.startswith(f"{version:06d}#")
             )
             for item in found:
                 if isinstance(item, DeliveryItem):

@@ -71,6 +71,7 @@ class Outbound:
     timeout_s: float
     public_url: str
     mail_from: str
+    link_days: int = 30  # how long a pack link works (CIRCULATED_LINK_DAYS)
 
 
 @dataclass
@@ -102,6 +103,7 @@ class About:
     kind: str
     event_id: str
     actor_blocks: frozenset[str]
+    revoked: bool = False
 
 
 # One batch of jobs is mostly one pack version: its pack, publication, event, sender and the sender's
@@ -134,7 +136,9 @@ def _read_about(store: Any, packs: Any, repo: Any, job: Job) -> About | None:
     else:
         title = f"{name or 'A member'}'s pack of {event_name}"
     blocks = frozenset(repo.blocked_by(actor_id))
-    return About(title, name, actor_id, pack.target.kind, pack.target.event_id, blocks)
+    return About(
+        title, name, actor_id, pack.target.kind, pack.target.event_id, blocks, revoked=bool(pub.revoked_at)
+    )
 
 
 def deliver(
@@ -194,6 +198,8 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
     info = about(store, packs, repo, job)
     if info is None:
         return Effect("skipped", "the pack or its publication is gone")
+    if info.revoked and job.kind == "publish":
+        return Effect("skipped", "its publisher revoked the publication")
     if job.recipient_id in info.actor_blocks or info.actor_id in repo.blocked_by(job.recipient_id):
         return Effect("skipped", "blocked")
     if job.channel_type == INBOX:
@@ -217,7 +223,7 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
     if job.kind == "publish" and channel.mode == "digest":
         return Effect("held", digest={"title": info.title, "from": info.sender_name})
     sealed = channels.open_secrets(out.sealer, channel)
-    link = _pack_link(repo, out, job.recipient_id, job.pack_id) if job.kind == "publish" else None
+    link = _pack_link(repo, out, job, job.version) if job.kind == "publish" else None
     if channel.type == "email":
         if job.kind == "retract":
             return Effect("skipped", "mail cannot be recalled")
@@ -249,7 +255,7 @@ def _digest(repo: Any, out: Outbound, job: Job) -> Effect:
     if channel is None or not channel.active:  # deleted or unsubscribed since: the held packs go
         return Effect("skipped", "the channel is gone", cleared=entries, cleared_as="skipped")
     sealed = channels.open_secrets(out.sealer, channel)
-    items = [(e["title"], _pack_link(repo, out, job.recipient_id, e["packId"])) for e in entries]
+    items = [(e["title"], _pack_link(repo, out, _held(job, e), e["version"])) for e in entries]
     title = f"Your daily digest: {len(items)} conference pack{'s' if len(items) != 1 else ''}"
     if channel.type == "email":
         _mail(out, channel, sealed, job.id, title, "Packs circulated to you since yesterday:", items)
@@ -265,11 +271,19 @@ def _digest(repo: Any, out: Outbound, job: Job) -> Effect:
     return Effect("sent", cleared=entries)
 
 
-def _pack_link(repo: Any, out: Outbound, recipient_id: str, pack_id: str) -> str:
-    """A capability link for this recipient: it serves the pack's current version (so a rebuilt
-    version after a withdrawal), without signing in."""
+def _held(digest: Job, entry: dict) -> Job:
+    """The delivery a digest entry was held for (its link is scoped to that delivery)."""
+    return Job(entry["packId"], entry["version"], digest.recipient_id, digest.channel_id, digest.channel_type)
+
+
+def _pack_link(repo: Any, out: Outbound, job: Job, version: int) -> str:
+    """A capability link for one delivery: it serves the edition published to this recipient (checked
+    again at each fetch), without signing in, for ``out.link_days`` days."""
     token = secrets.token_urlsafe(24)
-    repo.put_pack_token(channels.token_hash(token), recipient_id, pack_id)
+    expires = utcnow() + dt.timedelta(days=out.link_days)
+    repo.put_pack_token(
+        channels.token_hash(token), job.recipient_id, job, version=version, expires_at=iso(expires)
+    )
     return f"{out.public_url}/circulated/{token}"
 
 
@@ -328,7 +342,7 @@ def _webhook(out: Outbound, channel: Any, sealed: dict, job: Job, info: About, l
         data |= {"eventId": info.event_id, "from": info.sender_name, "url": link}
         _post_webhook(out, channel, sealed, job.id, "pack.published", data)
     else:
-        data["reason"] = "something the pack held was withdrawn; a rebuilt version replaces it"
+        data["reason"] = "something the pack held was withdrawn; its link now serves the pack without it"
         _post_webhook(out, channel, sealed, job.id, "pack.retracted", data)
 
 

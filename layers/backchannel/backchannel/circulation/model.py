@@ -17,6 +17,9 @@ INBOX = "inbox"  # the channel every member has: its id and its type
 DELIVERY_STATUSES = ("queued", "sending", "retrying", "held", "sent", "failed", "skipped")
 # Done as far as the queue is concerned; ``held`` waits for its channel's daily digest.
 FINAL = frozenset({"held", "sent", "failed", "skipped"})
+# What an inbox entry says of the edition published to its member: fetchable, being updated after a
+# withdrawal, or why it is gone for good (each fetch checks the recipient again).
+AVAILABILITY = ("yes", "updating", "preparing", "revoked", "blocked", "not-a-member", "gone")
 STATS_SHARDS = 10  # a publication's counters are spread over this many items (no hot item)
 
 
@@ -123,7 +126,11 @@ class PackRef:
 
 @dataclass
 class Publication:
-    """One circulated version of a pack (``POST /packs/{packId}/publish``)."""
+    """One circulated version of a pack (``POST /packs/{packId}/publish``) and its *edition*: the files
+    built for its audience (``packs.content``), which is all its recipients can ever fetch. ``revision``
+    0: the edition is not built yet; each retraction rebuild is the next revision. ``retractions``
+    counts the withdrawals that may touch it, ``retracted`` those its edition was built after: while
+    ``retractions > retracted`` the edition is not served (its rebuild is under way)."""
 
     pack_id: str
     version: int
@@ -133,11 +140,31 @@ class Publication:
     owner_id: str | None  # a personal pack's member
     published_by: str
     published_at: str
-    status: str = "fanning-out"  # fanning-out | enqueued | retracted
+    status: str = "fanning-out"  # fanning-out | enqueued
     recipients: int = 0
     deliveries: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
     updated_at: str | None = None
+    revision: int = 0
+    bucket: str | None = None
+    edition: dict[str, Any] = field(default_factory=dict)  # format -> packs_pipeline.rules.Artifact
+    left_out: dict[str, int] = field(default_factory=dict)
+    retractions: int = 0
+    retracted: int = 0
+    revoked_at: str | None = None
+
+    @property
+    def retracting(self) -> bool:
+        return self.retractions > self.retracted
+
+    @property
+    def actor_id(self) -> str:
+        """Whose pack this is to its recipients: a personal pack's member, else its publisher."""
+        return self.owner_id or self.published_by
+
+    @property
+    def edition_ready(self) -> bool:
+        return self.revision > 0 and bool(self.edition) and not self.retracting
 
     def to_json(self) -> dict:
         return {
@@ -148,6 +175,9 @@ class Publication:
             "publishedAt": self.published_at,
             "recipients": self.recipients,
             "deliveries": self.deliveries,
+            "revision": self.revision,
+            "leftOut": [{"reason": k, "count": v} for k, v in sorted(self.left_out.items())],
+            "revokedAt": self.revoked_at,
         }
 
 
@@ -218,9 +248,10 @@ class InboxEntry:
     from_member: str | None
     received_at: str
 
-    def to_json(self, current_version: int | None) -> dict:
-        """``currentVersion`` is the version served now: after a withdrawal, the rebuilt one (None
-        while it builds); ``downloadUrl`` always serves it."""
+    def to_json(self, available: str) -> dict:
+        """``version`` is the version published to this member, the only one they can fetch (a
+        retraction rebuild of it only removes content). ``available``: ``yes``, ``updating`` (a
+        retraction rebuild is under way) or why it is gone (``revoked``, ``blocked``, ...)."""
         return {
             "id": self.id,
             "packId": self.pack_id,
@@ -228,6 +259,6 @@ class InboxEntry:
             "title": self.title,
             "from": self.from_member,
             "receivedAt": self.received_at,
-            "currentVersion": current_version,
+            "available": available,
             "downloadUrl": f"/me/inbox/{self.id}/download",
         }

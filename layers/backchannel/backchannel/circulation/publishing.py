@@ -18,8 +18,14 @@ event's packs (and the session and event packs of an unlisted event, which hold 
 reach only members of the event. Every recipient gets the pack in their inbox and on each active
 channel that sends (email, webhook, Mastodon; the feed reads the inbox).
 
-``PackRetracted`` (a served version was withdrawn because something it held was taken away) enqueues
-a retraction for every webhook and Mastodon delivery of that version or older.
+What recipients get is the publication's **edition** (``packs.content``): built for the audience when
+the fan-out starts, kept apart from later builds, and the only thing any inbox entry, feed or link of
+the publication serves. A later build of the pack reaches nobody until it is published itself.
+
+``PackRetracted`` (a withdrawal, a hide, an erasure or a consent change touched the pack: the rebuild
+trigger counts it on each publication) rebuilds the edition keeping only what it held, so a retraction
+only removes; until that is done the edition is not served. It also enqueues a retraction for every
+webhook and Mastodon delivery of that publication.
 """
 
 from __future__ import annotations
@@ -35,16 +41,34 @@ from backchannel.circulation.queue import BATCH
 from backchannel.domain.events import organised_event
 from backchannel.domain.model import Caller, Event, iso, utcnow
 from backchannel.domain.store import Store
-from backchannel.errors import Conflict
+from backchannel.errors import Conflict, NotFound
 from backchannel.observability import logger
 from backchannel.packs_pipeline import rules
+from backchannel.packs_pipeline.editions import Edition
 
 CHUNK = 100  # recipients whose routes are read in one BatchGetItem
 PROGRESS_EVERY = 1000  # recipients between progress writes on the publication
 
 
+EDITION_ATTEMPTS = 5  # builds of one edition in one go, when withdrawals keep landing meanwhile
+
+
 class Queue(Protocol):
     def send(self, jobs: list[Job]) -> None: ...
+
+
+class Editions(Protocol):
+    """Builds a publication's edition (``packs_pipeline.editions.S3Editions`` in production)."""
+
+    def build(self, pub: Publication, revision: int, restrict: frozenset[str] | None) -> Edition: ...
+    def manifest(self, pub: Publication) -> frozenset[str]: ...
+    def discard(self, bucket: str, prefix: str) -> None: ...
+
+
+def members_only(kind: str, event: Event) -> bool:
+    """Whether a publication reaches only the event's members: every pack of a private event, and the
+    session and event packs of an unlisted one (they hold attendees-only notes)."""
+    return event.visibility == "private" or (kind != "personal" and event.visibility != "public")
 
 
 def _publisher_pack(store: Store, packs: Any, caller: Caller, pack_id: str) -> rules.Pack:
@@ -141,38 +165,82 @@ def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], 
         ]
     else:
         sources = [repo.followers("event", pub.event_id), repo.attendees(pub.event_id)]
-    members_only = event.visibility == "private" or (pub.kind != "personal" and event.visibility != "public")
-    return _unique(sources, exclude), members_only
+    return _unique(sources, exclude), members_only(pub.kind, event)
+
+
+def prepare_edition(
+    repo: Any, editions: Editions, pub: Publication, *, now: Callable[[], dt.datetime] = utcnow
+) -> Publication | None:
+    """Make the publication's edition current: build it if it has none; rebuild it after withdrawals,
+    keeping only what it held. Returns the publication after; None if what the pack is of is gone
+    (its edition then stays unserved). Raises ``Conflict`` if withdrawals kept landing meanwhile (the
+    message is retried)."""
+    for _ in range(EDITION_ATTEMPTS):
+        if pub.edition_ready:
+            return pub
+        restrict = editions.manifest(pub) if pub.revision > 0 else None
+        try:
+            built = editions.build(pub, pub.revision + 1, restrict)
+        except NotFound as err:
+            logger.warning("edition not built", extra={"pack_id": pub.pack_id, "reason": err.detail})
+            return None
+        placed = repo.set_edition(
+            pub,
+            revision=pub.revision + 1,
+            bucket=built.bucket,
+            edition=built.files,
+            left_out=built.left_out,
+            now=iso(now()),
+        )
+        old = pub
+        found = repo.get_publication(pub.pack_id, pub.version)
+        if found is None:
+            editions.discard(built.bucket, built.prefix)
+            return None
+        pub = found
+        if not placed:  # another worker moved on, or a withdrawal came during the build: again
+            editions.discard(built.bucket, built.prefix)
+            continue
+        if old.revision > 0 and old.bucket:  # the revision replaced held what was taken away
+            from backchannel.packs_pipeline.editions import edition_folder
+
+            folder = edition_folder(old)
+            if folder:
+                editions.discard(old.bucket, folder)
+    if pub.edition_ready:
+        return pub
+    raise Conflict(f"the edition of pack {pub.pack_id} v{pub.version} keeps changing: retry")
 
 
 def fan_out(
     store: Store,
     repo: Any,
     queue: Queue,
+    editions: Editions,
     pack_id: str,
     version: int,
     *,
     now: Callable[[], dt.datetime] = utcnow,
 ) -> FanOut | None:
-    """Enqueue the deliveries of one publication. Safe to repeat: a finished fan-out is not done
-    again, and one that died half-way starts over (a delivery is done once however often it is
-    enqueued). None if there is no such publication (or its event is gone)."""
+    """Build the publication's edition, then enqueue its deliveries. Safe to repeat: a finished
+    fan-out is not done again, and one that died half-way starts over (a delivery is done once however
+    often it is enqueued). None if there is no such publication (or its event or target is gone)."""
     pub = repo.get_publication(pack_id, version)
     if pub is None:
         return None
     if pub.status == "enqueued":  # a redelivered message: every delivery is on the queue already
         return FanOut(pub.recipients, pub.deliveries, pub.by_channel)
     event = store.get_event(pub.event_id)
-    if event is None:
+    if event is None or prepare_edition(repo, editions, pub, now=now) is None:
         return None
-    ids, members_only = audience(repo, pub, event)
+    ids, only_members = audience(repo, pub, event)
     recipients = 0
     by_channel: dict[str, int] = {}
     next_progress = PROGRESS_EVERY
     pending: list[Job] = []  # carried across chunks so every SendMessageBatch but the last is full
     for batch in itertools.batched(ids, CHUNK):
         chunk = list(batch)
-        if members_only:
+        if only_members:
             allowed = repo.members_of_event(pub.event_id, chunk)
             chunk = [m for m in chunk if m in allowed]
         routes = repo.routes_of(chunk)
@@ -208,8 +276,15 @@ def _record(
     repo.update_publication(pub, now=iso(at))
 
 
-def retract(repo: Any, queue: Queue, pack_id: str, version: int) -> int:
-    """Enqueue a retraction for every webhook and Mastodon delivery of ``version`` or older."""
+def retract(repo: Any, queue: Queue, editions: Editions, pack_id: str, version: int) -> int:
+    """A withdrawal touched the publication: rebuild its edition (keeping only what it held) and
+    enqueue a retraction for every webhook and Mastodon delivery of it. An edition not built yet is
+    built by the fan-out from the current state."""
+    pub = repo.get_publication(pack_id, version)
+    if pub is None:
+        return 0
+    if pub.revision > 0:
+        prepare_edition(repo, editions, pub)
     jobs = [
         Job(d.job.pack_id, d.job.version, d.job.recipient_id, d.job.channel_id, d.job.channel_type, "retract")
         for d in repo.retractable(pack_id, version)
@@ -217,3 +292,43 @@ def retract(repo: Any, queue: Queue, pack_id: str, version: int) -> int:
     queue.send(jobs)
     logger.info("pack retracted", extra={"pack_id": pack_id, "version": version, "retractions": len(jobs)})
     return len(jobs)
+
+
+def revoke(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, version: int) -> Publication:
+    """The publisher takes a publication back: its inbox entries, feed entries and links answer 410
+    from now on (what was downloaded already is beyond reach, as with any letter)."""
+    _publisher_pack(store, packs, caller, pack_id)
+    pub = repo.get_publication(pack_id, version)
+    if pub is None:
+        raise NotFound(f"pack {pack_id} has no publication of version {version}")
+    repo.revoke_publication(pub, now=iso(utcnow()))
+    found = repo.get_publication(pack_id, version)
+    assert found is not None
+    return found
+
+
+def preview(store: Store, packs: Any, caller: Caller, pack_id: str, count: Callable[..., Any]) -> dict:
+    """What publishing the pack now would send, for its publisher: the circulated edition's items by
+    group and the notes it leaves out, with why. ``count(pack)`` reads the edition's content."""
+    pack = _publisher_pack(store, packs, caller, pack_id)
+    event = store.get_event(pack.target.event_id)
+    if event is None:
+        raise NotFound(f"pack {pack_id} not found")
+    includes, left_out = count(pack)
+    t = pack.target
+    audience_text = {
+        "personal": "the members who follow you",
+        "session": "the event's attendees and the followers of the session and of the event",
+        "event": "the event's attendees and the followers of the event",
+    }[t.kind]
+    only = members_only(t.kind, event)
+    from backchannel.packs.content import LEFT_OUT
+
+    return {
+        "packId": pack.id,
+        "version": pack.ready_version if pack.served else None,
+        "audience": audience_text + (", if they are members of the event" if only else ""),
+        "membersOnly": only,
+        "includes": includes,
+        "leftOut": [{"reason": r, "count": n, "why": LEFT_OUT[r]} for r, n in sorted(left_out.items())],
+    }

@@ -353,20 +353,23 @@ PUBLICATION_FIELDS = (
 
 
 def _publication_rule(c: _Change) -> list[DomainEvent]:
-    if c.old is not None or c.new is None:
-        return []
+    """A publication inserted: ``PackPublished``. Its ``retractions`` counted up (something its edition
+    may hold was taken away): ``PackRetracted``, once per withdrawal."""
     new = c.new
-    return [c.event("PackPublished", _public(new, PUBLICATION_FIELDS), [f"pack/{new.get('packId')}"])]
-
-
-def _pack_rule(c: _Change) -> list[DomainEvent]:
-    """A served version taken away (something it held was withdrawn): ``PackRetracted``."""
-    old, new = c.old or {}, c.new or {}
-    withdrawn = old.get("readyVersion")
-    if withdrawn is None or new.get("readyVersion") is not None or c.new is None:
+    if new is None:
         return []
-    fields = {"packId": old.get("id"), "version": _json(withdrawn), "eventId": old.get("eventId")}
-    return [c.event("PackRetracted", fields, [f"pack/{old.get('id')}"])]
+    resources = [f"pack/{new.get('packId')}"]
+    if c.old is None:
+        return [c.event("PackPublished", _public(new, PUBLICATION_FIELDS), resources)]
+    before, after = _json(c.old.get("retractions")) or 0, _json(new.get("retractions")) or 0
+    if after <= before:
+        return []
+    fields = {
+        "packId": new.get("packId"),
+        "version": _json(new.get("version")),
+        "eventId": new.get("eventId"),
+    }
+    return [c.event("PackRetracted", fields, resources)]
 
 
 def _channel_rule(c: _Change) -> list[DomainEvent]:
@@ -431,7 +434,7 @@ RULES: dict[str, Rule] = {
     "ResourceShare": _nothing,
     "ResourceSharer": _nothing,
     "Star": _nothing,  # a member's bookmark: private
-    "Pack": _pack_rule,
+    "Pack": _nothing,  # a build's progress: PackRequested is put on the bus by whoever asks
     "PackTarget": _nothing,
     "Publication": _publication_rule,
     "Channel": _channel_rule,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ class PackSpec:
     kind: str  # "session" | "event" | "personal"
     target_id: str  # session id, event id, or event id for a personal pack
     member_id: str | None = None  # personal packs: whose
+    edition: str = "full"  # full (its owner's or organisers') | circulated (what travels: content.py)
+    restrict: frozenset[str] | None = None  # a retraction rebuild: keep only what this manifest held
 
 
 FORMATS = {
@@ -37,12 +40,23 @@ FORMATS = {
 RENDERERS = {"html": HtmlRenderer, "md": MarkdownRenderer, "json": JsonRenderer, "epub": EpubRenderer}
 
 
+MANIFEST = "manifest.json"  # a circulated edition's list of what it holds (not served)
+
+
 @dataclass(frozen=True)
 class Artifact:
     format: str
     content_type: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What a compile produced beside its files: the edition's manifest and the notes it left out."""
+
+    manifest: frozenset[str]
+    left_out: dict[str, int]
 
 
 class _Counting:
@@ -81,10 +95,12 @@ def compile_pack(
     resources=None,
     open_writer: Callable[[str, str], ContextManager[BinaryIO]],
     progress: Callable[[int, int | None], None] = lambda done, total: None,
+    compiled: Callable[[Compiled], None] | None = None,
 ) -> list[Artifact]:
     """Reads the pack's content from the stores and writes each format through
     ``open_writer(format, content_type)``. Raises ``backchannel.errors.NotFound`` if the target
-    doesn't exist (before any writer is opened)."""
+    doesn't exist (before any writer is opened). A circulated edition also writes its manifest
+    (``manifest.json``); ``compiled`` is told the manifest and what was left out."""
     if spec.kind not in KINDS:
         raise ValueError(f"unknown pack kind {spec.kind!r}")
     content = PackContent(spec, store=store, capture=capture, questions=questions, resources=resources)
@@ -102,5 +118,10 @@ def compile_pack(
                 progress(content.count, None)
         for out in outs.values():
             out.flush()
+    if content.edition == "circulated":
+        with open_writer(MANIFEST, "application/json") as raw:
+            raw.write(json.dumps(sorted(content.manifest)).encode())
+    if compiled is not None:
+        compiled(Compiled(frozenset(content.manifest), dict(content.left_out)))
     progress(content.count, content.count)
     return [Artifact(fmt, FORMATS[fmt], out.size, out.hash.hexdigest()) for fmt, out in outs.items()]

@@ -21,13 +21,29 @@ Privacy rules (``docs/packs.md``):
 - nothing of a member whose profile says ``packConsent: false`` (their posts, notes, questions),
   except in their own personal pack;
 - packs are derived from the current state, so deleted content is absent by construction.
+
+Editions (``PackSpec.edition``): the ``full`` edition is the build its owner (a personal pack) or the
+event's organisers (session and event packs) read. The ``circulated`` edition is what travels when the
+pack is published, built for its audience:
+- a personal pack's circulated edition holds only its member's **public** notes that are
+  ``shareInPacks``: never private notes, and no attendees-only notes (followers need no approval, so
+  they are not an event's attendees; an attendee who follows reads those notes in the event itself);
+- its links and papers are those of what the edition itself holds (the ledger's lists also count
+  attendees-only notes), and so are a public event's session and event packs';
+- session and event packs of a private or unlisted event keep their attendees-only notes: they reach
+  the event's members only, and every fetch checks the recipient again.
+``restrict`` (a retraction rebuild) keeps only what an earlier edition held (its manifest), so such a
+rebuild can only remove content: an edited note leaves, it is not replaced by its new words.
+``left_out`` counts, by reason, the notes an edition did not take: what the publisher's preview shows.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from backchannel.domain.links import resources_in
 from backchannel.domain.model import Event, Note, Post, Session, iso, utcnow
 from backchannel.domain.resources import event_scope, session_scope
 from backchannel.errors import NotFound
@@ -41,6 +57,33 @@ REPLIES = 10
 DOI_BASE = "https://doi.org/"
 
 Record = tuple
+
+FULL, CIRCULATED = "full", "circulated"
+EDITIONS = (FULL, CIRCULATED)
+
+# Why a note stays out of an edition (the publisher's preview lists these with their counts).
+LEFT_OUT = {
+    "private": "private notes never leave their author",
+    "attendees": "attendees-only notes stay with the event's attendees",
+    "not-shared": "notes their author did not share in packs",
+    "no-consent": "members who withdrew their consent to appear in packs",
+}
+
+
+def manifest_key(group: str, data: dict, section: str | None) -> str:
+    """What identifies one item of an edition, to keep it (or drop it) in a retraction rebuild. A note
+    is named with its update time, so an edited note no longer matches what was published."""
+    if group == "summary":
+        return f"summary:{section}:{data.get('version')}"
+    if group == "notes":
+        return f"note:{data['id']}:{data.get('updatedAt')}"
+    if group == "posts":
+        return f"post:{data['id']}"
+    if group == "questions":
+        return f"question:{data['id']}"
+    if group == "resources":
+        return f"resource:{data['url']}"
+    return f"paper:{data.get('doi')}"
 
 
 @dataclass
@@ -145,8 +188,18 @@ class PackContent:
         self.capture = capture
         self.questions = questions
         self.resources = resources
-        self.consent = _Consent(store, owner=spec.member_id if spec.kind == "personal" else None)
+        self.edition = getattr(spec, "edition", FULL)
+        if self.edition not in EDITIONS:
+            raise ValueError(f"unknown edition {self.edition!r}")
+        self.restrict: frozenset[str] | None = getattr(spec, "restrict", None)
+        personal_owner = spec.member_id if spec.kind == "personal" and self.edition == FULL else None
+        self.consent = _Consent(store, owner=personal_owner)
         self.count = 0
+        self.left_out: Counter[str] = Counter()
+        self.manifest: set[str] = set()
+        self._own_links = False  # set by records(): an edition's links come from its own items
+        self._section: str | None = None
+        self._links: dict[str, tuple[object, set[str]]] = {}
 
     # -- what the pack is about --------------------------------------------------------------------
 
@@ -171,7 +224,7 @@ class PackContent:
 
     def audience(self, event: Event) -> str:
         if self.spec.kind == "personal":
-            return "member"
+            return "followers" if self.edition == CIRCULATED else "member"
         return "public" if event.visibility == "public" else "attendees"
 
     # -- the stream --------------------------------------------------------------------------------
@@ -179,6 +232,7 @@ class PackContent:
     def records(self) -> Iterator[Record]:
         event, session = self.resolve()
         spec = self.spec
+        self._own_links = self.edition == CIRCULATED and self.audience(event) != "attendees"
         title = {
             "session": lambda: f"{session.title} — {event.name}",
             "event": lambda: event.name,
@@ -218,6 +272,9 @@ class PackContent:
                 if s.id in wanted:
                     yield from self._session(event, s)
         names = sorted(self.consent.contributors.values(), key=str.casefold)
+        if self.restrict is not None:  # a retraction rebuild credits nobody the edition did not
+            names = [n for n in names if f"contributor:{n}" in self.restrict]
+        self.manifest.update(f"contributor:{n}" for n in names)
         yield ("end", {"contributors": [{"displayName": n} for n in names]})
 
     def _schedule(self, event: Event) -> Iterator[Session]:
@@ -238,15 +295,46 @@ class PackContent:
         stars = starred(self.spec.member_id, event.id) if starred else set()
         return stars | {n.session_id for n in _pages(fetch) if n.event_id == event.id}
 
-    def _item(self, group: str, data: dict) -> Record:
+    def _emit(self, group: str, data: dict) -> Iterator[Record]:
+        """One item, unless a retraction rebuild's manifest did not hold it (a thread keeps only the
+        replies it held). Records the item in this edition's manifest and gathers its links."""
+        if group == "posts" and self.restrict is not None:
+            data = {**data, "replies": [r for r in data["replies"] if f"post:{r['id']}" in self.restrict]}
+        key = manifest_key(group, data, self._section)
+        if self.restrict is not None and key not in self.restrict:
+            return
+        self.manifest.add(key)
+        if group == "posts":
+            self.manifest.update(f"post:{r['id']}" for r in data["replies"])
+        if self._own_links:
+            self._gather(group, data)
         self.count += 1
-        return ("item", group, data)
+        yield ("item", group, data)
+
+    def _gather(self, group: str, data: dict) -> None:
+        """The links and papers of an item this edition holds, with who shared them."""
+        if group == "summary":
+            texts = [("summary", data["body"])]
+        elif group == "notes":
+            texts = [(data["author"]["id"], data["body"])]
+        elif group == "posts":
+            texts = [(p["author"]["id"], p["text"]) for p in (data, *data["replies"])]
+        else:
+            return
+        for who, text in texts:
+            for resource in resources_in(text or ""):
+                self._links.setdefault(resource.url, (resource, set()))[1].add(who)
+
+    def _section_start(self, data: dict) -> Record:
+        self._section = data["id"]
+        self._links = {}
+        return ("section", data)
 
     def _session(self, event: Event, session: Session) -> Iterator[Record]:
-        yield ("section", _session_json(session))
+        yield self._section_start(_session_json(session))
         summary = self.capture.latest_summary(session.id)
         if summary is not None:
-            yield self._item(
+            yield from self._emit(
                 "summary",
                 {"version": summary.version, "body": summary.body, "publishedAt": summary.published_at},
             )
@@ -262,7 +350,7 @@ class PackContent:
         yield from self._resources(session_scope(session.id))
 
     def _event_wide(self, event: Event) -> Iterator[Record]:
-        yield ("section", {"type": "event", "id": event.id, "title": f"Across {event.name}"})
+        yield self._section_start({"type": "event", "id": event.id, "title": f"Across {event.name}"})
         yield from self._posts(
             lambda limit, cursor: self.capture.event_posts(event.id, event.feed_shards, limit, cursor),
             lambda p: p.session_id is None,
@@ -271,6 +359,7 @@ class PackContent:
 
     def _notes(self, event: Event, session: Session) -> Iterator[Record]:
         personal = self.spec.kind == "personal"
+        circulated = self.edition == CIRCULATED
         partitions = ["public"]
         if personal or event.visibility != "public":
             partitions.append("attendees")
@@ -282,24 +371,38 @@ class PackContent:
             return page.items, page.next_cursor
 
         for note in _pages(fetch):
-            if personal:
-                if note.author_id != self.spec.member_id:
-                    continue
-            elif (
-                not note.share_in_packs
-                or note.visibility == "private"
-                or not self.consent.allows(note.author_id)
-            ):
+            if personal and note.author_id != self.spec.member_id:
+                continue
+            reason = self._left_out(note, personal=personal, circulated=circulated)
+            if reason is not None:
+                self.left_out[reason] += 1
                 continue
             self.consent.allows(note.author_id)
             self.consent.credit(note.author_id, note.author_name)
-            yield self._item("notes", _note_json(note))
+            yield from self._emit("notes", _note_json(note))
+
+    def _left_out(self, note: Note, *, personal: bool, circulated: bool) -> str | None:
+        """Why ``note`` stays out of this edition, or None if it goes in. The owner's own (full)
+        personal pack holds all their notes."""
+        if personal and not circulated:
+            return None
+        if note.visibility == "private":
+            return "private"
+        if personal and note.visibility != "public":
+            return "attendees"
+        if not note.share_in_packs:
+            return "not-shared"
+        if not self.consent.allows(note.author_id):
+            return "no-consent"
+        return None
 
     def _posts(self, read, belongs: Callable[[Post], bool]) -> Iterator[Record]:
         def fetch(cursor):
             return read(PAGE, cursor)
 
         def allowed(post: Post) -> bool:
+            if self.restrict is not None and f"post:{post.id}" not in self.restrict:
+                return False
             return belongs(post) and self.consent.allows(post.author_id)
 
         candidates, roots = top_threads(_pages(fetch), allowed)
@@ -311,21 +414,26 @@ class PackContent:
             if parent is None or not allowed(parent):
                 continue
             shown.add(parent.id)
-            yield self._thread(parent, list(reversed(replies)), count)
+            yield from self._thread(parent, list(reversed(replies)), count)
         for post in roots:
             if len(shown) >= TOP_POSTS:
                 break
             if post.id not in shown:
                 shown.add(post.id)
-                yield self._thread(post, [], 0)
+                yield from self._thread(post, [], 0)
 
-    def _thread(self, post: Post, replies: list[Post], count: int) -> Record:
+    def _thread(self, post: Post, replies: list[Post], count: int) -> Iterator[Record]:
+        if self.restrict is not None:
+            replies = [r for r in replies if f"post:{r.id}" in self.restrict]
+            if f"post:{post.id}" not in self.restrict:
+                return
+            count = len(replies)  # the count a rebuild shows is of what it still holds
         for p in (post, *replies):
             self.consent.credit(p.author_id, p.author_name)
         data = _post_json(post)
         data["replyCount"] = count
         data["replies"] = [_post_json(r) for r in replies]
-        return self._item("posts", data)
+        yield from self._emit("posts", data)
 
     def _questions(self, session: Session) -> Iterator[Record]:
         if self.questions is None:
@@ -338,9 +446,11 @@ class PackContent:
         for q in _pages(fetch):
             if q.status != "approved" or not self.consent.allows(q.asker_id):
                 continue
+            if self.restrict is not None and f"question:{q.id}" not in self.restrict:
+                continue
             if not q.anonymous:
                 self.consent.credit(q.asker_id, q.asker_name)
-            yield self._item(
+            yield from self._emit(
                 "questions",
                 {
                     "id": q.id,
@@ -352,25 +462,26 @@ class PackContent:
             )
 
     def _resources(self, scope: str) -> Iterator[Record]:
-        if self.resources is None:
+        if self._own_links:
+            ranked = sorted(self._links.values(), key=lambda rs: (-len(rs[1]), rs[0].url))
+            shared = [(r.url, r.kind, r.doi, len(who)) for r, who in ranked]
+        elif self.resources is None:
             return
+        else:
 
-        def fetch(cursor):
-            page = self.resources.ranked(scope, PAGE, cursor)
-            return page.items, page.next_cursor
+            def fetch(cursor):
+                page = self.resources.ranked(scope, PAGE, cursor)
+                return page.items, page.next_cursor
 
-        for r in _pages(fetch):
-            yield self._item("resources", {"url": r.url, "kind": r.kind, "doi": r.doi, "shares": r.shares})
-        for r in _pages(fetch):  # the papers again, as a reading list (resources are few: cheap)
-            if r.doi:
-                yield self._item(
+            # Resources are few (one per distinct link of a session): cheap to hold for two passes.
+            shared = [(r.url, r.kind, r.doi, r.shares) for r in _pages(fetch)]
+        for url, kind, doi, shares in shared:
+            yield from self._emit("resources", {"url": url, "kind": kind, "doi": doi, "shares": shares})
+        for url, _, doi, shares in shared:  # the papers again, as a reading list
+            if doi:
+                yield from self._emit(
                     "readingList",
-                    {
-                        "doi": r.doi,
-                        "url": DOI_BASE + r.doi,
-                        "shares": r.shares,
-                        "citation": citation(r.doi, r.url),
-                    },
+                    {"doi": doi, "url": DOI_BASE + doi, "shares": shares, "citation": citation(doi, url)},
                 )
 
 

@@ -10,7 +10,7 @@ from backchannel.domain.model import Caller, Input, read_input
 from backchannel.domain.store import Store
 from backchannel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backchannel.packs_pipeline import rules, service
-from backchannel.packs_pipeline.rules import Pack, Target
+from backchannel.packs_pipeline.rules import Artifact, Pack, Target
 
 FORMATS = ("html", "md", "json", "epub")
 
@@ -53,34 +53,64 @@ def download_url(
     pack_id: str,
     fmt: str | None,
     *,
+    published: Callable[[str], Any] = lambda _: None,
     presign: Callable[..., str] | None = None,
 ) -> str:
-    """A presigned URL of the served version's file in ``fmt`` (html by default)."""
+    """A presigned URL of the pack's file in ``fmt`` (html by default).
+
+    A personal pack's member and an event's organisers get the newest build. Everyone else who may
+    read the pack gets the circulated edition of its newest publication (``published(pack_id)``), so
+    an unpublished build never reaches them; an edition that holds attendees-only notes (the packs of
+    a private or unlisted event) only reaches the event's members."""
     pack = repo.get(pack_id)
-    rules.readable(store, caller, pack, pack_id)
+    event = rules.readable(store, caller, pack, pack_id)
     assert pack is not None
-    return served_file_url(pack, fmt, presign=presign)
+    if pack.target.kind == "personal" or rules.is_organiser(store, event.id, caller):
+        return served_file_url(pack, fmt, presign=presign)
+    fmt = check_format(fmt)
+    if event.visibility != "public" and not rules.is_member(store, event.id, caller):
+        raise NotFound(f"pack {pack_id} not found")
+    pub = published(pack_id)
+    if pub is None:
+        raise Conflict(f"pack {pack_id} has not been published yet: its organisers publish it when ready")
+    if not pub.edition_ready:
+        raise Conflict(f"pack {pack_id} is being updated: try again shortly")
+    return file_url(pub.bucket, pub.edition, fmt, f"pack-{pack.id}-v{pub.version}", presign=presign)
 
 
 def served_file_url(pack: Pack, fmt: str | None, *, presign: Callable[..., str] | None = None) -> str:
     """A presigned URL of ``pack``'s served version in ``fmt``, for a caller already authorised."""
+    fmt = check_format(fmt)
+    if not pack.served or pack.bucket is None:
+        raise Conflict(f"pack {pack.id} has no version ready yet (status: {pack.status})")
+    return file_url(
+        pack.bucket, pack.artifacts, fmt, f"pack-{pack.id}-v{pack.ready_version}", presign=presign
+    )
+
+
+def check_format(fmt: str | None) -> str:
     fmt = fmt or "html"
     if fmt not in FORMATS:
         raise ValidationFailed(FieldError("format", f"must be one of {', '.join(FORMATS)}"))
-    if not pack.served or pack.bucket is None:
-        raise Conflict(f"pack {pack.id} has no version ready yet (status: {pack.status})")
-    artifact = pack.artifacts.get(fmt)
+    return fmt
+
+
+def file_url(
+    bucket: str,
+    artifacts: dict[str, Artifact],
+    fmt: str,
+    stem: str,
+    *,
+    presign: Callable[..., str] | None = None,
+) -> str:
+    """A presigned URL of one of ``artifacts`` (a version's files or a publication's edition)."""
+    artifact = artifacts.get(fmt)
     if artifact is None:
-        raise NotFound(f"pack {pack.id} has no {fmt} file")
+        raise NotFound(f"this pack has no {fmt} file")
     if presign is None:
         from backchannel.packs_pipeline.storage import presigned_download as presign
     ext = artifact.key.rsplit(".", 1)[-1]
-    return presign(
-        pack.bucket,
-        artifact.key,
-        content_type=artifact.content_type,
-        filename=f"pack-{pack.id}-v{pack.ready_version}.{ext}",
-    )
+    return presign(bucket, artifact.key, content_type=artifact.content_type, filename=f"{stem}.{ext}")
 
 
 def _page(store: Store, page) -> dict:

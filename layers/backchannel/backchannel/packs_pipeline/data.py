@@ -86,10 +86,7 @@ def _plain(value):
 
 
 def _pack(item: PackItem) -> Pack:
-    artifacts = {
-        fmt: Artifact(fmt, a["contentType"], a["key"], int(a["size"]), a["sha256"])
-        for fmt, a in (_plain(item.artifacts) or {}).items()
-    }
+    artifacts = {fmt: Artifact.from_record(fmt, a) for fmt, a in (_plain(item.artifacts) or {}).items()}
     progress = _plain(item.progress) if item.progress is not None else None
     return Pack(
         id=item.id,
@@ -110,10 +107,7 @@ def _pack(item: PackItem) -> Pack:
 
 
 def _artifacts(artifacts: dict[str, Artifact]) -> dict:
-    return {
-        fmt: {"contentType": a.content_type, "key": a.key, "size": a.size, "sha256": a.sha256}
-        for fmt, a in artifacts.items()
-    }
+    return {fmt: a.to_record() for fmt, a in artifacts.items()}
 
 
 def _item(pack: Pack) -> PackItem:

@@ -61,6 +61,14 @@ class Artifact:
     def to_json(self) -> dict:
         return {"format": self.format, "contentType": self.content_type, "size": self.size}
 
+    def to_record(self) -> dict:
+        """As it is kept in an item's map (the pack's files, a publication's edition)."""
+        return {"contentType": self.content_type, "key": self.key, "size": self.size, "sha256": self.sha256}
+
+    @classmethod
+    def from_record(cls, fmt: str, record: dict) -> Artifact:
+        return cls(fmt, record["contentType"], record["key"], int(record["size"]), record["sha256"])
+
 
 @dataclass
 class Pack:
@@ -171,6 +179,11 @@ def visible_session_event(store: Store, caller: Caller | None, session_id: str) 
     except NotFound:
         raise NotFound(f"session {session_id} not found") from None
     return event
+
+
+def is_organiser(store: Store, event_id: str, caller: Caller | None) -> bool:
+    membership = membership_of(store, event_id, caller)
+    return membership is not None and ORGANISER in membership.roles
 
 
 def is_member(store: Store, event_id: str, caller: Caller | None) -> bool:

@@ -183,10 +183,13 @@ def rebuild_affected(
     detail: dict,
     *,
     member_events: Callable[[str], Iterable[str]] = lambda _: (),
+    retract_publications: Callable[[str], Any] = lambda _: 0,
     now: dt.datetime | None = None,
 ) -> list[str]:
     """The rebuild trigger: the packs holding what a domain event changed are rebuilt (by target,
-    coalescing). Returns the ids of the packs asked for."""
+    coalescing). A change that takes something away also retracts what was circulated of each pack
+    (``retract_publications(pack_id)``: their editions are rebuilt, keeping only what they held).
+    Returns the ids of the packs asked for."""
     withdraw = detail_type in WITHDRAWING_TRIGGERS
     if not withdraw and detail_type not in REFRESHING_TRIGGERS:
         return []
@@ -208,6 +211,8 @@ def rebuild_affected(
         if pack.id in seen:
             continue
         seen.add(pack.id)
+        if withdraw:
+            retract_publications(pack.id)
         found = request(
             repo,
             publisher,

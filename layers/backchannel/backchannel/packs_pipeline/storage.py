@@ -3,12 +3,18 @@
 Keys: ``packs/<packId>/v<version>/pack.<ext>``. The pack item points at its served version; a
 download always resolves that version, so a superseded one is never handed out, and its files are
 deleted once a newer version is served (bucket versioning keeps them for the lifecycle's few days).
+
+A published version's circulated edition lives apart, under
+``editions/<packId>/v<version>/r<revision>-<ulid>/`` (one folder per build, so two racing builds never
+write into each other's files): it stays as long as its publication, whatever builds of the pack
+follow; a retraction rebuild writes the next revision and deletes the one before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -27,12 +33,18 @@ def version_prefix(pack_id: str, version: int) -> str:
     return f"packs/{pack_id}/v{version}/"
 
 
-def object_key(pack_id: str, version: int, name: str) -> str:
-    """The key of a format (``html`` -> ``pack.html``) or of a named file of one version."""
+def edition_prefix(pack_id: str, version: int, label: str) -> str:
+    return f"editions/{pack_id}/v{version}/{label}/"
+
+
+def object_key(pack_id: str, version: int, name: str, *, prefix: str | None = None) -> str:
+    """The key of a format (``html`` -> ``pack.html``) or of a named file of one version (or of the
+    folder ``prefix``)."""
+    folder = prefix if prefix is not None else version_prefix(pack_id, version)
     if name in EXTENSIONS:
-        return f"{version_prefix(pack_id, version)}pack.{EXTENSIONS[name]}"
+        return f"{folder}pack.{EXTENSIONS[name]}"
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "file"
-    return f"{version_prefix(pack_id, version)}{safe}"
+    return f"{folder}{safe}"
 
 
 class _Upload(io.RawIOBase):
@@ -97,15 +109,23 @@ class PackWriter:
     """``open_writer`` of one version of one pack; ``keys`` records what was written (name -> key)."""
 
     def __init__(
-        self, client: Any, bucket: str, pack_id: str, version: int, *, part_size: int = PART_SIZE
+        self,
+        client: Any,
+        bucket: str,
+        pack_id: str,
+        version: int,
+        *,
+        part_size: int = PART_SIZE,
+        prefix: str | None = None,
     ) -> None:
         self.client, self.bucket, self.pack_id, self.version = client, bucket, pack_id, version
         self.part_size = part_size
+        self.prefix = prefix
         self.keys: dict[str, str] = {}
 
     @contextlib.contextmanager
     def open(self, name: str, content_type: str) -> Iterator[_Upload]:
-        key = object_key(self.pack_id, self.version, name)
+        key = object_key(self.pack_id, self.version, name, prefix=self.prefix)
         upload = _Upload(self.client, self.bucket, key, content_type, self.part_size)
         try:
             yield upload
@@ -133,17 +153,35 @@ class S3Storage:
     def writer(self, pack_id: str, version: int) -> PackWriter:
         return PackWriter(self.client, self.bucket, pack_id, version, part_size=self.part_size)
 
+    def edition_writer(self, pack_id: str, version: int, label: str) -> PackWriter:
+        """The writer of one build of a published version's circulated edition."""
+        prefix = edition_prefix(pack_id, version, label)
+        return PackWriter(self.client, self.bucket, pack_id, version, part_size=self.part_size, prefix=prefix)
+
+    def read_json(self, bucket: str, key: str) -> Any:
+        return json.loads(self.client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
     def remove_version(self, bucket: str, pack_id: str, version: int) -> None:
         """Delete every version below ``version`` of the pack (the superseded ones)."""
+        pattern = re.compile(rf"packs/{re.escape(pack_id)}/v(\d+)/")
+        self._remove(bucket, f"packs/{pack_id}/", lambda key: _below(pattern, key, version))
+
+    def remove_prefix(self, bucket: str, prefix: str) -> None:
+        """Delete one build of an edition (replaced by a retraction rebuild, or lost a race)."""
+        self._remove(bucket, prefix, lambda _: True)
+
+    def _remove(self, bucket: str, prefix: str, wanted) -> None:
         paginator = self.client.get_paginator("list_objects_v2")
         stale = []
-        for page in paginator.paginate(Bucket=bucket, Prefix=f"packs/{pack_id}/"):
-            for obj in page.get("Contents", []):
-                found = re.match(rf"packs/{re.escape(pack_id)}/v(\d+)/", obj["Key"])
-                if found and int(found.group(1)) < version:
-                    stale.append({"Key": obj["Key"]})
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            stale += [{"Key": obj["Key"]} for obj in page.get("Contents", []) if wanted(obj["Key"])]
         for start in range(0, len(stale), 1000):
             self.client.delete_objects(Bucket=bucket, Delete={"Objects": stale[start : start + 1000]})
+
+
+def _below(pattern: re.Pattern, key: str, version: int) -> bool:
+    found = pattern.match(key)
+    return found is not None and int(found.group(1)) < version
 
 
 def presigned_download(bucket: str, key: str, *, content_type: str, filename: str, client: Any = None) -> str:

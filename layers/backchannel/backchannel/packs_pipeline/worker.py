@@ -8,7 +8,7 @@ Messages (EventBridge envelopes from the packs rule, or the end-of-session sched
 | SessionPackDue | the schedule fired: request the session's pack (``trigger``: session-ended) |
 | SessionCreated, SessionChanged, SessionDeleted | create, move or delete the session's schedule |
 | SummaryPublished | request the session's pack, and rebuild the packs of its event |
-| NoteWithdrawn, NoteChanged, PostDeleted, QuestionHidden | rebuild the packs holding the item, withdrawing the served version at once |
+| NoteWithdrawn, NoteChanged, PostDeleted, QuestionHidden | rebuild the packs holding the item, withdrawing the served version at once, and retract their publications' circulated editions |
 | MemberErased, MemberConsentChanged | the same for every event the member belongs to |
 """
 
@@ -45,6 +45,8 @@ class Worker:
     grace_minutes: Callable[[], int]
     member_events: Callable[[str], Iterable[str]] = field(default=lambda _: ())
     now: Callable[[], dt.datetime] = utcnow
+    # A withdrawal touched this pack: its publications' circulated editions must be rebuilt too.
+    retract_publications: Callable[[str], Any] = field(default=lambda _: 0)
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -107,6 +109,7 @@ def handle(worker: Worker, detail_type: str, detail: dict) -> str:
             detail_type,
             detail,
             member_events=worker.member_events if detail_type in MEMBER_TRIGGERS else lambda _: (),
+            retract_publications=worker.retract_publications,
             now=worker.now(),
         )
         return f"{done}{len(asked)} packs rebuilt"
