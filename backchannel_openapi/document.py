@@ -184,7 +184,7 @@ class _Builder:
         return op
 
     def components(self) -> dict[str, Any]:
-        from backchannel import schemas
+        from backchannel.core import schemas
 
         return {
             "schemas": self.schemas,

@@ -273,16 +273,18 @@ def _member_id(rng: random.Random) -> str:
 
 
 def seed(stack, api, followers: int, webhook_share: float, rng: random.Random) -> World:
-    from backchannel import config, request_scope
-    from backchannel.circulation import channels, outbound, publishing
-    from backchannel.circulation.data import DynamoCirculationRepo, FollowItem
+    from backchannel.circulation import channels, publishing
+    from backchannel.circulation.dynamo import DynamoCirculationRepo, FollowItem
     from backchannel.circulation.model import Follow
-    from backchannel.circulation.sealing import Sealer
-    from backchannel.data.store import DynamoStore
-    from backchannel.domain.model import Caller, Event, Member, Membership, iso
-    from backchannel.ids import new_ulid
-    from backchannel.packs_pipeline.data import DynamoPackRepo
-    from backchannel.packs_pipeline.rules import Artifact, Pack, Target
+    from backchannel.circulation.transports import outbound
+    from backchannel.circulation.transports.sealing import Sealer
+    from backchannel.conference.dynamo import DynamoConferenceRepo
+    from backchannel.conference.model import Event, Member, Membership
+    from backchannel.core import config, request_scope
+    from backchannel.core.ids import new_ulid
+    from backchannel.core.model import Caller, iso
+    from backchannel.packs.dynamo import DynamoPacksRepo
+    from backchannel.packs.model import Artifact, Pack, Target
 
     env = stack.functions[DELIVERY].environment
     os.environ.update(DATA_TABLE_NAME=env["DATA_TABLE_NAME"], CIRCULATION_KEY_ID=env["CIRCULATION_KEY_ID"])
@@ -290,7 +292,7 @@ def seed(stack, api, followers: int, webhook_share: float, rng: random.Random) -
     request_scope.begin()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    store, repo, packs = DynamoStore(), DynamoCirculationRepo(), DynamoPackRepo()
+    store, repo, packs = DynamoConferenceRepo(), DynamoCirculationRepo(), DynamoPacksRepo()
     now = iso(dt.datetime.now(dt.UTC))
     start = dt.date.today() + dt.timedelta(days=10)
     olga, bob = _member_id(rng), _member_id(rng)
@@ -357,9 +359,9 @@ def fanout_event(world: World) -> dict:
     and routed to the fan-out queue by the template's rule; received as Lambda's SQS event."""
     import boto3
 
-    from backchannel.data import stream
-    from backchannel.domain.domain_events import derive
+    from backchannel.messaging import stream
     from backchannel.messaging.bus import entry
+    from backchannel.messaging.domain_events import derive
     from local.pumps_events import eventbridge_event, sqs_record
 
     stack = world.stack
@@ -560,7 +562,7 @@ class StubSend:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
 
     def __call__(self, method: str, url: str, *, headers: dict[str, str], body: bytes | None = None, **_):
-        from backchannel.circulation import outbound
+        from backchannel.circulation.transports import outbound
 
         self.requests.append((url, headers, body or b""))
         return outbound.Response(204, {}, b"")
@@ -623,9 +625,9 @@ def _records(world: World, recipients: list[str]) -> list[dict]:
 
 
 def _check_deliveries(world: World, recipients: list[str], stub: StubSend, mailer: StubMailer) -> list[str]:
-    from backchannel.circulation import webhooks
-    from backchannel.circulation.data import DeliveryItem, DynamoCirculationRepo
+    from backchannel.circulation.dynamo import DeliveryItem, DynamoCirculationRepo
     from backchannel.circulation.model import Job
+    from backchannel.circulation.transports import webhooks
 
     problems = []
     repo = DynamoCirculationRepo()
@@ -686,7 +688,7 @@ def _check_deliveries(world: World, recipients: list[str], stub: StubSend, maile
 
 
 def measure_deliveries(world: World, calls: Calls, jobs: int) -> DeliveryResult:
-    from backchannel import request_scope
+    from backchannel.core import request_scope
 
     delivery_app = importlib.import_module("functions.delivery_worker.app")
     recipients = [m for m in world.followers if m in world.hooks][: jobs // 2]

@@ -85,7 +85,7 @@ def _imports_data_layer(code_dir: Path) -> bool:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            if any(n == "backchannel.data" or n.startswith("backchannel.data.") for n in names):
+            if any(n.startswith("backchannel.") and ".dynamo" in n for n in names):
                 return True
     return False
 

@@ -41,8 +41,8 @@ def _ulid(ms: int, rng: random.Random) -> str:
 
 
 def simulate(rate: int, seconds: int, shards: int, seed: int = 26) -> dict:
-    from backchannel.data.capture import _post_item
-    from backchannel.domain.model import Post
+    from backchannel.capture.dynamo import _post_item
+    from backchannel.capture.model import Post
 
     rng = random.Random(seed)
     authors = [f"member-{n}" for n in range(2500)]
@@ -109,13 +109,13 @@ def feed_page_cost(shards: int, posts: int = 400, limit: int = 25) -> dict:
         with mock_aws():
             stack = provision(str(ROOT / "template.yaml"))
             os.environ["DATA_TABLE_NAME"] = stack.physical_id("DataTable")
-            from backchannel import config
-            from backchannel.data.capture import DynamoCaptureStore
-            from backchannel.domain.model import Post
-            from backchannel.ids import new_ulid
+            from backchannel.capture.dynamo import DynamoCaptureRepo
+            from backchannel.capture.model import Post
+            from backchannel.core import config
+            from backchannel.core.ids import new_ulid
 
             config.reset()
-            store = DynamoCaptureStore()
+            store = DynamoCaptureRepo()
             for n in range(posts):
                 store.put_post(
                     Post(

@@ -52,13 +52,15 @@ def _env() -> None:
 
 def seed(posts_per_session: list[int], event_wide: int, notes: int, members: int, rng: random.Random):
     """An event, its sessions, members, posts (a fifth of them replies) and notes of every visibility."""
-    from backchannel.data.capture import _note_item, _post_item
-    from backchannel.data.models import NoteItem, PostItem
-    from backchannel.data.store import DynamoStore
-    from backchannel.domain.model import Event, Member, Membership, Note, Post, Session, iso
-    from backchannel.ids import new_ulid
+    from backchannel.capture.dynamo import _note_item, _post_item
+    from backchannel.capture.items import NoteItem, PostItem
+    from backchannel.capture.model import Note, Post
+    from backchannel.conference.dynamo import DynamoConferenceRepo
+    from backchannel.conference.model import Event, Member, Membership, Session
+    from backchannel.core.ids import new_ulid
+    from backchannel.core.model import iso
 
-    store = DynamoStore()
+    store = DynamoConferenceRepo()
     now = iso(dt.datetime.now(dt.UTC))
     start = dt.date.today()
     event = Event(
@@ -146,7 +148,7 @@ class MemoryBackend:
     # -- capture -----------------------------------------------------------------------------------
     @staticmethod
     def _page(rows, limit, cursor, make):
-        from backchannel.domain.model import Page
+        from backchannel.core.model import Page
 
         start = int(cursor or 0)
         chunk = [make(r) for r in rows[start : start + limit]]
@@ -154,7 +156,7 @@ class MemoryBackend:
         return Page(chunk, str(start + limit) if more else None)
 
     def _posts(self, rows, limit, cursor):
-        from backchannel.domain.model import Post
+        from backchannel.capture.model import Post
 
         page = self._page(rows, limit, cursor, lambda r: Post(**r))
         return page.items, page.next_cursor
@@ -166,13 +168,13 @@ class MemoryBackend:
         return self._posts(self.session_rows.get(session_id, []), limit, cursor)
 
     def get_post(self, post_id):
-        from backchannel.domain.model import Post
+        from backchannel.capture.model import Post
 
         row = self.posts.get(post_id)
         return Post(**row) if row else None
 
     def session_notes(self, session_id, partitions, limit, cursor):
-        from backchannel.domain.model import Note
+        from backchannel.capture.model import Note
 
         def part(r):
             return r["visibility"] if r["visibility"] != "private" else f"private#{r['author_id']}"
@@ -181,7 +183,7 @@ class MemoryBackend:
         return self._page(rows, limit, cursor, lambda r: Note(**r))
 
     def member_notes(self, member_id, limit, cursor):
-        from backchannel.domain.model import Note
+        from backchannel.capture.model import Note
 
         rows = [r for rs in self.note_rows.values() for r in rs if r["author_id"] == member_id]
         return self._page(rows, limit, cursor, lambda r: Note(**r))
@@ -191,12 +193,12 @@ class MemoryBackend:
 
     # -- questions and resources -------------------------------------------------------------------
     def list_questions(self, session_id, sort, partitions, member_id, limit, cursor):
-        from backchannel.domain.model import Page
+        from backchannel.core.model import Page
 
         return Page([], None)
 
     def ranked(self, scope, limit, cursor):
-        from backchannel.domain.resources import SharedResource
+        from backchannel.resources.model import SharedResource
 
         rows = [
             SharedResource(f"r{n}", f"https://example.org/r/{n}", "link", None, 50 - n) for n in range(50)
@@ -205,8 +207,9 @@ class MemoryBackend:
 
 
 def seed_memory(backend, posts_per_session, event_wide, notes, members, rng):
-    from backchannel.domain.model import Event, Member, Session, iso
-    from backchannel.ids import new_ulid
+    from backchannel.conference.model import Event, Member, Session
+    from backchannel.core.ids import new_ulid
+    from backchannel.core.model import iso
 
     now = iso(dt.datetime.now(dt.UTC))
     start = dt.date.today()
@@ -396,17 +399,22 @@ def main(argv: list[str]) -> int:
         with mock_aws():
             stack = provision(str(ROOT / "template.yaml"), endpoint_url=None)
             os.environ["DATA_TABLE_NAME"] = stack.physical_id("DataTable")
-            from backchannel import config
-            from backchannel.data.capture import DynamoCaptureStore
-            from backchannel.data.questions import DynamoQuestionStore
-            from backchannel.data.resources import DynamoResourceLedger
-            from backchannel.data.store import DynamoStore
+            from backchannel.capture.dynamo import DynamoCaptureRepo
+            from backchannel.conference.dynamo import DynamoConferenceRepo
+            from backchannel.core import config
+            from backchannel.questions.dynamo import DynamoQuestionsRepo
+            from backchannel.resources.dynamo import DynamoResourcesRepo
 
             config.reset()
             _, (small,) = seed([args.session_posts], 0, args.notes, args.members, rng)
             big_event, _ = seed([per] * args.sessions, wide, args.notes, args.members, rng)
             seeding = time.perf_counter() - t0
-            stores = (DynamoStore(), DynamoCaptureStore(), DynamoQuestionStore(), DynamoResourceLedger())
+            stores = (
+                DynamoConferenceRepo(),
+                DynamoCaptureRepo(),
+                DynamoQuestionsRepo(),
+                DynamoResourcesRepo(),
+            )
             rows = _run(_cases(args, small, big_event), stores)
         where = "moto in-process, seeded with the data layer's item builders"
 

@@ -15,7 +15,7 @@ def first_client(kind: str) -> None:
     if kind == "pynamodb":
         # What the first request pays: the models bound to configuration, then PynamoDB's botocore
         # client (created lazily on the first call, which is where a real request would pay for it).
-        from backchannel.data.models import Item, bind
+        from backchannel.core.dynamo.table import Item, bind
 
         bind()
         Item._get_connection().connection.client  # noqa: B018 - creating it is the point

@@ -7,7 +7,7 @@ that Lambda gives each function for free are recreated here:
   functions' ``app.py`` never collide (and match what the tests import);
 * its own environment: for each invocation ``os.environ`` becomes the runtime's base environment
   (the AWS endpoint and credentials) plus the function's variables, and is restored afterwards;
-  when it differs from the previous invocation's, ``backchannel.config.reset()`` drops the cached
+  when it differs from the previous invocation's, ``backchannel.core.config.reset()`` drops the cached
   settings and clients built from the old one;
 * its own execution: invocations are serialised with one global lock, since ``os.environ`` is
   process-wide.
@@ -181,7 +181,7 @@ def _same_file(a: str | None, b: os.PathLike[str]) -> bool:
 def _reset_config() -> None:
     """Drop cached settings/clients in the shared package, if the layer provides that hook."""
     try:
-        config = importlib.import_module("backchannel.config")
+        config = importlib.import_module("backchannel.core.config")
     except ImportError:
         return
     reset = getattr(config, "reset", None)

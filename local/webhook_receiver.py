@@ -49,7 +49,7 @@ MAX_BODY_BYTES = 1024 * 1024
 _ROUTE = re.compile(rf"^{PATH}/(?P<name>[A-Za-z0-9._~-]{{1,128}})(?:/(?P<action>fail|secret))?/?$")
 # The signing rules live with the sender, in the layer; `make run` puts the layer on sys.path
 # when it first runs a function, so the module is imported on first use rather than here.
-_WEBHOOKS_MODULE = "backchannel.circulation.webhooks"
+_WEBHOOKS_MODULE = "backchannel.circulation.transports.webhooks"
 
 
 class Refused(ValueError):

@@ -52,6 +52,6 @@ def api(aws):
 @pytest.fixture(autouse=True)
 def _reset_powertools_metrics():
     yield
-    from backchannel.observability import metrics
+    from backchannel.core.observability import metrics
 
     metrics.clear_metrics()

@@ -6,25 +6,26 @@ import functools
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import http, schemas
-from backchannel.config import get_config
-from backchannel.data.capture import DynamoCaptureStore, decode_cursor, encode_cursor
-from backchannel.data.store import DynamoStore
-from backchannel.domain import capture
-from backchannel.errors import BadRequest
-from backchannel.observability import logger, metrics
+from backchannel.capture import rules as capture
+from backchannel.capture import schemas
+from backchannel.capture.dynamo import DynamoCaptureRepo, decode_cursor, encode_cursor
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.config import get_config
+from backchannel.core.errors import BadRequest
+from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def captured() -> DynamoCaptureStore:
-    return DynamoCaptureStore()
+def captured() -> DynamoCaptureRepo:
+    return DynamoCaptureRepo()
 
 
 def _query(name: str) -> str | None:

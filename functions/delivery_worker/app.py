@@ -12,20 +12,20 @@ import json
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel import request_scope
 from backchannel.circulation import delivery
-from backchannel.circulation.data import DynamoCirculationRepo
+from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.model import Job
 from backchannel.circulation.queue import DeliveryQueue
-from backchannel.config import get_config, on_reset
-from backchannel.data.store import DynamoStore
-from backchannel.observability import logger, metrics
-from backchannel.packs_pipeline.data import DynamoPackRepo
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import request_scope
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger, metrics
+from backchannel.packs.dynamo import DynamoPacksRepo
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
@@ -34,8 +34,8 @@ def repo() -> DynamoCirculationRepo:
 
 
 @functools.cache
-def packs() -> DynamoPackRepo:
-    return DynamoPackRepo()
+def packs() -> DynamoPacksRepo:
+    return DynamoPacksRepo()
 
 
 @functools.cache
@@ -45,9 +45,9 @@ def queue() -> DeliveryQueue:
 
 @functools.cache
 def transports() -> delivery.Outbound:
-    from backchannel.circulation import outbound
-    from backchannel.circulation.mail import SesMailer
-    from backchannel.circulation.sealing import Sealer
+    from backchannel.circulation.transports import outbound
+    from backchannel.circulation.transports.mail import SesMailer
+    from backchannel.circulation.transports.sealing import Sealer
 
     cfg = get_config()
     return delivery.Outbound(

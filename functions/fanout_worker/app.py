@@ -9,19 +9,19 @@ import functools
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel import request_scope
 from backchannel.circulation import publishing
-from backchannel.circulation.data import DynamoCirculationRepo
+from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.queue import DeliveryQueue
-from backchannel.config import get_config, on_reset
-from backchannel.data.store import DynamoStore
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import request_scope
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger, metrics
 from backchannel.messaging.envelope import domain_event
-from backchannel.observability import logger, metrics
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
@@ -36,8 +36,8 @@ def queue() -> DeliveryQueue:
 
 @functools.cache
 def editions():
-    from backchannel.packs_pipeline.editions import S3Editions
-    from backchannel.packs_pipeline.storage import S3Storage
+    from backchannel.packs.editions import S3Editions
+    from backchannel.packs.storage import S3Storage
 
     return S3Editions(S3Storage(get_config().require("packs_bucket_name")))
 

@@ -9,24 +9,25 @@ import functools
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import feeds, http
-from backchannel.config import on_reset
-from backchannel.data.capture import DynamoCaptureStore
-from backchannel.data.store import DynamoStore
-from backchannel.observability import logger, metrics
+from backchannel import feeds
+from backchannel.capture.dynamo import DynamoCaptureRepo
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.config import on_reset
+from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 CACHE_CONTROL = "public, max-age=60"
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def captured() -> DynamoCaptureStore:
-    return DynamoCaptureStore()
+def captured() -> DynamoCaptureRepo:
+    return DynamoCaptureRepo()
 
 
 # A harness that swaps the environment gets fresh stores, bound to the table it configures.

@@ -9,23 +9,23 @@ import functools
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel import request_scope
-from backchannel.data.store import DynamoStore
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import request_scope
+from backchannel.core.observability import logger, metrics
 from backchannel.live import rules
-from backchannel.live.connections import DynamoConnections
+from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
 from backchannel.messaging.envelope import domain_event
-from backchannel.observability import logger, metrics
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def connections() -> DynamoConnections:
-    return DynamoConnections()
+def connections() -> DynamoConnectionsRepo:
+    return DynamoConnectionsRepo()
 
 
 @functools.cache

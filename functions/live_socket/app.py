@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import functools
 
-from backchannel.data.store import DynamoStore
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core.observability import logger, metrics
 from backchannel.live import socket
-from backchannel.live.connections import DynamoConnections
-from backchannel.observability import logger, metrics
+from backchannel.live.connections import DynamoConnectionsRepo
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def connections() -> DynamoConnections:
-    return DynamoConnections()
+def connections() -> DynamoConnectionsRepo:
+    return DynamoConnectionsRepo()
 
 
 @logger.inject_lambda_context(clear_state=True)

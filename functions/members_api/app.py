@@ -6,17 +6,17 @@ import functools
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import http, schemas
-from backchannel.data.store import DynamoStore
-from backchannel.domain import members
-from backchannel.observability import logger, metrics
+from backchannel.conference import members, schemas
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @app.get("/me")

@@ -8,31 +8,30 @@ import functools
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import circulation_schemas as schemas
-from backchannel import http
-from backchannel.circulation import channels, network
-from backchannel.config import get_config, on_reset
-from backchannel.data.store import DynamoStore
-from backchannel.observability import logger, metrics
+from backchannel.circulation import channels, network, schemas
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
 def repo():
-    from backchannel.circulation.data import DynamoCirculationRepo
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
 
     return DynamoCirculationRepo()
 
 
 @functools.cache
 def sealer():
-    from backchannel.circulation.sealing import Sealer
+    from backchannel.circulation.transports.sealing import Sealer
 
     return Sealer(get_config().require("circulation_key_id"))
 
@@ -128,7 +127,7 @@ def unblock(memberId: str):
     errors=(409,),
 )
 def add_channel():
-    from backchannel.circulation import mastodon, outbound
+    from backchannel.circulation.transports import mastodon, outbound
 
     cfg = get_config()
     allow = cfg.outbound_allow_list

@@ -8,32 +8,34 @@ import functools
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import circulation_schemas, http, pack_schemas
-from backchannel.config import on_reset
-from backchannel.data.store import DynamoStore
-from backchannel.errors import FieldError, ValidationFailed
+from backchannel.circulation import schemas as circulation_schemas
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.config import on_reset
+from backchannel.core.errors import FieldError, ValidationFailed
+from backchannel.core.observability import logger, metrics
 from backchannel.messaging.bus import default_publisher
-from backchannel.observability import logger, metrics
-from backchannel.packs_pipeline import api
+from backchannel.packs import api
+from backchannel.packs import schemas as pack_schemas
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
 def packs():
-    from backchannel.packs_pipeline.data import DynamoPackRepo
+    from backchannel.packs.dynamo import DynamoPacksRepo
 
-    return DynamoPackRepo()
+    return DynamoPacksRepo()
 
 
 @functools.cache
 def circulation():
-    from backchannel.circulation.data import DynamoCirculationRepo
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
 
     return DynamoCirculationRepo()
 
@@ -168,7 +170,7 @@ def publish_pack(packId: str):
 )
 def publication_preview(packId: str):
     from backchannel.circulation import publishing
-    from backchannel.packs_pipeline.compiler import count_edition
+    from backchannel.packs.compile import count_edition
 
     return http.ok(publishing.preview(store(), packs(), http.caller(app), packId, count_edition))
 
@@ -271,7 +273,7 @@ def circulated(token: str):
 def _link(resolve) -> Response:
     """A link a person opens from a mail, a status or a feed reader: a gone or unknown link answers a
     page that says why (problem+json to clients that do not ask for HTML)."""
-    from backchannel.errors import Gone, NotFound
+    from backchannel.core.errors import Gone, NotFound
 
     try:
         return _redirect(resolve())

@@ -8,17 +8,17 @@ import functools
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel import request_scope
-from backchannel.config import get_config, on_reset
-from backchannel.data.store import DynamoStore
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import request_scope
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger, metrics
 from backchannel.messaging.bus import default_publisher
 from backchannel.messaging.envelope import domain_event
-from backchannel.observability import logger, metrics
-from backchannel.packs_pipeline.compiler import compile_with_stores
-from backchannel.packs_pipeline.data import DynamoPackRepo
-from backchannel.packs_pipeline.scheduling import SessionEndSchedules
-from backchannel.packs_pipeline.storage import S3Storage
-from backchannel.packs_pipeline.worker import Worker, handle
+from backchannel.packs.compile import compile_with_stores
+from backchannel.packs.dynamo import DynamoPacksRepo
+from backchannel.packs.scheduling import SessionEndSchedules
+from backchannel.packs.storage import S3Storage
+from backchannel.packs.worker import Worker, handle
 
 
 def _member_events(member_id: str):
@@ -32,15 +32,15 @@ def _member_events(member_id: str):
 
 
 def _retract_publications(pack_id: str) -> int:
-    from backchannel.circulation.data import DynamoCirculationRepo
-    from backchannel.domain.model import iso, utcnow
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
+    from backchannel.core.model import iso, utcnow
 
     return DynamoCirculationRepo().retract_publications(pack_id, now=iso(utcnow()))
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
@@ -54,7 +54,7 @@ def worker() -> Worker:
         )
 
     return Worker(
-        repo=DynamoPackRepo(),
+        repo=DynamoPacksRepo(),
         publisher=default_publisher(),
         storage=lambda: S3Storage(get_config().require("packs_bucket_name")),
         compile=compile_with_stores,

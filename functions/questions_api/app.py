@@ -6,31 +6,33 @@ import functools
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import http, question_schemas
-from backchannel.config import get_config
-from backchannel.data.questions import DynamoQuestionStore
-from backchannel.data.store import DynamoStore
-from backchannel.domain import questions
-from backchannel.errors import FieldError, ValidationFailed
-from backchannel.observability import logger, metrics
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.config import get_config
+from backchannel.core.errors import FieldError, ValidationFailed
+from backchannel.core.observability import logger, metrics
+from backchannel.questions import rules as questions
+from backchannel.questions import schemas as question_schemas
+from backchannel.questions.dynamo import DynamoQuestionsRepo
+from backchannel.questions.model import SORTS
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def asked() -> DynamoQuestionStore:
-    return DynamoQuestionStore()
+def asked() -> DynamoQuestionsRepo:
+    return DynamoQuestionsRepo()
 
 
 def _sort() -> str:
     sort = (app.current_event.query_string_parameters or {}).get("sort") or "top"
-    if sort not in questions.SORTS:
-        raise ValidationFailed(FieldError("sort", "must be one of " + ", ".join(questions.SORTS)))
+    if sort not in SORTS:
+        raise ValidationFailed(FieldError("sort", "must be one of " + ", ".join(SORTS)))
     return sort
 
 

@@ -6,23 +6,24 @@ import functools
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from backchannel import http, resource_schemas
-from backchannel.data.resources import DynamoResourceLedger
-from backchannel.data.store import DynamoStore
-from backchannel.domain import resources
-from backchannel.observability import logger, metrics
+from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import http
+from backchannel.core.observability import logger, metrics
+from backchannel.resources import rules as resources
+from backchannel.resources import schemas as resource_schemas
+from backchannel.resources.dynamo import DynamoResourcesRepo
 
 app = http.make_app()
 
 
 @functools.cache
-def store() -> DynamoStore:
-    return DynamoStore()
+def store() -> DynamoConferenceRepo:
+    return DynamoConferenceRepo()
 
 
 @functools.cache
-def ledger() -> DynamoResourceLedger:
-    return DynamoResourceLedger()
+def ledger() -> DynamoResourcesRepo:
+    return DynamoResourcesRepo()
 
 
 @app.get("/sessions/<sessionId>/resources")

@@ -8,15 +8,15 @@ import functools
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel.data.resources import DynamoResourceLedger, DynamoSourceReader
-from backchannel.domain import resources
+from backchannel.core.observability import logger, metrics
 from backchannel.messaging.envelope import domain_event
-from backchannel.observability import logger, metrics
+from backchannel.resources import rules as resources
+from backchannel.resources.dynamo import DynamoResourcesRepo, DynamoSourceReader
 
 
 @functools.cache
-def ledger() -> DynamoResourceLedger:
-    return DynamoResourceLedger()
+def ledger() -> DynamoResourcesRepo:
+    return DynamoResourcesRepo()
 
 
 @functools.cache

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from backchannel.core.observability import logger, metrics
 from backchannel.messaging import bus, router
-from backchannel.observability import logger, metrics
 
 
 @logger.inject_lambda_context(clear_state=True)

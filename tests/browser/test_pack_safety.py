@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backchannel.packs.render_html import HtmlRenderer
+from backchannel.packs.render.to_html import HtmlRenderer
 from tests.browser.test_web_page import CHROMIUM, CHROMIUM_ARGS, _unavailable
 from tests.unit.test_pack_render import NASTY, records
 

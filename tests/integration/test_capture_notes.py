@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from backchannel.ids import new_ulid
+from backchannel.core.ids import new_ulid
 
 
 @pytest.fixture

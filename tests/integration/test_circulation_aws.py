@@ -13,9 +13,9 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from backchannel import config
-from backchannel.circulation import mail
-from backchannel.circulation.sealing import Sealer, SealError, token_hash
+from backchannel.circulation.transports import mail
+from backchannel.circulation.transports.sealing import Sealer, SealError, token_hash
+from backchannel.core import config
 
 REGION = "us-east-1"
 SENDER = "news@backchannel.example"

@@ -332,8 +332,8 @@ def test_an_edition_built_before_a_withdrawal_landed_is_not_served(
 ):
     """The race: the fan-out builds the edition while alice withdraws a note it read. The edition
     that build produced must never be served: it is built again, keeping only what may still go."""
-    from backchannel.circulation.data import DynamoCirculationRepo
-    from backchannel.packs_pipeline.editions import S3Editions
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
+    from backchannel.packs.editions import S3Editions
 
     api.get("/me", as_=alice)
     assert api.post(f"/events/{event['id']}/attendance", {}, as_=alice).status == 201

@@ -36,14 +36,14 @@ def pumps(aws, api):
 @pytest.fixture
 def compile_(aws, monkeypatch):
     """compile_pack with the production stores; returns {format: bytes}."""
-    from backchannel import config
+    from backchannel.core import config
 
     def run(spec):
-        from backchannel.data.capture import DynamoCaptureStore
-        from backchannel.data.questions import DynamoQuestionStore
-        from backchannel.data.resources import DynamoResourceLedger
-        from backchannel.data.store import DynamoStore
+        from backchannel.capture.dynamo import DynamoCaptureRepo
+        from backchannel.conference.dynamo import DynamoConferenceRepo
         from backchannel.packs.compile import compile_pack
+        from backchannel.questions.dynamo import DynamoQuestionsRepo
+        from backchannel.resources.dynamo import DynamoResourcesRepo
 
         monkeypatch.setenv("DATA_TABLE_NAME", aws.physical_id("DataTable"))
         config.reset()
@@ -56,10 +56,10 @@ def compile_(aws, monkeypatch):
 
         artifacts = compile_pack(
             spec,
-            store=DynamoStore(),
-            capture=DynamoCaptureStore(),
-            questions=DynamoQuestionStore(),
-            resources=DynamoResourceLedger(),
+            store=DynamoConferenceRepo(),
+            capture=DynamoCaptureRepo(),
+            questions=DynamoQuestionsRepo(),
+            resources=DynamoResourcesRepo(),
             open_writer=open_writer,
         )
         data = {fmt: out.getvalue() for fmt, out in outputs.items()}
@@ -224,7 +224,7 @@ def test_a_member_who_withholds_consent_is_left_out(
 
 
 def test_unknown_targets_are_not_found(aws, compile_):
-    from backchannel.errors import NotFound
+    from backchannel.core.errors import NotFound
 
     for kind in ("session", "event"):
         with pytest.raises(NotFound):

@@ -348,12 +348,12 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(aws, api, pu
 def ledgers(aws, monkeypatch):
     """Two workers' ledgers on the template's table; ``race`` runs a rival's write between the first
     one's read and its write (the window optimistic conditions must close)."""
-    from backchannel import config
-    from backchannel.data.resources import DynamoResourceLedger
+    from backchannel.core import config
+    from backchannel.resources.dynamo import DynamoResourcesRepo
 
     monkeypatch.setenv("DATA_TABLE_NAME", aws.physical_id("DataTable"))
     config.reset()
-    slow, rival = DynamoResourceLedger(sleep=lambda _: None), DynamoResourceLedger()
+    slow, rival = DynamoResourcesRepo(sleep=lambda _: None), DynamoResourcesRepo()
 
     def race(rival_write):
         real_read, pending = slow._read, [rival_write]
@@ -371,7 +371,7 @@ def ledgers(aws, monkeypatch):
 
 
 def contribution(member: str):
-    from backchannel.domain.resources import Contribution
+    from backchannel.resources.model import Contribution
 
     return Contribution("event/E1", "https://example.org/a", "link", None, member)
 
@@ -381,7 +381,7 @@ def ranked(ledger) -> list[tuple[str, int]]:
 
 
 def test_two_members_sharing_at_once_are_both_counted(ledgers):
-    from backchannel.domain.resources import Source
+    from backchannel.resources.model import Source
 
     slow, rival, race = ledgers
     race(lambda other: other.add(Source("post", "P2"), contribution("bob")))
@@ -392,7 +392,7 @@ def test_two_members_sharing_at_once_are_both_counted(ledgers):
 
 
 def test_a_share_added_while_the_members_last_one_is_removed_keeps_them_counted(ledgers):
-    from backchannel.domain.resources import Source
+    from backchannel.resources.model import Source
 
     slow, rival, race = ledgers
     rival.add(Source("post", "P1"), contribution("alice"))
@@ -404,7 +404,7 @@ def test_a_share_added_while_the_members_last_one_is_removed_keeps_them_counted(
 
 
 def test_a_removal_racing_another_members_share_keeps_the_count(ledgers):
-    from backchannel.domain.resources import Source
+    from backchannel.resources.model import Source
 
     slow, rival, race = ledgers
     rival.add(Source("post", "P1"), contribution("alice"))

@@ -9,9 +9,9 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backchannel.data.capture import DynamoCaptureStore, shard_of
-from backchannel.domain.model import Post
-from backchannel.ids import new_ulid
+from backchannel.capture.dynamo import DynamoCaptureRepo, shard_of
+from backchannel.capture.model import Post
+from backchannel.core.ids import new_ulid
 
 
 def _post(event_id: str, n: int) -> Post:
@@ -35,10 +35,10 @@ def _post(event_id: str, n: int) -> Post:
 )
 def test_paging_a_sharded_feed_shows_every_post_once_newest_first(aws, shards, count, limit, arrivals):
     os.environ["DATA_TABLE_NAME"] = aws.physical_id("DataTable")
-    from backchannel import config
+    from backchannel.core import config
 
     config.reset()
-    store = DynamoCaptureStore()
+    store = DynamoCaptureRepo()
     event_id = new_ulid()
     existing = [_post(event_id, n) for n in range(count)]
     for post in existing:
@@ -63,10 +63,10 @@ def test_paging_a_sharded_feed_shows_every_post_once_newest_first(aws, shards, c
 
 def test_since_returns_newer_posts_across_shards_oldest_batch_first(aws):
     os.environ["DATA_TABLE_NAME"] = aws.physical_id("DataTable")
-    from backchannel import config
+    from backchannel.core import config
 
     config.reset()
-    store = DynamoCaptureStore()
+    store = DynamoCaptureRepo()
     event_id = new_ulid()
     old = [_post(event_id, n) for n in range(5)]
     for post in old:

@@ -263,8 +263,8 @@ def test_a_whole_batch_that_fails_is_a_function_error_so_lambda_bisects_it(aws, 
 
 
 def test_put_events_is_called_with_at_most_ten_entries_in_order(aws):
-    from backchannel.domain.domain_events import derive
     from backchannel.messaging.bus import EventPublisher
+    from backchannel.messaging.domain_events import derive
 
     client = aws.client("events")
     calls: list[list[str]] = []
@@ -294,7 +294,7 @@ def test_put_events_is_called_with_at_most_ten_entries_in_order(aws):
 
 
 def test_after_a_chunk_that_keeps_failing_nothing_later_is_sent(aws):
-    from backchannel.domain.domain_events import derive
+    from backchannel.messaging.domain_events import derive
 
     events = [
         event

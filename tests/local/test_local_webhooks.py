@@ -8,7 +8,7 @@ import time
 import pytest
 from werkzeug.test import Client
 
-from backchannel.circulation import webhooks
+from backchannel.circulation.transports import webhooks
 from local.webhook_receiver import WebhookReceiver
 
 URL = "/_local/webhooks/alice"

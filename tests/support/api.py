@@ -103,13 +103,13 @@ class ApiClient:
         return User(sub=sub, username=name, token=auth["AccessToken"])
 
     def close(self) -> None:
-        from backchannel import config
+        from backchannel.core import config
 
         config.reset()
 
     @contextlib.contextmanager
     def _environment(self, env: dict[str, str]):
-        from backchannel import config
+        from backchannel.core import config
 
         saved = dict(os.environ)
         os.environ.update(env)
@@ -118,7 +118,7 @@ class ApiClient:
             config.reset()
             self._last_env = dict(env)
         if env.get("JWT_ISSUER"):
-            from backchannel import auth
+            from backchannel.core import auth
 
             auth.verifier()._fetch = moto_jwks  # the function fetches the same keys from Cognito's endpoint
         try:

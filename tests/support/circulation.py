@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from backchannel.circulation import webhooks
+from backchannel.circulation.transports import webhooks
 
 WORKERS = ("StreamRouterFunction", "PacksWorkerFunction", "FanoutWorkerFunction", "DeliveryWorkerFunction")
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from backchannel.domain.model import Event, Member, Membership, Page, Session
-from backchannel.errors import BadRequest, Conflict
+from backchannel.conference.model import Event, Member, Membership, Session
+from backchannel.core.errors import BadRequest, Conflict
+from backchannel.core.model import Page
 
 
 def _page(items: list, limit: int, cursor: str | None, key) -> Page:

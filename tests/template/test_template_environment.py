@@ -3,7 +3,7 @@
 Each function's handler runs through every one of its routes on moto (tables built from the template),
 with ``os.environ`` replaced by a recording mapping that holds only what Lambda provides plus the
 template's Globals and the function's own Environment. A ``Config.require`` of an undeclared setting,
-a 500, or a read of the environment outside ``backchannel.config`` fails the test.
+a 500, or a read of the environment outside ``backchannel.core.config`` fails the test.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ FUNCTIONS = [fn for fn in functions(TEMPLATE) if any(r.function == fn for r in a
 def test_every_setting_a_function_uses_is_declared_for_it(fn, aws, monkeypatch):
     import importlib
 
-    from backchannel import config
+    from backchannel.core import config
 
     spec = aws.functions[fn.logical_id]
     declared = dict(spec.environment)
@@ -258,8 +258,8 @@ def test_every_setting_a_function_uses_is_declared_for_it(fn, aws, monkeypatch):
     assert not failures, "\n".join(failures)
 
     readers = {(key, who) for key, who in environ.reads if who.startswith(("backchannel", "functions"))}
-    stray = sorted(f"{who} reads {key}" for key, who in readers if who != "backchannel.config")
-    assert not stray, f"only backchannel.config may read the environment: {stray}"
+    stray = sorted(f"{who} reads {key}" for key, who in readers if who != "backchannel.core.config")
+    assert not stray, f"only backchannel.core.config may read the environment: {stray}"
 
     read = {key for key, _ in environ.reads}
     # Powertools reads its POWERTOOLS_* settings when the module is first imported (maybe earlier).

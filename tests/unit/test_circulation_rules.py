@@ -8,9 +8,10 @@ import socket
 
 import pytest
 
-from backchannel.circulation import delivery, outbound
+from backchannel.circulation import delivery
 from backchannel.circulation.model import Channel, Job, delivery_id, parse_follow_id
-from backchannel.domain import domain_events as de
+from backchannel.circulation.transports import outbound
+from backchannel.messaging import domain_events as de
 
 
 def test_backoff_is_full_jitter_under_an_exponential_ceiling():

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from backchannel.circulation import mail, mastodon, outbound, webhooks
-from backchannel.circulation.outbound import TransportError, UnsafeUrl, check_url
+from backchannel.circulation.transports import mail, mastodon, outbound, webhooks
+from backchannel.circulation.transports.outbound import TransportError, UnsafeUrl, check_url
 
 # --------------------------------------------------------------------------------------------------
 # a local HTTP server and fake DNS

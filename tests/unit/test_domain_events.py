@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from backchannel.domain import domain_events as de
-from backchannel.domain import events, members
-from backchannel.domain.model import Caller
-from backchannel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backchannel.conference import members
+from backchannel.conference import rules as events
+from backchannel.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backchannel.core.model import Caller
+from backchannel.messaging import domain_events as de
 from tests.support.fakes import MemoryStore
 
 OLGA = Caller("olga-id", "olga", frozenset({"organisers"}))
@@ -302,10 +303,7 @@ def test_table_attributes_never_reach_an_event():
 
 
 def test_every_item_type_of_the_table_has_a_rule():
-    import backchannel.data.question_models
-    import backchannel.data.resource_models
-    import backchannel.packs_pipeline.data  # noqa: F401 - every model of the main table registers itself
-    from backchannel.data.models import Item
+    from backchannel.core.dynamo.table import Item
 
     assert set(Item.type._class_map.values()) <= set(de.RULES)
 

@@ -10,7 +10,8 @@ import feedparser
 import icalendar
 import pytest
 
-from backchannel.domain.model import Event, Note, Post, Session, Speaker, Summary
+from backchannel.capture.model import Note, Post, Summary
+from backchannel.conference.model import Event, Session, Speaker
 from backchannel.feeds import base_url, etag, not_modified
 from backchannel.feeds.atom import event_feed, session_feed, title_of, xml_text
 from backchannel.feeds.ical import ical_text, schedule

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backchannel.data import cursor
-from backchannel.errors import BadRequest
-from backchannel.ids import is_ulid, new_ulid, ulid_time_ms
+from backchannel.core.dynamo import cursor
+from backchannel.core.errors import BadRequest
+from backchannel.core.ids import is_ulid, new_ulid, ulid_time_ms
 
 
 def test_ulids_sort_by_creation_even_within_one_millisecond():

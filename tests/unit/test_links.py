@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backchannel.domain.links import Resource, classify, find_dois, normalise_url, resources_in
+from backchannel.resources.links import Resource, classify, find_dois, normalise_url, resources_in
 
 # --------------------------------------------------------------------------------------------------
 # normalise_url

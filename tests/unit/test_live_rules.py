@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
-from backchannel.domain.model import ATTENDEE, ORGANISER, Caller, Event, Membership, Session
-from backchannel.errors import Conflict, NotFound, ValidationFailed
+from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Membership, Session
+from backchannel.core.errors import Conflict, NotFound, ValidationFailed
+from backchannel.core.model import Caller
 from backchannel.live import rules
-from backchannel.live.rules import Connection, Subscription, Throttled
+from backchannel.live.model import Connection, Subscription
+from backchannel.live.store import Throttled
 from tests.support.fakes import MemoryStore
 
 NOW = 1_800_000_000

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backchannel.data.merge import merge_desc
+from backchannel.core.dynamo.merge import merge_desc
 
 
 def fetcher(items: list[str]):

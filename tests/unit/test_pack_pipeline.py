@@ -13,11 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from backchannel.domain.model import Caller, Event, Membership, Session
-from backchannel.errors import Forbidden, NotFound
-from backchannel.packs_pipeline import rules, service, worker
-from backchannel.packs_pipeline.rules import Artifact, Pack, Target
-from backchannel.packs_pipeline.storage import PackWriter, object_key
+from backchannel.conference.model import Event, Membership, Session
+from backchannel.core.errors import Forbidden, NotFound
+from backchannel.core.model import Caller
+from backchannel.packs import rules, service, worker
+from backchannel.packs.model import Artifact, Pack, Target
+from backchannel.packs.storage import PackWriter, object_key
 
 NOW = dt.datetime(2030, 6, 1, 12, tzinfo=dt.UTC)
 

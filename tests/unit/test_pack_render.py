@@ -11,11 +11,11 @@ import zipfile
 
 import pytest
 
-from backchannel.packs import sanitize
-from backchannel.packs.render_epub import EpubRenderer
-from backchannel.packs.render_html import HtmlRenderer
-from backchannel.packs.render_json import JsonRenderer
-from backchannel.packs.render_markdown import MarkdownRenderer
+from backchannel.packs.render import sanitize
+from backchannel.packs.render.to_epub import EpubRenderer
+from backchannel.packs.render.to_html import HtmlRenderer
+from backchannel.packs.render.to_json import JsonRenderer
+from backchannel.packs.render.to_markdown import MarkdownRenderer
 
 NASTY = [
     "<script>document.title='pwned'</script>",

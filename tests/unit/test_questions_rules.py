@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from backchannel.domain import questions as qs
-from backchannel.domain.model import ATTENDEE, ORGANISER, Caller, Event, Membership, Page, Session
-from backchannel.domain.questions import Question, QuestionSettings, Viewer
-from backchannel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Membership, Session
+from backchannel.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backchannel.core.model import Caller, Page
+from backchannel.questions import rules as qs
+from backchannel.questions.model import Question, QuestionSettings, Viewer
 from tests.support.fakes import MemoryStore
 
 NOW = dt.datetime(2030, 5, 18, 9, 30, tzinfo=dt.UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backchannel.domain import resources
-from backchannel.domain.model import Note, Post, Summary
-from backchannel.domain.resources import Contribution, Source
+from backchannel.capture.model import Note, Post, Summary
+from backchannel.resources import rules as resources
+from backchannel.resources.model import Contribution, Source, resource_id
 
 EVENT, SESSION = "01JCDEFGHJKMNPQRSTVWXYZ012", "01JCDEFGHJKMNPQRSTVWXYZ345"
 
@@ -135,8 +135,8 @@ def test_a_summary_counts_as_its_authors_once_published():
 
 
 def test_resource_ids_are_stable_and_url_safe():
-    rid = resources.resource_id("https://example.org/a")
-    assert rid == resources.resource_id("https://example.org/a")
+    rid = resource_id("https://example.org/a")
+    assert rid == resource_id("https://example.org/a")
     assert rid.isalnum() and len(rid) == 32
 
 
@@ -217,7 +217,7 @@ def test_distinct_members_are_counted_across_sources():
 
 @pytest.mark.parametrize("item_type", ["Resource", "ResourceSharer", "ResourceShare"])
 def test_the_stream_router_makes_no_domain_events_of_resource_items(item_type):
-    from backchannel.domain.domain_events import derive
+    from backchannel.messaging.domain_events import derive
 
     item = {"pk": "RES#event/E1#abc", "sk": "RESOURCE", "type": item_type, "url": "https://example.org/a"}
     for old, new in ((None, item), (item, {**item, "shares": 2}), (item, None)):

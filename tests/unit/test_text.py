@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backchannel.domain.text import (
+from backchannel.capture.text import (
     TextProblem,
     clean_text,
     extract_hashtags,
@@ -258,7 +258,7 @@ PATHOLOGICAL = {
 
 @pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_extraction_is_fast_on_pathological_input(text):
-    from backchannel.domain.links import find_dois, resources_in
+    from backchannel.resources.links import find_dois, resources_in
 
     started = time.perf_counter()
     extract_hashtags(text)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from backchannel import schemas
-from backchannel.errors import ValidationFailed
-from backchannel.validation import Arr, Bytes, DateTime, F, Obj, Str, Url
+from backchannel.conference import schemas
+from backchannel.core.errors import ValidationFailed
+from backchannel.core.validation import Arr, Bytes, DateTime, F, Obj, Str, Url
 
 
 def errors_of(schema, value, **kw):

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from backchannel.circulation.model import Channel
-from backchannel.domain.model import Caller, Input, iso, read_input, utcnow
-from backchannel.errors import Conflict, FieldError, NotFound, ValidationFailed
-from backchannel.ids import new_ulid
+from backchannel.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from backchannel.core.ids import new_ulid
+from backchannel.core.model import Caller, Input, iso, read_input, utcnow
 
 MAX_CHANNELS = 10
 MAX_CODE_ATTEMPTS = 5
@@ -124,7 +124,7 @@ def create(
         tokens["unsubscribe"] = token_hash(unsubscribe)
     elif kind == "webhook":
         _safe(check_url, "url", body["url"])
-        from backchannel.circulation.webhooks import new_secret
+        from backchannel.circulation.transports.webhooks import new_secret
 
         secret = new_secret()
         channel.settings = {"url": body["url"]}

@@ -30,12 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel import request_scope
 from backchannel.circulation import channels
 from backchannel.circulation.model import FINAL, INBOX, InboxEntry, Job
-from backchannel.domain.model import iso, utcnow
-from backchannel.ids import new_ulid
-from backchannel.observability import logger
+from backchannel.core import request_scope
+from backchannel.core.ids import new_ulid
+from backchannel.core.model import iso, utcnow
+from backchannel.core.observability import logger
 
 LEASE_S = 180  # longer than a delivery attempt can take (the worker's timeout is 30 s)
 
@@ -296,7 +296,7 @@ def _mail(
     lead: str,
     items: list[tuple[str, str | None]],
 ) -> None:
-    from backchannel.circulation.mail import MailError, build_message
+    from backchannel.circulation.transports.mail import MailError, build_message
 
     unsubscribe = (
         f"{out.public_url}/unsubscribe/{sealed['unsubscribe']}" if sealed.get("unsubscribe") else None
@@ -347,7 +347,7 @@ def _webhook(out: Outbound, channel: Any, sealed: dict, job: Job, info: About, l
 
 
 def _post_webhook(out: Outbound, channel: Any, sealed: dict, msg_id: str, kind: str, data: dict) -> None:
-    from backchannel.circulation import outbound, webhooks
+    from backchannel.circulation.transports import outbound, webhooks
 
     sent_at = utcnow()
     body = json.dumps({"type": kind, "timestamp": iso(sent_at), "data": data}).encode()
@@ -408,7 +408,7 @@ def _post_status(out: Outbound, channel: Any, sealed: dict, key: str, text: str)
 
 
 def _mastodon_call(call: Callable[[Any], Any]) -> Any:
-    from backchannel.circulation import mastodon, outbound
+    from backchannel.circulation.transports import mastodon, outbound
 
     try:
         return call(mastodon)
@@ -422,7 +422,7 @@ def _mastodon_call(call: Callable[[Any], Any]) -> Any:
 
 def send_verification(repo: Any, out: Outbound, member_id: str, channel_id: str) -> str:
     """Mail the code that confirms a new email channel (on ChannelAdded)."""
-    from backchannel.circulation.mail import MailError, build_message
+    from backchannel.circulation.transports.mail import MailError, build_message
 
     channel = repo.get_channel(member_id, channel_id)
     if channel is None or channel.type != "email" or channel.status != "pending":

@@ -28,9 +28,9 @@ from typing import Any
 from backchannel.circulation import channels
 from backchannel.circulation.model import InboxEntry, Publication
 from backchannel.circulation.publishing import members_only
-from backchannel.domain.model import Caller, iso, utcnow
-from backchannel.errors import Conflict, Gone, NotFound
-from backchannel.packs_pipeline.api import check_format, file_url
+from backchannel.core.errors import Conflict, Gone, NotFound
+from backchannel.core.model import Caller, iso, utcnow
+from backchannel.packs.api import check_format, file_url
 
 # Why an edition is not served to a recipient, in words for the page a link opens.
 WHY = {

@@ -12,13 +12,13 @@ import datetime as dt
 from typing import Any
 
 from backchannel.circulation.model import Block, Follow, parse_follow_id
-from backchannel.domain.events import visible_event, visible_session
-from backchannel.domain.model import Caller, Input, Page, iso, read_input, utcnow
-from backchannel.domain.store import Store
-from backchannel.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from backchannel.conference.rules import visible_event, visible_session
+from backchannel.conference.store import ConferenceRepo
+from backchannel.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from backchannel.core.model import Caller, Input, Page, iso, read_input, utcnow
 
 
-def follow(store: Store, repo: Any, caller: Caller, data: Input, *, now: dt.datetime | None = None):
+def follow(store: ConferenceRepo, repo: Any, caller: Caller, data: Input, *, now: dt.datetime | None = None):
     """Follow a member, an event or a session you may see. Returns (follow, created)."""
     body = read_input(data)
     kind, target_id = body["type"], body["id"]
@@ -53,7 +53,7 @@ def my_follows(repo: Any, caller: Caller, limit: int, cursor: str | None) -> Pag
     return repo.list_follows(caller.member_id, limit, cursor)
 
 
-def profile(store: Store, repo: Any, caller: Caller | None, handle: str) -> dict:
+def profile(store: ConferenceRepo, repo: Any, caller: Caller | None, handle: str) -> dict:
     """A member's public profile with follower and following counts (404 for unknown handles)."""
     member_id = repo.member_by_handle(handle)
     member = store.get_member(member_id) if member_id else None
@@ -67,7 +67,9 @@ def profile(store: Store, repo: Any, caller: Caller | None, handle: str) -> dict
     return body
 
 
-def block(store: Store, repo: Any, caller: Caller, data: Input, *, now: dt.datetime | None = None) -> Block:
+def block(
+    store: ConferenceRepo, repo: Any, caller: Caller, data: Input, *, now: dt.datetime | None = None
+) -> Block:
     body = read_input(data)
     target = body["memberId"]
     if target == caller.member_id:

@@ -38,13 +38,14 @@ from typing import Any, Protocol
 
 from backchannel.circulation.model import FINAL, INBOX, SENDING_TYPES, Job, Publication
 from backchannel.circulation.queue import BATCH
-from backchannel.domain.events import organised_event
-from backchannel.domain.model import Caller, Event, iso, utcnow
-from backchannel.domain.store import Store
-from backchannel.errors import Conflict, NotFound
-from backchannel.observability import logger
-from backchannel.packs_pipeline import rules
-from backchannel.packs_pipeline.editions import Edition
+from backchannel.conference.model import Event
+from backchannel.conference.rules import organised_event
+from backchannel.conference.store import ConferenceRepo
+from backchannel.core.errors import Conflict, NotFound
+from backchannel.core.model import Caller, iso, utcnow
+from backchannel.core.observability import logger
+from backchannel.packs import rules
+from backchannel.packs.editions import Edition
 
 CHUNK = 100  # recipients whose routes are read in one BatchGetItem
 PROGRESS_EVERY = 1000  # recipients between progress writes on the publication
@@ -71,7 +72,7 @@ def members_only(kind: str, event: Event) -> bool:
     return event.visibility == "private" or (kind != "personal" and event.visibility != "public")
 
 
-def _publisher_pack(store: Store, packs: Any, caller: Caller, pack_id: str) -> rules.Pack:
+def _publisher_pack(store: ConferenceRepo, packs: Any, caller: Caller, pack_id: str) -> rules.Pack:
     """The pack, if ``caller`` may publish it: its member for a personal pack, the event's organisers
     for the others. 404 to whoever may not read it, 403 to attendees."""
     pack = packs.get(pack_id)
@@ -83,7 +84,13 @@ def _publisher_pack(store: Store, packs: Any, caller: Caller, pack_id: str) -> r
 
 
 def publish(
-    store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, *, now: dt.datetime | None = None
+    store: ConferenceRepo,
+    packs: Any,
+    repo: Any,
+    caller: Caller,
+    pack_id: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[Publication, bool]:
     """Publish the pack's served version. Personal packs: their member ("circulate"); session and
     event packs: the event's organisers. Returns (publication, created)."""
@@ -113,7 +120,7 @@ def publish(
     return found, False
 
 
-def deliveries(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str) -> dict:
+def deliveries(store: ConferenceRepo, packs: Any, repo: Any, caller: Caller, pack_id: str) -> dict:
     """The publisher's summary: per publication, deliveries by channel and status."""
     _publisher_pack(store, packs, caller, pack_id)
     out = []
@@ -202,7 +209,7 @@ def prepare_edition(
             editions.discard(built.bucket, built.prefix)
             continue
         if old.revision > 0 and old.bucket:  # the revision replaced held what was taken away
-            from backchannel.packs_pipeline.editions import edition_folder
+            from backchannel.packs.editions import edition_folder
 
             folder = edition_folder(old)
             if folder:
@@ -213,7 +220,7 @@ def prepare_edition(
 
 
 def fan_out(
-    store: Store,
+    store: ConferenceRepo,
     repo: Any,
     queue: Queue,
     editions: Editions,
@@ -294,7 +301,9 @@ def retract(repo: Any, queue: Queue, editions: Editions, pack_id: str, version: 
     return len(jobs)
 
 
-def revoke(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, version: int) -> Publication:
+def revoke(
+    store: ConferenceRepo, packs: Any, repo: Any, caller: Caller, pack_id: str, version: int
+) -> Publication:
     """The publisher takes a publication back: its inbox entries, feed entries and links answer 410
     from now on (what was downloaded already is beyond reach, as with any letter)."""
     _publisher_pack(store, packs, caller, pack_id)
@@ -307,7 +316,9 @@ def revoke(store: Store, packs: Any, repo: Any, caller: Caller, pack_id: str, ve
     return found
 
 
-def preview(store: Store, packs: Any, caller: Caller, pack_id: str, count: Callable[..., Any]) -> dict:
+def preview(
+    store: ConferenceRepo, packs: Any, caller: Caller, pack_id: str, count: Callable[..., Any]
+) -> dict:
     """What publishing the pack now would send, for its publisher: the circulated edition's items by
     group and the notes it leaves out, with why. ``count(pack)`` reads the edition's content."""
     pack = _publisher_pack(store, packs, caller, pack_id)

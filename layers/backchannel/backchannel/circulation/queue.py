@@ -12,8 +12,8 @@ import json
 import time
 from typing import Any
 
-from backchannel import aws_clients
 from backchannel.circulation.model import Job
+from backchannel.core import aws_clients
 
 BATCH = 10
 _ATTEMPTS = 3

@@ -14,9 +14,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from backchannel.domain.capture import CaptureStore
-from backchannel.domain.events import all_sessions, visible_event, visible_session
-from backchannel.domain.store import Store
+from backchannel.capture.store import CaptureRepo
+from backchannel.conference.rules import all_sessions, visible_event, visible_session
+from backchannel.conference.store import ConferenceRepo
 
 ATOM = "application/atom+xml; charset=utf-8"
 CALENDAR = "text/calendar; charset=utf-8"
@@ -65,7 +65,7 @@ def base_url(domain_name: str | None, stage: str | None = None) -> str:
     return f"{scheme}://{domain_name.lower()}{prefix}"
 
 
-def event_feed(store: Store, capture: CaptureStore, event_id: str, *, base: str = "") -> Feed:
+def event_feed(store: ConferenceRepo, capture: CaptureRepo, event_id: str, *, base: str = "") -> Feed:
     """The latest posts of an event an anonymous reader may see (404 otherwise), as Atom."""
     from backchannel.feeds import atom
 
@@ -74,7 +74,7 @@ def event_feed(store: Store, capture: CaptureStore, event_id: str, *, base: str 
     return Feed(atom.event_feed(event, posts, base=base), ATOM)
 
 
-def session_feed(store: Store, capture: CaptureStore, session_id: str, *, base: str = "") -> Feed:
+def session_feed(store: ConferenceRepo, capture: CaptureRepo, session_id: str, *, base: str = "") -> Feed:
     """A session's published summary and its public notes, as Atom (404 when not visible)."""
     from backchannel.feeds import atom
 
@@ -85,7 +85,7 @@ def session_feed(store: Store, capture: CaptureStore, session_id: str, *, base: 
     return Feed(atom.session_feed(session, event, summary, notes, base=base), ATOM)
 
 
-def schedule(store: Store, event_id: str, *, base: str = "") -> Feed:
+def schedule(store: ConferenceRepo, event_id: str, *, base: str = "") -> Feed:
     """An event's sessions as an iCalendar with the event's time zone (404 when not visible)."""
     from backchannel.feeds import ical
 

@@ -12,7 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from backchannel.domain.model import Event, Note, Post, Session, Summary
+from backchannel.capture.model import Note, Post, Summary
+from backchannel.conference.model import Event, Session
 
 NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "Backchannel"

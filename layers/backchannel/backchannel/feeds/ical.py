@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from backchannel.domain.model import Event, Session
+from backchannel.conference.model import Event, Session
 
 PRODID = "-//Backchannel//Backchannel schedule 1.0//EN"
 # RFC 5545 CONTROL characters (TEXT may not hold them; newlines are escaped by the package) and

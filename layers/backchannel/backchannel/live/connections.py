@@ -17,8 +17,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from backchannel.data.models import TableBinding
-from backchannel.live.rules import Connection, Subscription
+from backchannel.core.dynamo.table import TableBinding
+from backchannel.live.model import Connection, Subscription
 
 META = "META"
 SUB = "SUB#"
@@ -86,7 +86,7 @@ def _subscription(item: SubscriptionItem) -> Subscription:
     )
 
 
-class DynamoConnections:
+class DynamoConnectionsRepo:
     """The :class:`backchannel.live.rules.Connections` of the connections table."""
 
     def put_connection(self, connection: Connection) -> None:

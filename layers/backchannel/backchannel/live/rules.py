@@ -26,87 +26,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from backchannel.domain.events import can_view, membership_of, visible_event, visible_session
-from backchannel.domain.model import ATTENDEE, ORGANISER, Caller
-from backchannel.domain.store import Store
-from backchannel.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from backchannel.conference.model import ATTENDEE, ORGANISER
+from backchannel.conference.rules import can_view, membership_of, visible_event, visible_session
+from backchannel.conference.store import ConferenceRepo
+from backchannel.core.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from backchannel.core.model import Caller
+from backchannel.live.model import EVENT, SESSION, Connection, LiveMessage, PushOutcome, Subscription, Topic
+from backchannel.live.store import ConnectionsRepo, Sender, Throttled
 
-EVENT = "event"
-SESSION = "session"
 _ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-
-
-# --------------------------------------------------------------------------------------------------
-# values and the interfaces the rules need
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Topic:
-    kind: str  # "event" | "session"
-    id: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}#{self.id}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {f"{self.kind}Id": self.id}
-
-
-@dataclass(frozen=True)
-class Connection:
-    connection_id: str
-    member_id: str | None
-    connected_at: str
-    expires_at: int  # epoch seconds (the table's TTL attribute)
-
-
-@dataclass(frozen=True)
-class Subscription:
-    connection_id: str
-    topic: str  # Topic.key
-    event_id: str
-    member_id: str | None
-    insider: bool  # an organiser or attendee of the event when subscribing
-    expires_at: int
-
-
-class Connections(Protocol):
-    def put_connection(self, connection: Connection) -> None: ...
-    def get_connection(self, connection_id: str) -> Connection | None: ...
-    def subscriptions_of(self, connection_id: str) -> list[Subscription]: ...
-    def put_subscription(self, subscription: Subscription) -> None: ...
-    def delete_subscription(self, connection_id: str, topic: str) -> None: ...
-    def refresh(self, connection_id: str, expires_at: int) -> None: ...
-    def delete_connection(self, connection_id: str) -> None: ...
-    def subscribers(self, topic: str) -> list[Subscription]: ...
-
-
-class Throttled(Exception):
-    """API Gateway kept answering 429 (LimitExceeded) for a connection."""
-
-
-class Sender(Protocol):
-    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
-        """Post the message; False if the connection is gone (410). Raises :class:`Throttled`."""
-        ...
 
 
 def now_epoch() -> int:
     return int(time.time())
 
 
-# --------------------------------------------------------------------------------------------------
-# the WebSocket routes
-# --------------------------------------------------------------------------------------------------
-
-
 def connect(
-    conns: Connections, connection_id: str, caller: Caller | None, *, ttl_s: int, now: int | None = None
+    conns: ConnectionsRepo, connection_id: str, caller: Caller | None, *, ttl_s: int, now: int | None = None
 ) -> Connection:
     now = now_epoch() if now is None else now
     connection = Connection(
@@ -132,7 +70,7 @@ def parse_topic(data: Any) -> Topic:
     return Topic(kind, value)
 
 
-def _connection(conns: Connections, connection_id: str) -> Connection:
+def _connection(conns: ConnectionsRepo, connection_id: str) -> Connection:
     connection = conns.get_connection(connection_id)
     if connection is None:
         raise NotFound("this connection is not known (it may have expired): connect again")
@@ -140,8 +78,8 @@ def _connection(conns: Connections, connection_id: str) -> Connection:
 
 
 def subscribe(
-    store: Store,
-    conns: Connections,
+    store: ConferenceRepo,
+    conns: ConnectionsRepo,
     connection_id: str,
     data: Any,
     *,
@@ -171,7 +109,7 @@ def subscribe(
 
 
 def unsubscribe(
-    conns: Connections, connection_id: str, data: Any, *, ttl_s: int, now: int | None = None
+    conns: ConnectionsRepo, connection_id: str, data: Any, *, ttl_s: int, now: int | None = None
 ) -> dict[str, Any]:
     """Stop following (idempotent: unsubscribing twice is fine)."""
     now = now_epoch() if now is None else now
@@ -182,15 +120,13 @@ def unsubscribe(
     return {"type": "unsubscribed", **topic.to_dict()}
 
 
-def disconnect(conns: Connections, connection_id: str) -> None:
+def disconnect(conns: ConnectionsRepo, connection_id: str) -> None:
     conns.delete_connection(connection_id)
 
 
-# --------------------------------------------------------------------------------------------------
-# pushing domain events
-# --------------------------------------------------------------------------------------------------
-
 _ENVELOPE = ("schemaVersion", "domainEventId", "occurredAt")
+
+
 # detail-type -> (message type, entity key, fields of the entity that travel; None = all public ones)
 _MESSAGES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "PostCreated": ("post.created", "post", None),
@@ -200,23 +136,13 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "QuestionAnswered": ("question.answered", "question", None),
     "SummaryPublished": ("summary.published", "summary", ("sessionId", "eventId", "version", "publishedAt")),
 }
+
+
 # Who did something is not broadcast for these (a vote is private to the voter).
 _PRIVATE_FIELDS = {"QuestionVoted": ("voterId", "memberId")}
+
+
 LIVE_DETAIL_TYPES = tuple(_MESSAGES)
-
-
-@dataclass(frozen=True)
-class LiveMessage:
-    message: dict[str, Any]
-    event_id: str
-    session_id: str | None
-
-    @property
-    def topics(self) -> list[str]:
-        keys = [Topic(EVENT, self.event_id).key]
-        if self.session_id:
-            keys.append(Topic(SESSION, self.session_id).key)
-        return keys
 
 
 def live_message(detail_type: str, detail: dict[str, Any]) -> LiveMessage | None:
@@ -239,17 +165,8 @@ def live_message(detail_type: str, detail: dict[str, Any]) -> LiveMessage | None
     return LiveMessage(message, event_id, session_id)
 
 
-@dataclass
-class PushOutcome:
-    sent: int = 0
-    gone: int = 0
-    expired: int = 0
-    withheld: int = 0
-    throttled: list[str] = field(default_factory=list)
-
-
 def recipients(
-    store: Store, live: LiveMessage, conns: Connections, *, now: int
+    store: ConferenceRepo, live: LiveMessage, conns: ConnectionsRepo, *, now: int
 ) -> tuple[list[Subscription], PushOutcome]:
     """The live subscriptions that may see the message, one per connection."""
     outcome = PushOutcome()
@@ -277,8 +194,8 @@ def recipients(
 
 
 def push(
-    store: Store,
-    conns: Connections,
+    store: ConferenceRepo,
+    conns: ConnectionsRepo,
     sender: Sender,
     detail_type: str,
     detail: dict[str, Any],

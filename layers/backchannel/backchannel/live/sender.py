@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from backchannel import aws_clients
-from backchannel.config import get_config
-from backchannel.live.rules import Throttled
+from backchannel.core import aws_clients
+from backchannel.core.config import get_config
+from backchannel.live.store import Throttled
 
 _GONE = {"GoneException"}
 _THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingException"}

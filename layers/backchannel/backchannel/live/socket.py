@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backchannel import request_scope
-from backchannel.auth import caller_from_claims, verifier
-from backchannel.config import get_config
-from backchannel.domain.store import Store
-from backchannel.errors import BadRequest, DomainError, FieldError, Problem
+from backchannel.conference.store import ConferenceRepo
+from backchannel.core import request_scope
+from backchannel.core.auth import caller_from_claims, verifier
+from backchannel.core.config import get_config
+from backchannel.core.errors import BadRequest, DomainError, FieldError, Problem
+from backchannel.core.observability import logger, metrics
 from backchannel.live import rules
-from backchannel.observability import logger, metrics
+from backchannel.live.store import ConnectionsRepo
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -52,7 +53,7 @@ def _message(event: dict[str, Any]) -> Any:
         raise BadRequest("the message is not JSON") from None
 
 
-def handle(event: dict[str, Any], store: Store, conns: rules.Connections) -> dict[str, Any]:
+def handle(event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo) -> dict[str, Any]:
     request_scope.begin()
     context = event.get("requestContext") or {}
     route = str(context.get("routeKey") or "")

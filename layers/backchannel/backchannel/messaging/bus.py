@@ -17,10 +17,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from backchannel import aws_clients
-from backchannel.config import get_config, on_reset
-from backchannel.domain.domain_events import DomainEvent
-from backchannel.observability import logger
+from backchannel.core import aws_clients
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger
+from backchannel.messaging.domain_events import DomainEvent
 
 MAX_ENTRIES = 10  # PutEvents' limit per call
 

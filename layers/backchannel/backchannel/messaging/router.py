@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backchannel.data import stream
-from backchannel.domain.domain_events import RULES, DomainEvent, derive, item_type
+from backchannel.core.observability import logger
+from backchannel.messaging import stream
 from backchannel.messaging.bus import EventPublisher
-from backchannel.observability import logger
+from backchannel.messaging.domain_events import RULES, DomainEvent, derive, item_type
 
 
 class RecordFailed(Exception):

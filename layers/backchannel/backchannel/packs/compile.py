@@ -4,18 +4,21 @@ streaming renderers, each writing through its own writer as it goes. See ``docs/
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from backchannel.core.config import on_reset
 from backchannel.packs.content import PackContent
-from backchannel.packs.render_epub import EpubRenderer
-from backchannel.packs.render_html import HtmlRenderer
-from backchannel.packs.render_json import JsonRenderer
-from backchannel.packs.render_markdown import MarkdownRenderer
+from backchannel.packs.model import Pack
+from backchannel.packs.render.to_epub import EpubRenderer
+from backchannel.packs.render.to_html import HtmlRenderer
+from backchannel.packs.render.to_json import JsonRenderer
+from backchannel.packs.render.to_markdown import MarkdownRenderer
 
 KINDS = ("session", "event", "personal")
 
@@ -125,3 +128,71 @@ def compile_pack(
         compiled(Compiled(frozenset(content.manifest), dict(content.left_out)))
     progress(content.count, content.count)
     return [Artifact(fmt, FORMATS[fmt], out.size, out.hash.hexdigest()) for fmt, out in outs.items()]
+
+
+# ---------------------------------------------------------------------------------------------------
+# wired to the production repos (the packs and fan-out workers, the publisher's preview)
+# ---------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _stores() -> dict[str, Any]:
+    from backchannel.capture.dynamo import DynamoCaptureRepo
+    from backchannel.conference.dynamo import DynamoConferenceRepo
+    from backchannel.questions.dynamo import DynamoQuestionsRepo
+    from backchannel.resources.dynamo import DynamoResourcesRepo
+
+    return {
+        "store": DynamoConferenceRepo(),
+        "capture": DynamoCaptureRepo(),
+        "questions": DynamoQuestionsRepo(),
+        "resources": DynamoResourcesRepo(),
+    }
+
+
+def compile_with_stores(
+    pack: Pack, open_writer: Callable[[str, str], Any], progress: Callable[[int, int | None], None]
+) -> list[Any]:
+
+    t = pack.target
+    spec = PackSpec(pack.id, pack.version, t.kind, t.target_id, t.member_id)
+    return compile_pack(spec, **_stores(), open_writer=open_writer, progress=progress)
+
+
+def compile_edition(
+    pub: Any,
+    open_writer: Callable[[str, str], Any],
+    compiled: Callable[[Any], None],
+    *,
+    restrict: frozenset[str] | None = None,
+) -> list[Any]:
+    """The circulated edition of a publication (``circulation.model.Publication``)."""
+
+    spec = PackSpec(
+        pub.pack_id,
+        pub.version,
+        pub.kind,
+        pub.target_id,
+        pub.owner_id if pub.kind == "personal" else None,
+        edition="circulated",
+        restrict=restrict,
+    )
+    return compile_pack(spec, **_stores(), open_writer=open_writer, compiled=compiled)
+
+
+def count_edition(pack: Pack) -> tuple[dict[str, int], dict[str, int]]:
+    """What the circulated edition of ``pack`` would hold now, by group, and the notes it would leave
+    out, by reason (the publisher's preview: read like a build, nothing rendered or written)."""
+    from backchannel.packs.content import GROUPS, PackContent
+
+    t = pack.target
+    spec = PackSpec(pack.id, pack.version, t.kind, t.target_id, t.member_id, edition="circulated")
+    content = PackContent(spec, **_stores())
+    includes = dict.fromkeys(GROUPS, 0)
+    for record in content.records():
+        if record[0] == "item":
+            includes[record[1]] += 1
+    return includes, dict(content.left_out)
+
+
+on_reset(_stores.cache_clear)

@@ -43,10 +43,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from backchannel.domain.links import resources_in
-from backchannel.domain.model import Event, Note, Post, Session, iso, utcnow
-from backchannel.domain.resources import event_scope, session_scope
-from backchannel.errors import NotFound
+from backchannel.capture.model import Note, Post
+from backchannel.conference.model import Event, Session
+from backchannel.core.errors import NotFound
+from backchannel.core.model import iso, utcnow
+from backchannel.resources.links import resources_in
+from backchannel.resources.rules import event_scope, session_scope
 
 SCHEMA_VERSION = 1
 GROUPS = ("summary", "notes", "posts", "questions", "resources", "readingList")

@@ -1,0 +1,391 @@
+"""DynamoDB access for posts, notes and summaries (see the key table in ``data/models.py``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import heapq
+import json
+import re
+import zlib
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from backchannel.capture.items import NoteItem, PostItem, SummaryItem
+from backchannel.capture.model import Note, Post, Summary
+from backchannel.conference.items import ClaimItem
+from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.merge import EXHAUSTED, merge_desc
+from backchannel.core.dynamo.table import Item, bind
+from backchannel.core.errors import BadRequest, Conflict, PreconditionFailed
+from backchannel.core.model import Page
+
+_POSITION = re.compile(r"^[0-9A-Za-z#._\-]{1,80}$")
+
+
+# ---------------------------------------------------------------------------------------------------
+# cursors: positions in one or several partitions, opaque to clients
+# ---------------------------------------------------------------------------------------------------
+
+
+def encode_cursor(position: dict) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, names: set[str], *, field: str = "cursor") -> dict | None:
+    if cursor is None:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        value = None
+    valid = (
+        isinstance(value, dict)
+        and value
+        and set(value) <= names
+        and all(
+            v is None or v == EXHAUSTED or (isinstance(v, str) and _POSITION.match(v)) for v in value.values()
+        )
+    )
+    if not valid:
+        raise BadRequest(f"{field} is not valid for this list: start again without it", field=field)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------
+# converters
+# ---------------------------------------------------------------------------------------------------
+
+
+def _post(item: PostItem) -> Post:
+    return Post(
+        id=item.id,
+        event_id=item.event_id,
+        session_id=item.session_id,
+        author_id=item.author_id,
+        author_name=item.author_name,
+        text=item.text,
+        created_at=item.created_at,
+        seq=item.seq,
+        in_reply_to=item.in_reply_to,
+        hashtags=list(item.hashtags or []),
+        mentions=list(item.mentions or []),
+        links=list(item.links or []),
+    )
+
+
+def shard_of(post_id: str, shards: int) -> int:
+    """The feed shard of a post: stable (a replay lands where the original did) and evenly spread."""
+    return zlib.crc32(post_id.encode()) % max(shards, 1)
+
+
+def event_feed_key(event_id: str, shard: int) -> str:
+    return f"EVENT#{event_id}#POSTS#{shard}"
+
+
+def session_feed_key(session_id: str, shard: int) -> str:
+    return f"SESSION#{session_id}#POSTS#{shard}"
+
+
+def _post_item(post: Post, shards: int = 1) -> PostItem:
+    shard = shard_of(post.id, shards)
+    return PostItem(
+        pk=f"POST#{post.id}",
+        sk="POST",
+        gsi1pk=event_feed_key(post.event_id, shard),
+        gsi1sk=post.seq,
+        gsi2pk=session_feed_key(post.session_id, shard) if post.session_id else None,
+        gsi2sk=post.seq if post.session_id else None,
+        id=post.id,
+        event_id=post.event_id,
+        session_id=post.session_id,
+        author_id=post.author_id,
+        author_name=post.author_name,
+        text=post.text,
+        hashtags=post.hashtags,
+        mentions=post.mentions,
+        links=post.links,
+        in_reply_to=post.in_reply_to,
+        created_at=post.created_at,
+        seq=post.seq,
+    )
+
+
+def _note_partition(note: Note) -> str:
+    suffix = f"private#{note.author_id}" if note.visibility == "private" else note.visibility
+    return f"SESSION#{note.session_id}#NOTES#{suffix}"
+
+
+def _note(item: NoteItem) -> Note:
+    return Note(
+        id=item.id,
+        event_id=item.event_id,
+        session_id=item.session_id,
+        author_id=item.author_id,
+        author_name=item.author_name,
+        title=item.title,
+        body=item.body,
+        visibility=item.visibility,
+        share_in_packs=bool(item.share_in_packs),
+        version=int(item.version),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _note_item(note: Note) -> NoteItem:
+    return NoteItem(
+        pk=f"NOTE#{note.id}",
+        sk="NOTE",
+        gsi1pk=_note_partition(note),
+        gsi1sk=note.id,
+        gsi2pk=f"MEMBER#{note.author_id}#NOTES",
+        gsi2sk=note.id,
+        id=note.id,
+        event_id=note.event_id,
+        session_id=note.session_id,
+        author_id=note.author_id,
+        author_name=note.author_name,
+        title=note.title,
+        body=note.body,
+        visibility=note.visibility,
+        share_in_packs=note.share_in_packs,
+        version=note.version,
+        created_at=note.created_at,
+        updated_at=note.updated_at,
+    )
+
+
+def _summary(item: SummaryItem) -> Summary:
+    return Summary(
+        session_id=item.session_id,
+        event_id=item.event_id,
+        version=int(item.version),
+        status=item.status,
+        body=item.body,
+        author_id=item.author_id,
+        updated_at=item.updated_at,
+        published_at=item.published_at,
+    )
+
+
+def _summary_item(summary: Summary) -> SummaryItem:
+    sk = "SUMMARY#DRAFT" if summary.status == "draft" else f"SUMMARY#V#{summary.version:06d}"
+    return SummaryItem(
+        pk=f"SESSION#{summary.session_id}",
+        sk=sk,
+        session_id=summary.session_id,
+        event_id=summary.event_id,
+        version=summary.version,
+        status=summary.status,
+        body=summary.body,
+        author_id=summary.author_id,
+        updated_at=summary.updated_at,
+        published_at=summary.published_at,
+    )
+
+
+class DynamoCaptureRepo:
+    """The production :class:`backchannel.domain.capture.CaptureRepo`."""
+
+    def __init__(self) -> None:
+        bind()
+
+    # -- posts -------------------------------------------------------------------------------------
+
+    def put_post(self, post: Post, shards: int = 1) -> Post | None:
+        try:
+            _post_item(post, shards).save(condition=PostItem.pk.does_not_exist())
+            return None
+        except PutError as err:
+            if not condition_failed(err):
+                raise
+        existing = self.get_post(post.id)
+        if existing is None:  # deleted between the two calls: the id stays spent
+            raise Conflict(f"post {post.id} was deleted", field="id")
+        return existing
+
+    def get_post(self, post_id: str) -> Post | None:
+        try:
+            item = PostItem.get(f"POST#{post_id.upper()}", "POST")
+        except DoesNotExist:
+            return None
+        return _post(item) if isinstance(item, PostItem) else None
+
+    def delete_post(self, post: Post) -> None:
+        PostItem(pk=f"POST#{post.id}", sk="POST").delete()
+
+    @staticmethod
+    def _shard(
+        index, key: str, limit: int, *, before: str | None = None, after: str | None = None
+    ) -> list[Post]:
+        """One shard, newest first below ``before``, or oldest first above ``after``."""
+        sort_key = Item.gsi2sk if index is PostItem.gsi2 else Item.gsi1sk
+        if after is not None:
+            condition, forward = sort_key > after, True
+        else:
+            condition, forward = (sort_key < before if before else None), False
+        items = index.query(key, condition, scan_index_forward=forward, limit=limit, page_size=limit)
+        return [_post(i) for i in items if isinstance(i, PostItem)]
+
+    def _shard_before(self, index, key: str, before: str | None, count: int) -> list[Post]:
+        return self._shard(index, key, count, before=before)
+
+    def _feed(self, index, keys: list[str], limit: int, cursor: str | None) -> tuple[list[Post], str | None]:
+        positions = decode_cursor(cursor, {str(n) for n in range(len(keys))})
+        fetchers = {str(n): functools.partial(self._shard_before, index, key) for n, key in enumerate(keys)}
+        posts, following = merge_desc(fetchers, lambda p: p.seq, limit, positions)
+        return posts, encode_cursor(following) if following else None
+
+    def _since(self, index, keys: list[str], limit: int, after: str) -> list[Post]:
+        """The ``limit`` oldest posts above ``after`` across the shards, returned newest first."""
+        shards = [self._shard(index, key, limit, after=after) for key in keys]
+        merged = heapq.merge(*shards, key=lambda p: p.seq)
+        return list(reversed(list(merged)[:limit]))
+
+    def event_posts(
+        self, event_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        return self._feed(PostItem.gsi1, [event_feed_key(event_id, n) for n in range(shards)], limit, cursor)
+
+    def event_posts_since(self, event_id: str, shards: int, limit: int, after: str) -> list[Post]:
+        return self._since(PostItem.gsi1, [event_feed_key(event_id, n) for n in range(shards)], limit, after)
+
+    def session_posts(
+        self, session_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        return self._feed(
+            PostItem.gsi2, [session_feed_key(session_id, n) for n in range(shards)], limit, cursor
+        )
+
+    def session_posts_since(self, session_id: str, shards: int, limit: int, after: str) -> list[Post]:
+        return self._since(
+            PostItem.gsi2, [session_feed_key(session_id, n) for n in range(shards)], limit, after
+        )
+
+    def session_for_hashtags(self, event_id: str, hashtags: list[str]) -> str | None:
+        keys = list(dict.fromkeys((f"EVENT#{event_id}", f"SESSIONTAG#{t.lower()}") for t in hashtags[:100]))
+        owners = {c.sk: c.owner_id for c in ClaimItem.batch_get(keys) if isinstance(c, ClaimItem)}
+        for tag in hashtags:
+            owner = owners.get(f"SESSIONTAG#{tag.lower()}")
+            if owner:
+                return owner
+        return None
+
+    # -- notes -------------------------------------------------------------------------------------
+
+    def put_note(self, note: Note) -> Note | None:
+        try:
+            _note_item(note).save(condition=NoteItem.pk.does_not_exist())
+            return None
+        except PutError as err:
+            if not condition_failed(err):
+                raise
+        existing = self.get_note(note.id)
+        if existing is None:
+            raise Conflict(f"note {note.id} was deleted", field="id")
+        return existing
+
+    def get_note(self, note_id: str) -> Note | None:
+        try:
+            item = NoteItem.get(f"NOTE#{note_id.upper()}", "NOTE")
+        except DoesNotExist:
+            return None
+        return _note(item) if isinstance(item, NoteItem) else None
+
+    def replace_note(self, before: Note, after: Note) -> None:
+        try:
+            _note_item(after).save(condition=NoteItem.version == before.version)
+        except PutError as err:
+            if condition_failed(err):
+                raise PreconditionFailed("the note changed since you read it: read it again") from None
+            raise
+
+    def delete_note(self, note: Note) -> None:
+        _note_item(note).delete()
+
+    def session_notes(
+        self, session_id: str, partitions: list[str], limit: int, cursor: str | None
+    ) -> Page[Note]:
+        positions = decode_cursor(cursor, set(partitions))
+
+        def fetcher(partition: str):
+            def fetch(before: str | None, n: int) -> list[Note]:
+                condition = Item.gsi1sk < before if before else None
+                pk = f"SESSION#{session_id}#NOTES#{partition}"
+                result = NoteItem.gsi1.query(pk, condition, scan_index_forward=False, limit=n, page_size=n)
+                return [_note(i) for i in result if isinstance(i, NoteItem)]
+
+            return fetch
+
+        notes, following = merge_desc({p: fetcher(p) for p in partitions}, lambda n: n.id, limit, positions)
+        return Page(notes, encode_cursor(following) if following else None)
+
+    def member_notes(self, member_id: str, limit: int, cursor: str | None) -> Page[Note]:
+        position = decode_cursor(cursor, {"before"})
+        before = (position or {}).get("before")
+        condition = Item.gsi2sk < before if before else None
+        result = NoteItem.gsi2.query(
+            f"MEMBER#{member_id}#NOTES",
+            condition,
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+        )
+        notes = [_note(i) for i in result if isinstance(i, NoteItem)]
+        more = len(notes) > limit
+        notes = notes[:limit]
+        return Page(notes, encode_cursor({"before": notes[-1].id}) if more and notes else None)
+
+    # -- summaries ---------------------------------------------------------------------------------
+
+    def _versions(self, session_id: str, limit: int, below: int | None) -> list[Summary]:
+        """Published versions newest first, all below version ``below`` when given."""
+        if below is None:
+            condition = SummaryItem.sk.startswith("SUMMARY#V#")
+        else:
+            condition = SummaryItem.sk.between("SUMMARY#V#000000", f"SUMMARY#V#{max(below - 1, 0):06d}")
+        result = SummaryItem.query(
+            f"SESSION#{session_id}", condition, scan_index_forward=False, limit=limit, page_size=limit
+        )
+        return [_summary(i) for i in result if isinstance(i, SummaryItem) and i.status == "published"]
+
+    def latest_summary(self, session_id: str) -> Summary | None:
+        found = self._versions(session_id, 1, None)
+        return found[0] if found else None
+
+    def summary_draft(self, session_id: str) -> Summary | None:
+        try:
+            item = SummaryItem.get(f"SESSION#{session_id}", "SUMMARY#DRAFT")
+        except DoesNotExist:
+            return None
+        return _summary(item) if isinstance(item, SummaryItem) else None
+
+    def save_summary_draft(self, summary: Summary) -> None:
+        _summary_item(summary).save()
+
+    def publish_summary(self, summary: Summary) -> None:
+        draft = SummaryItem(pk=f"SESSION#{summary.session_id}", sk="SUMMARY#DRAFT")
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(_summary_item(summary), condition=SummaryItem.pk.does_not_exist())
+                tx.delete(draft)
+        except TransactWriteError as err:
+            if 0 in failed_conditions(err):
+                raise Conflict(
+                    "another version was published at the same moment: read it and retry"
+                ) from None
+            raise
+
+    def summary_versions(self, session_id: str, limit: int, cursor: str | None) -> Page[Summary]:
+        position = decode_cursor(cursor, {"before"})
+        before = (position or {}).get("before")
+        if before is not None and not before.isdigit():
+            raise BadRequest("cursor is not valid for this list: start again without it", field="cursor")
+        found = self._versions(session_id, limit + 1, int(before) if before else None)
+        more = len(found) > limit
+        found = found[:limit]
+        return Page(found, encode_cursor({"before": str(found[-1].version)}) if more and found else None)

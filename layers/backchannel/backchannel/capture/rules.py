@@ -1,0 +1,403 @@
+"""Capture: posts, session notes and organiser summaries. Who may write where, what a post says
+(hashtags, mentions, links extracted on the server), and how offline replays stay exactly-once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from backchannel.capture.model import Note, Post, Summary
+from backchannel.capture.store import CaptureRepo
+from backchannel.capture.text import (
+    TextProblem,
+    clean_text,
+    extract_hashtags,
+    extract_links,
+    extract_mentions,
+)
+from backchannel.conference.members import ensure_member
+from backchannel.conference.model import Event, Membership
+from backchannel.conference.rules import visible_event, visible_session
+from backchannel.conference.store import ConferenceRepo
+from backchannel.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from backchannel.core.ids import new_ulid
+from backchannel.core.model import Caller, Input, Page, iso, read_input, utcnow
+
+POST_MAX_CHARS = 500
+
+
+NOTE_MAX_BYTES = 64 * 1024
+
+
+def writable_event(
+    store: ConferenceRepo,
+    caller: Caller,
+    event_id: str,
+    *,
+    window_days: int,
+    now: dt.datetime,
+    need_membership: bool = False,
+) -> tuple[Event, Membership | None]:
+    """The event if the caller may write to it now. Public and unlisted events: any signed-in member
+    (remote members take part too); private events: their organisers and attendees. Writing closes
+    ``window_days`` after the event's last day, in its time zone."""
+    event, membership = visible_event(store, event_id, caller, need_membership=need_membership)
+    closes = event.closes_at + dt.timedelta(days=window_days)
+    if now >= closes:
+        raise Conflict(f"event {event.id} closed for writing on {iso(closes)}")
+    return event, membership
+
+
+def _text(value: str, field: str, **kw) -> str:
+    try:
+        return clean_text(value, **kw)
+    except TextProblem as problem:
+        raise ValidationFailed(FieldError(field, problem.message)) from None
+
+
+def create_post(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller,
+    event_id: str,
+    data: Input,
+    *,
+    window_days: int,
+    now: dt.datetime | None = None,
+) -> tuple[Post, bool]:
+    """The post and whether it was created now (False: a replay of a post already stored)."""
+    now = now or utcnow()
+    event, _ = writable_event(store, caller, event_id, window_days=window_days, now=now)
+    data = read_input(data)
+    text = _text(data["text"], "text", max_chars=POST_MAX_CHARS, multiline=True)
+    errors: list[FieldError] = []
+    session_id = data.get("sessionId")
+    if session_id:
+        session = store.get_session(session_id)
+        if session is None or session.event_id != event.id:
+            errors.append(FieldError("sessionId", f"no session {session_id} in this event"))
+    reply_to = data.get("inReplyTo")
+    if reply_to:
+        parent = capture.get_post(reply_to)
+        if parent is None or parent.event_id != event.id:
+            errors.append(FieldError("inReplyTo", f"no post {reply_to} in this event"))
+    if errors:
+        raise ValidationFailed(errors)
+    hashtags = extract_hashtags(text)
+    if not session_id and hashtags:
+        session_id = capture.session_for_hashtags(event.id, hashtags)
+    member = ensure_member(store, caller)
+    post = Post(
+        id=(data.get("id") or new_ulid()).upper(),
+        event_id=event.id,
+        author_id=caller.member_id,
+        author_name=member.display_name,
+        text=text,
+        created_at=iso(now),
+        seq=new_ulid(),
+        session_id=session_id,
+        in_reply_to=reply_to,
+        hashtags=hashtags,
+        mentions=extract_mentions(text),
+        links=extract_links(text),
+    )
+    existing = capture.put_post(post, event.feed_shards)
+    if existing is None:
+        return post, True
+    if not existing.same_content(post):
+        raise Conflict(f"post {post.id} exists with other content", field="id")
+    return existing, False
+
+
+def visible_post(store: ConferenceRepo, capture: CaptureRepo, post_id: str, caller: Caller | None) -> Post:
+    post = capture.get_post(post_id)
+    if post is None:
+        raise NotFound(f"post {post_id} not found")
+    try:
+        visible_event(store, post.event_id, caller, need_membership=False)
+    except NotFound:
+        raise NotFound(f"post {post_id} not found") from None
+    return post
+
+
+def delete_post(store: ConferenceRepo, capture: CaptureRepo, caller: Caller, post_id: str) -> None:
+    """Its author (always: what you wrote is yours to remove), or an organiser of its event."""
+    post = capture.get_post(post_id)
+    if post is not None and post.author_id == caller.member_id:
+        capture.delete_post(post)
+        return
+    post = visible_post(store, capture, post_id, caller)
+    if post.author_id != caller.member_id:
+        membership = store.get_membership(post.event_id, caller.member_id)
+        if membership is None or not membership.is_organiser:
+            raise Forbidden("only its author or the event's organisers may delete a post")
+    capture.delete_post(post)
+
+
+def event_posts(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller | None,
+    event_id: str,
+    limit: int,
+    cursor: str | None,
+    since: str | None,
+) -> tuple[list[Post], str | None]:
+    """A page of an event's feed (newest first, and the next page's cursor), or with ``since`` the
+    posts that arrived after it."""
+    event, _ = visible_event(store, event_id, caller, need_membership=False)
+    if since is not None:
+        return capture.event_posts_since(event_id, event.feed_shards, limit, since), None
+    return capture.event_posts(event_id, event.feed_shards, limit, cursor)
+
+
+def session_posts(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller | None,
+    session_id: str,
+    limit: int,
+    cursor: str | None,
+    since: str | None,
+) -> tuple[list[Post], str | None]:
+    _, event = visible_session(store, session_id, caller)
+    if since is not None:
+        return capture.session_posts_since(session_id, event.feed_shards, limit, since), None
+    return capture.session_posts(session_id, event.feed_shards, limit, cursor)
+
+
+def _note_fields(data: dict) -> dict:
+    body = _text(data["body"], "body", max_chars=NOTE_MAX_BYTES, multiline=True)
+    if len(body.encode("utf-8")) > NOTE_MAX_BYTES:
+        raise ValidationFailed(FieldError("body", f"must be at most {NOTE_MAX_BYTES} bytes of UTF-8"))
+    title = data.get("title")
+    if title is not None:
+        title = _text(title, "title", max_chars=200, multiline=False)
+    return {"body": body, "title": title}
+
+
+def create_note(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller,
+    session_id: str,
+    data: Input,
+    *,
+    window_days: int,
+    now: dt.datetime | None = None,
+) -> tuple[Note, bool]:
+    now = now or utcnow()
+    session, _ = visible_session(store, session_id, caller)
+    data = read_input(data)
+    visibility = data.get("visibility") or "private"
+    _, membership = writable_event(
+        store,
+        caller,
+        session.event_id,
+        window_days=window_days,
+        now=now,
+        need_membership=visibility == "attendees",
+    )
+    fields = _note_fields(data)
+    _check_audience(visibility, membership)
+    member = ensure_member(store, caller)
+    stamp = iso(now)
+    note = Note(
+        id=(data.get("id") or new_ulid()).upper(),
+        event_id=session.event_id,
+        session_id=session.id,
+        author_id=caller.member_id,
+        author_name=member.display_name,
+        visibility=data.get("visibility") or "private",
+        share_in_packs=data.get("shareInPacks", True),
+        version=1,
+        created_at=stamp,
+        updated_at=stamp,
+        **fields,
+    )
+    existing = capture.put_note(note)
+    if existing is None:
+        return note, True
+    same = (existing.author_id, existing.session_id, existing.body, existing.title, existing.visibility) == (
+        note.author_id,
+        note.session_id,
+        note.body,
+        note.title,
+        note.visibility,
+    )
+    if not same or existing.version != 1:
+        raise Conflict(f"note {note.id} exists with other content", field="id")
+    return existing, False
+
+
+def _check_audience(visibility: str, membership: Membership | None) -> None:
+    """Only a member of the event may share with its attendees: you share with a group you are in."""
+    if visibility == "attendees" and (membership is None or not membership.roles):
+        raise ValidationFailed(FieldError("visibility", "join the event to share notes with its attendees"))
+
+
+def can_read_note(note: Note, caller: Caller | None, membership: Membership | None) -> bool:
+    if caller is not None and note.author_id == caller.member_id:
+        return True
+    if note.visibility == "public":
+        return True
+    if note.visibility == "attendees":
+        return membership is not None and bool(membership.roles)
+    return False
+
+
+def visible_note(store: ConferenceRepo, capture: CaptureRepo, note_id: str, caller: Caller | None) -> Note:
+    """The note if the caller may read it; otherwise 404, as if it did not exist."""
+    note = capture.get_note(note_id)
+    if note is not None:
+        try:
+            own = caller is not None and note.author_id == caller.member_id
+            _, membership = visible_event(
+                store, note.event_id, caller, need_membership=note.visibility == "attendees" and not own
+            )
+        except NotFound:
+            note = None
+        else:
+            if not can_read_note(note, caller, membership):
+                note = None
+    if note is None:
+        raise NotFound(f"note {note_id} not found")
+    return note
+
+
+def _own_note(store: ConferenceRepo, capture: CaptureRepo, caller: Caller, note_id: str, action: str) -> Note:
+    """The caller's own note (no event read needed); 403 for a note they may only read, else 404."""
+    note = capture.get_note(note_id)
+    if note is not None and note.author_id == caller.member_id:
+        return note
+    visible_note(store, capture, note_id, caller)  # 404 unless they may at least read it
+    raise Forbidden(f"only its author may {action} a note")
+
+
+def replace_note(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller,
+    note_id: str,
+    if_match: str | None,
+    data: Input,
+    *,
+    now: dt.datetime | None = None,
+) -> Note:
+    before = _own_note(store, capture, caller, note_id, "change")
+    if not if_match:
+        raise PreconditionRequired("send If-Match with the note's ETag, so nobody's edit is overwritten")
+    if if_match.strip() != before.etag and if_match.strip() != "*":
+        raise PreconditionFailed("the note changed since you read it: read it again (its ETag changed)")
+    data = read_input(data)
+    if data["visibility"] == "attendees":
+        _check_audience("attendees", store.get_membership(before.event_id, caller.member_id))
+    after = dataclasses.replace(
+        before,
+        **_note_fields(data),
+        visibility=data["visibility"],
+        share_in_packs=data.get("shareInPacks", True),
+        version=before.version + 1,
+        updated_at=iso(now or utcnow()),
+    )
+    capture.replace_note(before, after)
+    return after
+
+
+def delete_note(store: ConferenceRepo, capture: CaptureRepo, caller: Caller, note_id: str) -> None:
+    capture.delete_note(_own_note(store, capture, caller, note_id, "delete"))
+
+
+def session_notes(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller | None,
+    session_id: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[Note]:
+    """Public notes for everybody; attendees' notes for the event's members; your own private notes."""
+    session, _ = visible_session(store, session_id, caller)
+    membership = store.get_membership(session.event_id, caller.member_id) if caller else None
+    partitions = ["public"]
+    if membership is not None and membership.roles:
+        partitions.append("attendees")
+    if caller is not None:
+        partitions.append(f"private#{caller.member_id}")
+    return capture.session_notes(session_id, partitions, limit, cursor)
+
+
+def put_summary(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller,
+    session_id: str,
+    data: Input,
+    *,
+    now: dt.datetime | None = None,
+) -> Summary:
+    """Organisers write a draft, or publish: every publication is a new version."""
+    session, event = visible_session(store, session_id, caller)
+    membership = store.get_membership(event.id, caller.member_id)
+    if membership is None or not membership.is_organiser:
+        raise Forbidden("only the event's organisers may write its summaries")
+    data = read_input(data)
+    body = _note_fields({"body": data["body"]})["body"]
+    latest = capture.latest_summary(session.id)
+    stamp = iso(now or utcnow())
+    summary = Summary(
+        session_id=session.id,
+        event_id=event.id,
+        version=(latest.version if latest else 0) + 1,
+        status=data["status"],
+        body=body,
+        author_id=caller.member_id,
+        updated_at=stamp,
+        published_at=stamp if data["status"] == "published" else None,
+    )
+    if summary.status == "published":
+        capture.publish_summary(summary)
+    else:
+        capture.save_summary_draft(summary)
+    return summary
+
+
+def get_summary(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller | None,
+    session_id: str,
+    *,
+    draft: bool = False,
+) -> Summary:
+    session, event = visible_session(store, session_id, caller)
+    if draft:
+        membership = store.get_membership(event.id, caller.member_id) if caller else None
+        if membership is None or not membership.is_organiser:
+            raise Forbidden("only the event's organisers may read drafts")
+        found = capture.summary_draft(session.id)
+    else:
+        found = capture.latest_summary(session.id)
+    if found is None:
+        raise NotFound(f"session {session_id} has no {'draft' if draft else 'published'} summary")
+    return found
+
+
+def summary_versions(
+    store: ConferenceRepo,
+    capture: CaptureRepo,
+    caller: Caller | None,
+    session_id: str,
+    limit: int,
+    cursor: str | None,
+) -> Page[Summary]:
+    visible_session(store, session_id, caller)
+    return capture.summary_versions(session_id, limit, cursor)

@@ -1,0 +1,85 @@
+"""Daily digests: the entries held for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from backchannel.circulation.dynamo.items import (
+    DIGESTS_DUE,
+    DeliveryItem,
+    DeliveryStatsItem,
+    DigestEntryItem,
+    RepoBase,
+    circ_sk,
+    to_delivery,
+)
+from backchannel.circulation.model import (
+    STATS_SHARDS,
+    Delivery,
+    shard_of,
+)
+from backchannel.core.dynamo.conditions import connection
+
+
+class DigestsRepo(RepoBase):
+    # -- daily digests -------------------------------------------------------------------------------
+
+    def due_digests(self) -> list[tuple[str, str, str]]:
+        """(memberId, channelId, channelType) of every channel with held entries."""
+        found: dict[tuple[str, str], str] = {}
+        for item in DigestEntryItem.gsi1.query(DIGESTS_DUE, page_size=1000):
+            if isinstance(item, DigestEntryItem):
+                found.setdefault((item.member_id, item.channel_id), item.channel_type)
+        return [(m, c, t) for (m, c), t in sorted(found.items())]
+
+    def digest_entries(self, channel_id: str) -> list[dict]:
+        found = DigestEntryItem.query(f"DIGEST#{channel_id}")
+        return [
+            {
+                "packId": i.pack_id,
+                "version": int(i.version),
+                "title": i.title,
+                "from": i.from_member,
+                "memberId": i.member_id,
+                "channelType": i.channel_type,
+            }
+            for i in found
+            if isinstance(i, DigestEntryItem)
+        ]
+
+    def clear_digest(self, channel_id: str, entries: list[dict], *, as_status: str = "sent") -> None:
+        """The entries a digest carried (or dropped): counted ``as_status`` instead of held and
+        removed, each in one transaction (so a second run cannot count them twice)."""
+        for e in entries:
+            shard = shard_of(e["memberId"])
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.delete(
+                        DigestEntryItem(pk=f"DIGEST#{channel_id}", sk=f"{e['packId']}#{e['version']:06d}"),
+                        condition=DigestEntryItem.pk.exists(),
+                    )
+                    tx.update(
+                        DeliveryStatsItem(
+                            pk=f"PACK#{e['packId']}", sk=f"{circ_sk(e['version'])}#STATS#{shard}"
+                        ),
+                        actions=[
+                            DeliveryStatsItem.counts[f"{e['channelType']}#held"].add(-1),
+                            DeliveryStatsItem.counts[f"{e['channelType']}#{as_status}"].add(1),
+                        ],
+                        condition=DeliveryStatsItem.pk.exists(),
+                    )
+            except TransactWriteError:
+                continue  # removed already (a repeated run), or the pack's counters are gone
+
+    def retractable(self, pack_id: str, version: int) -> Iterator[Delivery]:
+        """Sent webhook and Mastodon deliveries of one published version."""
+        for shard in range(STATS_SHARDS):
+            found = DeliveryItem.gsi1.query(
+                f"RETRACTABLE#{pack_id}#{shard}", DeliveryItem.gsi1sk.startswith(f"{version:06d}#")
+            )
+            for item in found:
+                if isinstance(item, DeliveryItem):
+                    yield to_delivery(item)

@@ -1,0 +1,310 @@
+"""DynamoDB access for circulation: the items and their converters (the main table). The only code here that touches DynamoDB.
+
+| item | pk | sk | gsi1pk | gsi1sk |
+|---|---|---|---|---|
+| follow | MEMBER#<followerId> | FOLLOW#<type>#<targetId> | FOLLOWERS#<type>#<targetId> | <followerId> |
+| follow counts | FOLLOWSTATS#<type>#<id> | STATS | | |
+| block | MEMBER#<blockerId> | BLOCK#<blockedId> | BLOCKERS#<blockedId> | <blockerId> |
+| channel | MEMBER#<memberId> | CHANNEL#<channelId> | | |
+| routes (active channels, no secrets) | MEMBER#<memberId> | ROUTES | | |
+| token (feed URL, unsubscribe link, pack link) | TOKEN#<sha256 of token> | TOKEN | | |
+| inbox entry | MEMBER#<memberId> | INBOX#<ulid> | | |
+| publication | PACK#<packId> | CIRC#<version:06> | | |
+| delivery counters (10 shards) | PACK#<packId> | CIRC#<version:06>#STATS#<shard> | | |
+| digest entry (held for a daily digest) | DIGEST#<channelId> | <packId>#<version:06> | DIGESTS#DUE | <memberId>#<channelId>#<packId>#<version> |
+| delivery | DELIVERY#<packId>#<version>#<recipientId> | <kind>#<channelId> | RETRACTABLE#<packId>#<shard> (sent webhooks and statuses) | <version:06>#<recipientId>#<channelId> |
+
+Access patterns: my follows, blocks, channels, inbox (Query on my partition, ``begins_with``); the
+followers of a member, event or session (Query gsi1, paged: the fan-out); who blocked a member (Query
+gsi1); the routes of 100 recipients (BatchGetItem); a delivery (GetItem; claimed and completed by
+conditional writes); a publication and its counters (one Query); the channels with a digest due
+(Query gsi1, a sparse index of held entries) and a channel's held entries (Query); what a retraction must reach (Query
+gsi1 per shard). Counters are kept in the same transactions as the changes they count.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+
+from backchannel.circulation.model import (
+    Channel,
+    Delivery,
+    Follow,
+    InboxEntry,
+    Job,
+    Publication,
+)
+from backchannel.core.dynamo import cursor as cursors
+from backchannel.core.dynamo.paging import page
+from backchannel.core.dynamo.table import Item, bind
+from backchannel.packs.model import Artifact
+
+KEYS = ("pk", "sk")
+
+
+class FollowItem(Item, discriminator="Follow"):
+    follower_id = UnicodeAttribute(attr_name="followerId")
+    target_type = UnicodeAttribute(attr_name="targetType")
+    target_id = UnicodeAttribute(attr_name="targetId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class FollowStatsItem(Item, discriminator="FollowStats"):
+    followers = NumberAttribute(default=0)
+    following = NumberAttribute(default=0)
+
+
+class BlockItem(Item, discriminator="Block"):
+    blocker_id = UnicodeAttribute(attr_name="blockerId")
+    blocked_id = UnicodeAttribute(attr_name="blockedId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class ChannelItem(Item, discriminator="Channel"):
+    id = UnicodeAttribute()
+    member_id = UnicodeAttribute(attr_name="memberId")
+    channel_type = UnicodeAttribute(attr_name="channelType")
+    mode = UnicodeAttribute()
+    status = UnicodeAttribute()
+    settings = MapAttribute(default=dict)
+    sealed = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True, attr_name="codeHash")
+    code_attempts = NumberAttribute(default=0, attr_name="codeAttempts")
+    token_hashes = MapAttribute(default=dict, attr_name="tokenHashes")  # purpose -> sha256
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class RoutesItem(Item, discriminator="ChannelRoutes"):
+    # "<channelId>#<type>#<mode>" per active channel: a set, so ADD and DELETE need no item to exist.
+    routes = UnicodeSetAttribute(null=True)
+
+
+class TokenItem(Item, discriminator="Token"):
+    purpose = UnicodeAttribute()  # feed | unsubscribe | pack
+    member_id = UnicodeAttribute(attr_name="memberId")
+    channel_id = UnicodeAttribute(null=True, attr_name="channelId")
+    pack_id = UnicodeAttribute(null=True, attr_name="packId")
+    # A pack link: the one delivery it was sent with (the version published), until when it works.
+    version = NumberAttribute(null=True)
+    delivery_id = UnicodeAttribute(null=True, attr_name="deliveryId")
+    expires_at = UnicodeAttribute(null=True, attr_name="expiresAt")
+
+
+class InboxItem(Item, discriminator="InboxEntry"):
+    id = UnicodeAttribute()
+    member_id = UnicodeAttribute(attr_name="memberId")
+    pack_id = UnicodeAttribute(attr_name="packId")
+    version = NumberAttribute()
+    title = UnicodeAttribute()
+    from_member = UnicodeAttribute(null=True, attr_name="fromMember")
+    received_at = UnicodeAttribute(attr_name="receivedAt")
+
+
+class PublicationItem(Item, discriminator="Publication"):
+    pack_id = UnicodeAttribute(attr_name="packId")
+    version = NumberAttribute()
+    kind = UnicodeAttribute()
+    target_id = UnicodeAttribute(attr_name="targetId")
+    event_id = UnicodeAttribute(attr_name="eventId")
+    owner_id = UnicodeAttribute(null=True, attr_name="ownerId")
+    published_by = UnicodeAttribute(attr_name="publishedBy")
+    published_at = UnicodeAttribute(attr_name="publishedAt")
+    status = UnicodeAttribute()
+    recipients = NumberAttribute(default=0)
+    deliveries = NumberAttribute(default=0)
+    by_channel = MapAttribute(default=dict, attr_name="byChannel")
+    updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
+    # The circulated edition: its revision (0: not built yet), where its files are, what it left out.
+    revision = NumberAttribute(default=0)
+    bucket = UnicodeAttribute(null=True)
+    edition = MapAttribute(null=True)  # format -> {contentType, key, size, sha256}
+    left_out = MapAttribute(null=True, attr_name="leftOut")
+    retractions = NumberAttribute(default=0)  # withdrawals that may touch the edition (ADD 1 each)
+    retracted = NumberAttribute(default=0)  # of those, the ones the served revision was built after
+    revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
+
+
+class DeliveryStatsItem(Item, discriminator="DeliveryStats"):
+    counts = MapAttribute(default=dict)  # "<channelType>#<status>" -> n
+
+
+class DeliveryItem(Item, discriminator="Delivery"):
+    kind = UnicodeAttribute()
+    pack_id = UnicodeAttribute(attr_name="packId")
+    version = NumberAttribute()
+    recipient_id = UnicodeAttribute(attr_name="recipientId")
+    channel_id = UnicodeAttribute(attr_name="channelId")
+    channel_type = UnicodeAttribute(attr_name="channelType")
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    claim = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True, attr_name="leaseUntil")
+    last_error = UnicodeAttribute(null=True, attr_name="lastError")
+    remote_id = UnicodeAttribute(null=True, attr_name="remoteId")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class DigestEntryItem(Item, discriminator="DigestEntry"):
+    member_id = UnicodeAttribute(attr_name="memberId")
+    channel_id = UnicodeAttribute(attr_name="channelId")
+    channel_type = UnicodeAttribute(attr_name="channelType")
+    pack_id = UnicodeAttribute(attr_name="packId")
+    version = NumberAttribute()
+    title = UnicodeAttribute()
+    from_member = UnicodeAttribute(null=True, attr_name="fromMember")
+
+
+DIGESTS_DUE = "DIGESTS#DUE"
+
+
+def member_pk(member_id: str) -> str:
+    return f"MEMBER#{member_id}"
+
+
+def stats_pk(kind: str, target_id: str) -> str:
+    return f"FOLLOWSTATS#{kind}#{target_id}"
+
+
+def circ_sk(version: int) -> str:
+    return f"CIRC#{version:06d}"
+
+
+def delivery_key(job: Job) -> tuple[str, str]:
+    return f"DELIVERY#{job.pack_id}#{job.version}#{job.recipient_id}", f"{job.kind}#{job.channel_id}"
+
+
+def plain(value):
+    if isinstance(value, MapAttribute):
+        value = value.attribute_values
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def to_follow(item: FollowItem) -> Follow:
+    return Follow(item.follower_id, item.target_type, item.target_id, item.created_at)
+
+
+def to_channel(item: ChannelItem) -> Channel:
+    return Channel(
+        id=item.id,
+        member_id=item.member_id,
+        type=item.channel_type,
+        mode=item.mode,
+        status=item.status,
+        settings=plain(item.settings) or {},
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        sealed=item.sealed,
+        code_hash=item.code_hash,
+        code_attempts=int(item.code_attempts or 0),
+    )
+
+
+def channel_item(channel: Channel, token_hashes: dict[str, str]) -> ChannelItem:
+    return ChannelItem(
+        pk=member_pk(channel.member_id),
+        sk=f"CHANNEL#{channel.id}",
+        id=channel.id,
+        member_id=channel.member_id,
+        channel_type=channel.type,
+        mode=channel.mode,
+        status=channel.status,
+        settings=channel.settings,
+        sealed=channel.sealed,
+        code_hash=channel.code_hash,
+        code_attempts=channel.code_attempts,
+        token_hashes=token_hashes,
+        created_at=channel.created_at,
+        updated_at=channel.updated_at,
+    )
+
+
+def to_inbox(item: InboxItem) -> InboxEntry:
+    return InboxEntry(
+        id=item.id,
+        member_id=item.member_id,
+        pack_id=item.pack_id,
+        version=int(item.version),
+        title=item.title,
+        from_member=item.from_member,
+        received_at=item.received_at,
+    )
+
+
+def to_publication(item: PublicationItem) -> Publication:
+    return Publication(
+        pack_id=item.pack_id,
+        version=int(item.version),
+        kind=item.kind,
+        target_id=item.target_id,
+        event_id=item.event_id,
+        owner_id=item.owner_id,
+        published_by=item.published_by,
+        published_at=item.published_at,
+        status=item.status,
+        recipients=int(item.recipients or 0),
+        deliveries=int(item.deliveries or 0),
+        by_channel={k: int(v) for k, v in (plain(item.by_channel) or {}).items()},
+        updated_at=item.updated_at,
+        revision=int(item.revision or 0),
+        bucket=item.bucket,
+        edition={fmt: Artifact.from_record(fmt, a) for fmt, a in (plain(item.edition) or {}).items()},
+        left_out={k: int(v) for k, v in (plain(item.left_out) or {}).items()},
+        retractions=int(item.retractions or 0),
+        retracted=int(item.retracted or 0),
+        revoked_at=item.revoked_at,
+    )
+
+
+def to_delivery(item: DeliveryItem) -> Delivery:
+    job = Job(
+        item.pack_id, int(item.version), item.recipient_id, item.channel_id, item.channel_type, item.kind
+    )
+    return Delivery(
+        job=job,
+        status=item.status,
+        attempts=int(item.attempts or 0),
+        updated_at=item.updated_at,
+        claim=item.claim,
+        lease_until=item.lease_until,
+        last_error=item.last_error,
+        remote_id=item.remote_id,
+    )
+
+
+def route_actions(channel: Channel, add: bool) -> list:
+    entry = {f"{channel.id}#{channel.type}#{channel.mode}"}
+    change = RoutesItem.routes.add(entry) if add else RoutesItem.routes.delete(entry)
+    return [change, RoutesItem.type.set(RoutesItem)]
+
+
+class RepoBase:
+    """What every part of the circulation repo shares: the bound table and paging."""
+
+    def __init__(self) -> None:
+        bind()
+
+    # -- paging --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _paged(model, pk: str, prefix: str, limit: int, cursor: str | None, *, newest_first=False):
+        start = cursors.decode(cursor, names=KEYS, partition=(prefix, pk))
+        result = model.query(
+            pk,
+            model.sk.startswith(prefix),
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+            scan_index_forward=not newest_first,
+        )
+        items, next_cursor = page([i for i in result if isinstance(i, model)], limit, KEYS)
+        return items, next_cursor

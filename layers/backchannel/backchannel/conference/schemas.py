@@ -1,0 +1,151 @@
+"""Request and response schemas of events, sessions, members and memberships."""
+
+from __future__ import annotations
+
+from backchannel.core.schemas import HANDLE, HASHTAG
+from backchannel.core.validation import Arr, Bool, Date, DateTime, Enum, F, Int, Obj, Str, TimeZone, Url
+
+_hashtag = Str(
+    max_len=50, pattern=HASHTAG, pattern_hint="letters, digits and underscore only, without #", min_len=1
+)
+
+
+_visibility = Enum(("public", "unlisted", "private"))
+
+
+EVENT_CREATE = Obj(
+    "EventCreate",
+    {
+        "name": F(Str(min_len=1, max_len=200), required=True),
+        "hashtag": F(_hashtag, required=True),
+        "startsOn": F(Date(description="first day, YYYY-MM-DD"), required=True),
+        "endsOn": F(Date(description="last day, YYYY-MM-DD"), required=True),
+        "timezone": F(TimeZone(description="IANA time zone of the venue"), required=True),
+        "description": F(Str(max_len=5000, multiline=True), nullable=True),
+        "visibility": F(_visibility, default="public"),
+        "codeOfConductUrl": F(Url(), nullable=True),
+        "feedShards": F(
+            Int(minimum=1, maximum=32),
+            default=4,
+            description="index partitions of the live feed: about 750 posts a second each; may only grow",
+        ),
+    },
+)
+
+
+EVENT_UPDATE = Obj("EventUpdate", {k: F(f.spec, nullable=f.nullable) for k, f in EVENT_CREATE.fields.items()})
+
+
+_speaker = Obj(
+    "Speaker",
+    {"name": F(Str(min_len=1, max_len=200), required=True), "link": F(Url(), nullable=True)},
+)
+
+
+SESSION_CREATE = Obj(
+    "SessionCreate",
+    {
+        "title": F(Str(min_len=1, max_len=300), required=True),
+        "abstract": F(Str(max_len=10000, multiline=True), nullable=True),
+        "speakers": F(Arr(_speaker, max_items=20), default=[]),
+        "room": F(Str(max_len=100), nullable=True),
+        "track": F(Str(max_len=100), nullable=True),
+        "startsAt": F(DateTime(), required=True),
+        "endsAt": F(DateTime(), required=True),
+        "hashtag": F(_hashtag, nullable=True),
+    },
+)
+
+
+SESSION_UPDATE = Obj(
+    "SessionUpdate", {k: F(f.spec, nullable=f.nullable) for k, f in SESSION_CREATE.fields.items()}
+)
+
+
+ORGANISER_ADD = Obj("OrganiserAdd", {"memberId": F(Str(min_len=1, max_len=128), required=True)})
+
+
+ATTENDANCE = Obj(
+    "Attendance",
+    {"memberId": F(Str(min_len=1, max_len=128), nullable=True)},
+    description="Empty to join yourself; an organiser may add another member (private events).",
+)
+
+
+_link = Obj("Link", {"title": F(Str(min_len=1, max_len=100), required=True), "url": F(Url(), required=True)})
+
+
+ME_UPDATE = Obj(
+    "MemberUpdate",
+    {
+        "displayName": F(Str(min_len=1, max_len=100)),
+        "handle": F(
+            Str(pattern=HANDLE, pattern_hint="2 to 30 letters, digits or underscores", min_len=2, max_len=30),
+            nullable=True,
+        ),
+        "bio": F(Str(max_len=2000, multiline=True), nullable=True),
+        "links": F(Arr(_link, max_items=10)),
+        "packConsent": F(
+            Bool(),
+            description="whether your posts, notes and questions may appear in conference packs; "
+            "withdrawing it takes them out of every pack at its next build",
+        ),
+    },
+)
+
+
+# Response shapes, for the OpenAPI document.
+EVENT = Obj(
+    "Event",
+    {
+        "id": F(Str(), required=True),
+        **{k: F(f.spec, required=True, nullable=True) for k, f in EVENT_CREATE.fields.items()},
+        "createdBy": F(Str(), required=True),
+        "createdAt": F(DateTime(), required=True),
+        "updatedAt": F(DateTime(), required=True),
+    },
+)
+
+
+SESSION = Obj(
+    "Session",
+    {
+        "id": F(Str(), required=True),
+        "eventId": F(Str(), required=True),
+        **{k: F(f.spec, required=True, nullable=True) for k, f in SESSION_CREATE.fields.items()},
+        "createdAt": F(DateTime(), required=True),
+        "updatedAt": F(DateTime(), required=True),
+    },
+)
+
+
+MEMBER = Obj(
+    "Member",
+    {
+        "id": F(Str(), required=True),
+        **{k: F(f.spec, required=True, nullable=True) for k, f in ME_UPDATE.fields.items()},
+        "createdAt": F(DateTime(), required=True),
+        "updatedAt": F(DateTime(), required=True),
+    },
+)
+
+
+MY_EVENT = Obj(
+    "MyEvent",
+    {
+        "event": F(EVENT, required=True),
+        "roles": F(Arr(Enum(("organiser", "attendee"))), required=True),
+        "since": F(DateTime(), required=True),
+    },
+)
+
+
+MEMBERSHIP = Obj(
+    "Membership",
+    {
+        "eventId": F(Str(), required=True),
+        "memberId": F(Str(), required=True),
+        "roles": F(Arr(Enum(("organiser", "attendee"))), required=True),
+        "since": F(DateTime(), required=True),
+    },
+)

@@ -1,0 +1,320 @@
+"""The HTTP edge: one resolver per function, problem+json errors, JSON bodies, paging, idempotency.
+
+Domain errors become responses here and only here. Route functions stay thin: read the caller and the
+input with these helpers, call one domain function, return :func:`ok`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import html
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from backchannel.core import request_scope
+from backchannel.core.auth import resolve_caller
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.errors import (
+    BadRequest,
+    DomainError,
+    FieldError,
+    IdempotencyMismatch,
+    PayloadTooLarge,
+    Problem,
+    RequestInProgress,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from backchannel.core.model import Caller, Page
+from backchannel.core.observability import logger, metrics
+from backchannel.core.validation import Obj
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+
+def problem_response(
+    status: int, title: str, detail: str, errors: list[FieldError] | None = None
+) -> Response:
+    doc = Problem(status, title, detail, errors or []).to_dict()
+    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(doc, ensure_ascii=False))
+
+
+def make_app() -> APIGatewayHttpResolver:
+    """A resolver with the error handling every function shares."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(DomainError)
+    def _domain_error(err: DomainError) -> Response:
+        errors = getattr(err, "errors", None)
+        if errors is None and "field" in err.extra:
+            errors = [FieldError(str(err.extra["field"]), err.detail)]
+        return problem_response(err.status, err.title, err.detail, errors)
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return problem_response(404, "Not found", "no such route")
+
+    @app.exception_handler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        logger.exception("unhandled error")
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return problem_response(500, "Internal error", "something went wrong on our side; it has been logged")
+
+    return app
+
+
+# ---------------------------------------------------------------------------------------------------
+# reading a request
+# ---------------------------------------------------------------------------------------------------
+
+
+def base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's absolute address as this request reached it ("" when unknown: relative links)."""
+    from backchannel.feeds import base_url as from_context
+
+    context = app.current_event.raw_event.get("requestContext") or {}
+    return from_context(context.get("domainName"), context.get("stage"))
+
+
+def caller(app: APIGatewayHttpResolver) -> Caller:
+    found = resolve_caller(app.current_event.raw_event, required=True)
+    assert found is not None
+    return found
+
+
+def optional_caller(app: APIGatewayHttpResolver) -> Caller | None:
+    return resolve_caller(app.current_event.raw_event, required=False)
+
+
+def raw_body(event: dict) -> bytes:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("body is not valid base64") from None
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def json_body(
+    app: APIGatewayHttpResolver, schema: Obj, *, partial: bool = False, allow_empty: bool = False
+) -> dict:
+    """The request's JSON body validated against ``schema``: 415, 413, 400 or 422 when it is not right."""
+    event = app.current_event.raw_event
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    data = raw_body(event)
+    if len(data) > get_config().max_body_bytes:
+        raise PayloadTooLarge(f"the body is larger than {get_config().max_body_bytes} bytes")
+    if not data.strip():
+        if allow_empty:
+            return schema.validate({}, partial=partial) if not partial else {}
+        raise BadRequest("a JSON body is required", field="body")
+    ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != JSON and not (ctype.startswith("application/") and ctype.endswith("+json")):
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not valid UTF-8", field="body") from None
+    except json.JSONDecodeError as err:
+        raise BadRequest(
+            f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+        ) from None
+    return schema.validate(value, partial=partial)
+
+
+def page_args(app: APIGatewayHttpResolver) -> tuple[int, str | None]:
+    cfg = get_config()
+    query = app.current_event.query_string_parameters or {}
+    raw_limit = query.get("limit")
+    limit = cfg.page_limit_default
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or int(raw_limit) < 1:
+            raise ValidationFailed(FieldError("limit", "must be a positive integer"))
+        limit = min(int(raw_limit), cfg.page_limit_max)
+    cursor = query.get("cursor") or None
+    return limit, cursor
+
+
+# ---------------------------------------------------------------------------------------------------
+# writing a response
+# ---------------------------------------------------------------------------------------------------
+
+
+def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def html_page(title: str, text: str, *, status: int = 200, form_action: str | None = None) -> Response:
+    """A small page for a person who followed a link (unsubscribe, a gone pack link): escaped text, no
+    script, and a one-button form when ``form_action`` is given."""
+    form = (
+        f'<form method="post" action="{html.escape(form_action)}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        '<button type="submit">Unsubscribe</button></form>'
+        if form_action
+        else ""
+    )
+    body = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width"><title>{html.escape(title)}</title>'
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}</html>"
+    )
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; form-action 'self'",
+    }
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=headers)
+
+
+def created(body: dict, location: str) -> Response:
+    return ok(body, 201, {"Location": location})
+
+
+def no_content() -> Response:
+    return Response(status_code=204, content_type=JSON, body="")
+
+
+def page(result: Page, to_json: Callable[[Any], dict]) -> Response:
+    return ok({"items": [to_json(x) for x in result.items], "nextCursor": result.next_cursor})
+
+
+def operation(
+    *,
+    summary: str,
+    request: Obj | None = None,
+    response: Obj | None = None,
+    status: int = 200,
+    public: bool = False,
+    paginated: bool = False,
+    partial: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable:
+    """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.__openapi__ = {  # type: ignore[attr-defined]
+            "summary": summary,
+            "request": request,
+            "response": response,
+            "status": status,
+            "public": public,
+            "paginated": paginated,
+            "partial": partial,
+            "errors": errors,
+        }
+        return fn
+
+    return mark
+
+
+# ---------------------------------------------------------------------------------------------------
+# idempotent POSTs
+# ---------------------------------------------------------------------------------------------------
+
+
+class _NotCacheable(Exception):
+    """A 5xx answer: not stored, so a retry with the same key runs again."""
+
+    def __init__(self, response: dict) -> None:
+        super().__init__("not cacheable")
+        self.response = response
+
+
+@functools.cache
+def _idempotent_runner(app: APIGatewayHttpResolver) -> Callable[..., dict]:
+    # Built lazily on the first keyed POST: the persistence layer needs configuration and a client.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    cfg = get_config()
+    persistence = DynamoDBPersistenceLayer(table_name=cfg.require("idempotency_table_name"))
+    config = IdempotencyConfig(
+        event_key_jmespath="[caller, route, key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=cfg.idempotency_ttl_s,
+        raise_on_no_idempotency_key=True,
+    )
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def run(*, request: dict, event: dict, context: Any) -> dict:
+        response = app.resolve(event, context)
+        if int(response.get("statusCode", 200)) >= 500:
+            raise _NotCacheable(response)
+        return response
+
+    def run_in(*, request: dict, event: dict, context: Any) -> dict:
+        config.register_lambda_context(context)  # in-progress records expire with the invocation
+        return run(request=request, event=event, context=context)
+
+    return run_in
+
+
+on_reset(_idempotent_runner.cache_clear)
+
+
+def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
+    """Resolve a request; a POST with an ``Idempotency-Key`` runs at most once per caller and key."""
+    request_scope.begin()
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    key = headers.get("idempotency-key")
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
+    if method != "POST" or key is None:
+        return app.resolve(event, context)
+    if not key.strip() or len(key) > 255:
+        return _problem_dict(
+            400, "Bad request", "Idempotency-Key must be 1 to 255 characters", "Idempotency-Key"
+        )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims") or {}
+    try:
+        body = raw_body(event).decode("utf-8", errors="replace")
+    except DomainError as err:
+        return _problem_dict(err.status, err.title, err.detail)
+    request = {
+        "caller": claims.get("sub") or "anonymous",
+        "route": f"POST {event.get('rawPath', '')}",
+        "key": key,
+        "body": body,
+    }
+    try:
+        return _idempotent_runner(app)(request=request, event=event, context=context)
+    except _NotCacheable as err:
+        return err.response
+    except IdempotencyValidationError:
+        err = IdempotencyMismatch("this Idempotency-Key was already used with a different request body")
+        return _problem_dict(err.status, err.title, err.detail, "Idempotency-Key")
+    except IdempotencyAlreadyInProgressError:
+        err = RequestInProgress("a request with this Idempotency-Key is still in progress; retry shortly")
+        return _problem_dict(err.status, err.title, err.detail, "Idempotency-Key")
+
+
+def _problem_dict(status: int, title: str, detail: str, field: str | None = None) -> dict:
+    errors = [FieldError(field, detail)] if field else []
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": PROBLEM},
+        "body": json.dumps(Problem(status, title, detail, errors).to_dict()),
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,19 @@
+"""Patterns every feature's schemas share (hashtag, handle, ULID) and the query of a paged list."""
+
+from __future__ import annotations
+
+from backchannel.core.validation import Int, Str
+
+HASHTAG = r"[A-Za-z0-9_]{1,50}"
+
+
+HANDLE = r"[A-Za-z0-9_]{2,30}"
+
+
+ULID = r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}"
+
+
+PAGE_QUERY = {
+    "limit": Int(minimum=1, maximum=100, description="page size (default 25, at most 100)"),
+    "cursor": Str(description="the nextCursor of the previous page"),
+}

@@ -1,0 +1,29 @@
+"""What live push needs: the connections and their subscriptions (``ConnectionsRepo``) and a way to
+send (``Sender``, which raises ``Throttled``)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from backchannel.live.model import Connection, Subscription
+
+
+class ConnectionsRepo(Protocol):
+    def put_connection(self, connection: Connection) -> None: ...
+    def get_connection(self, connection_id: str) -> Connection | None: ...
+    def subscriptions_of(self, connection_id: str) -> list[Subscription]: ...
+    def put_subscription(self, subscription: Subscription) -> None: ...
+    def delete_subscription(self, connection_id: str, topic: str) -> None: ...
+    def refresh(self, connection_id: str, expires_at: int) -> None: ...
+    def delete_connection(self, connection_id: str) -> None: ...
+    def subscribers(self, topic: str) -> list[Subscription]: ...
+
+
+class Throttled(Exception):
+    """API Gateway kept answering 429 (LimitExceeded) for a connection."""
+
+
+class Sender(Protocol):
+    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
+        """Post the message; False if the connection is gone (410). Raises :class:`Throttled`."""
+        ...

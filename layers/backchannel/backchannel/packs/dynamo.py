@@ -1,0 +1,331 @@
+"""DynamoDB access for packs (the main table). Every transition of ``service`` is one conditional
+write here; a failed condition answers False (someone else moved first) and the caller re-reads.
+
+| item | pk | sk | gsi1pk | gsi1sk | gsi2pk | gsi2sk |
+|---|---|---|---|---|---|---|
+| pack of a session or event | PACK#<packId> | PACK | PACKS#EVENT#<eventId> | <kind>#<targetId> | | |
+| personal pack | PACK#<packId> | PACK | PACKS#PERSONAL#<eventId> | <memberId> | MEMBER#<memberId>#PACKS | <eventId> |
+| target claim (one pack per target) | PACKTARGET#<kind>#<targetId>[#<memberId>] | TARGET | | | | |
+
+Access patterns: a pack by id (GetItem); a target's pack (GetItem of the claim, then of the pack); an
+event's session and event packs, one session's pack (Query gsi1, ``begins_with``); an event's personal
+packs (Query gsi1); a member's packs (Query gsi2). The stream router sees these items too; their types
+have no rule in ``domain_events.RULES``, so they make no domain events.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from backchannel.core.dynamo import cursor as cursors
+from backchannel.core.dynamo.conditions import condition_failed, connection
+from backchannel.core.dynamo.paging import page
+from backchannel.core.dynamo.table import Item, bind
+from backchannel.core.model import Page
+from backchannel.packs.model import Artifact, Pack, Target
+
+_GSI1_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+_GSI2_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+
+
+class PackItem(Item, discriminator="Pack"):
+    id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    target_id = UnicodeAttribute(attr_name="targetId")
+    event_id = UnicodeAttribute(attr_name="eventId")
+    member_id = UnicodeAttribute(null=True, attr_name="memberId")
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    dirty = BooleanAttribute(default=False)
+    # A change that took something away came during the build: its result must not be served.
+    tainted = BooleanAttribute(default=False)
+    ready_version = NumberAttribute(null=True, attr_name="readyVersion")
+    bucket = UnicodeAttribute(null=True)
+    artifacts = MapAttribute(null=True)  # format -> {contentType, key, size, sha256}
+    progress = MapAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True, attr_name="requestedBy")
+    heartbeat_at = UnicodeAttribute(null=True, attr_name="heartbeatAt")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class PackTargetItem(Item, discriminator="PackTarget"):
+    pack_id = UnicodeAttribute(attr_name="packId")
+
+
+def _pk(pack_id: str) -> str:
+    return f"PACK#{pack_id}"
+
+
+def _target_pk(target: Target) -> str:
+    return f"PACKTARGET#{target.key}"
+
+
+def event_index(event_id: str) -> str:
+    return f"PACKS#EVENT#{event_id}"
+
+
+def personal_index(event_id: str) -> str:
+    return f"PACKS#PERSONAL#{event_id}"
+
+
+def member_index(member_id: str) -> str:
+    return f"MEMBER#{member_id}#PACKS"
+
+
+def _plain(value):
+    if isinstance(value, MapAttribute):
+        return {k: _plain(v) for k, v in value.attribute_values.items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _pack(item: PackItem) -> Pack:
+    artifacts = {fmt: Artifact.from_record(fmt, a) for fmt, a in (_plain(item.artifacts) or {}).items()}
+    progress = _plain(item.progress) if item.progress is not None else None
+    return Pack(
+        id=item.id,
+        target=Target(item.kind, item.target_id, item.event_id, item.member_id),
+        status=item.status,
+        version=int(item.version),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        requested_by=item.requested_by,
+        dirty=bool(item.dirty),
+        ready_version=int(item.ready_version) if item.ready_version is not None else None,
+        bucket=item.bucket,
+        artifacts=artifacts,
+        progress=progress,
+        reason=item.reason,
+        heartbeat_at=item.heartbeat_at,
+    )
+
+
+def _artifacts(artifacts: dict[str, Artifact]) -> dict:
+    return {fmt: a.to_record() for fmt, a in artifacts.items()}
+
+
+def _item(pack: Pack) -> PackItem:
+    t = pack.target
+    personal = t.kind == "personal"
+    return PackItem(
+        pk=_pk(pack.id),
+        sk="PACK",
+        gsi1pk=personal_index(t.event_id) if personal else event_index(t.event_id),
+        gsi1sk=t.member_id if personal else f"{t.kind}#{t.target_id}",
+        gsi2pk=member_index(t.member_id) if personal and t.member_id else None,
+        gsi2sk=t.event_id if personal else None,
+        id=pack.id,
+        kind=t.kind,
+        target_id=t.target_id,
+        event_id=t.event_id,
+        member_id=t.member_id,
+        status=pack.status,
+        version=pack.version,
+        dirty=False,
+        tainted=False,
+        requested_by=pack.requested_by,
+        created_at=pack.created_at,
+        updated_at=pack.updated_at,
+    )
+
+
+def _key(pack_id: str) -> PackItem:
+    return PackItem(pk=_pk(pack_id), sk="PACK")
+
+
+class DynamoPacksRepo:
+    """The production :class:`backchannel.packs_pipeline.service.PacksRepo`."""
+
+    def __init__(self) -> None:
+        bind()
+
+    def _update(self, pack_id: str, actions: list, condition) -> bool:
+        try:
+            _key(pack_id).update(actions=actions, condition=condition)
+            return True
+        except UpdateError as err:
+            if condition_failed(err):
+                return False
+            raise
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def get(self, pack_id: str) -> Pack | None:
+        try:
+            item = PackItem.get(_pk(pack_id), "PACK", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _pack(item) if isinstance(item, PackItem) else None
+
+    def get_by_target(self, target: Target) -> Pack | None:
+        try:
+            claim = PackTargetItem.get(_target_pk(target), "TARGET", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self.get(claim.pack_id) if isinstance(claim, PackTargetItem) else None
+
+    def _all(self, index, pk: str, *conditions) -> list[Pack]:
+        return [_pack(i) for i in index.query(pk, *conditions) if isinstance(i, PackItem)]
+
+    def packs_of_event(self, event_id: str) -> list[Pack]:
+        return self._all(PackItem.gsi1, event_index(event_id)) + self._all(
+            PackItem.gsi1, personal_index(event_id)
+        )
+
+    def packs_of_session(self, event_id: str, session_id: str) -> list[Pack]:
+        return self._all(PackItem.gsi1, event_index(event_id), PackItem.gsi1sk == f"session#{session_id}")
+
+    def _paged(self, index, name: str, pk: str, keys, limit: int, cursor: str | None, condition=None):
+        start = cursors.decode(cursor, names=keys, partition=(name, pk))
+        result = index.query(pk, condition, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start)
+        items, next_cursor = page(list(result), limit, keys)
+        return Page([_pack(i) for i in items if isinstance(i, PackItem)], next_cursor)
+
+    def list_event(self, event_id: str, limit: int, cursor: str | None) -> Page[Pack]:
+        """The event's own pack and its sessions' packs."""
+        return self._paged(PackItem.gsi1, "gsi1pk", event_index(event_id), _GSI1_KEYS, limit, cursor)
+
+    def list_session(self, event_id: str, session_id: str, limit: int, cursor: str | None) -> Page[Pack]:
+        return self._paged(
+            PackItem.gsi1,
+            "gsi1pk",
+            event_index(event_id),
+            _GSI1_KEYS,
+            limit,
+            cursor,
+            PackItem.gsi1sk == f"session#{session_id}",
+        )
+
+    def list_member(self, member_id: str, limit: int, cursor: str | None) -> Page[Pack]:
+        return self._paged(PackItem.gsi2, "gsi2pk", member_index(member_id), _GSI2_KEYS, limit, cursor)
+
+    # -- transitions -------------------------------------------------------------------------------
+
+    def create(self, pack: Pack) -> bool:
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(
+                    PackTargetItem(pk=_target_pk(pack.target), sk="TARGET", pack_id=pack.id),
+                    condition=PackTargetItem.pk.does_not_exist(),
+                )
+                tx.save(_item(pack), condition=PackItem.pk.does_not_exist())
+            return True
+        except TransactWriteError:
+            return False
+
+    def mark_dirty(self, pack_id: str, version: int, *, withdraw: bool, now: str) -> bool:
+        actions = [PackItem.dirty.set(True), PackItem.updated_at.set(now)]
+        if withdraw:
+            actions += [
+                PackItem.tainted.set(True),
+                PackItem.ready_version.remove(),
+                PackItem.artifacts.remove(),
+            ]
+        return self._update(pack_id, actions, (PackItem.status == "building") & (PackItem.version == version))
+
+    def withdraw(self, pack_id: str, version: int, *, now: str) -> bool:
+        actions = [PackItem.ready_version.remove(), PackItem.artifacts.remove(), PackItem.updated_at.set(now)]
+        return self._update(pack_id, actions, (PackItem.status == "queued") & (PackItem.version == version))
+
+    def requeue(self, pack_id: str, version: int, status: str, *, withdraw: bool, now: str) -> bool:
+        actions = [
+            PackItem.version.set(version + 1),
+            PackItem.status.set("queued"),
+            PackItem.dirty.set(False),
+            PackItem.reason.remove(),
+            PackItem.progress.remove(),
+            PackItem.updated_at.set(now),
+        ]
+        if withdraw:
+            actions += [PackItem.ready_version.remove(), PackItem.artifacts.remove()]
+        return self._update(pack_id, actions, (PackItem.status == status) & (PackItem.version == version))
+
+    def start(self, pack_id: str, version: int, *, now: str, stale_before: str) -> Pack | None:
+        item = _key(pack_id)
+        may_start = PackItem.status.is_in("queued", "failed") | (
+            (PackItem.status == "building") & (PackItem.heartbeat_at < stale_before)
+        )
+        try:
+            item.update(
+                actions=[
+                    PackItem.status.set("building"),
+                    PackItem.dirty.set(False),
+                    PackItem.tainted.set(False),
+                    PackItem.heartbeat_at.set(now),
+                    PackItem.progress.remove(),
+                    PackItem.reason.remove(),
+                    PackItem.updated_at.set(now),
+                ],
+                condition=(PackItem.version == version) & may_start,
+            )
+        except UpdateError as err:
+            if condition_failed(err):
+                return None
+            raise
+        return _pack(item)
+
+    def report_progress(self, pack_id: str, version: int, progress: dict, *, now: str) -> bool:
+        actions = [
+            PackItem.progress.set(progress),
+            PackItem.heartbeat_at.set(now),
+            PackItem.updated_at.set(now),
+        ]
+        return self._update(pack_id, actions, (PackItem.status == "building") & (PackItem.version == version))
+
+    def finish(
+        self, pack_id: str, version: int, artifacts: dict[str, Artifact], bucket: str, *, now: str
+    ) -> str:
+        """``ready``; ``requeued`` (requests came during the build: version + 1 is queued in the same
+        write); or ``lost`` (the build is no longer this worker's)."""
+        for _ in range(3):
+            current = self.get(pack_id)
+            if current is None or current.status != "building" or current.version != version:
+                return "lost"
+            item = PackItem.get(_pk(pack_id), "PACK", consistent_read=True)
+            dirty, tainted = bool(item.dirty), bool(item.tainted)
+            served = [
+                PackItem.ready_version.set(version),
+                PackItem.artifacts.set(_artifacts(artifacts)),
+                PackItem.bucket.set(bucket),
+            ]
+            actions = [
+                PackItem.progress.remove(),
+                PackItem.heartbeat_at.set(now),
+                PackItem.updated_at.set(now),
+            ]
+            if not dirty:
+                actions += [PackItem.status.set("ready"), *served]
+            else:
+                actions += [
+                    PackItem.status.set("queued"),
+                    PackItem.version.set(version + 1),
+                    PackItem.dirty.set(False),
+                    PackItem.tainted.set(False),
+                ]
+                if not tainted:
+                    actions += served
+            condition = (
+                (PackItem.status == "building")
+                & (PackItem.version == version)
+                & (PackItem.dirty == dirty)
+                & (PackItem.tainted == tainted)
+            )
+            if self._update(pack_id, actions, condition):
+                return "requeued" if dirty else "ready"
+        return "lost"
+
+    def fail(self, pack_id: str, version: int, reason: str, *, now: str) -> bool:
+        actions = [
+            PackItem.status.set("failed"),
+            PackItem.reason.set(reason),
+            PackItem.progress.remove(),
+            PackItem.updated_at.set(now),
+        ]
+        return self._update(pack_id, actions, PackItem.version == version)
