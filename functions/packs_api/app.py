@@ -4,6 +4,7 @@ download them (a redirect to a short-lived presigned URL of the served version).
 from __future__ import annotations
 
 import functools
+import re
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -100,7 +101,8 @@ def request_personal_pack():
     summary="A pack: its status, progress and formats", response=pack_schemas.PACK, public=True, errors=(404,)
 )
 def get_pack(packId: str):
-    return http.ok(api.get_pack(store(), packs(), http.optional_caller(app), packId))
+    caller, published = http.optional_caller(app), circulation().latest_publication
+    return http.ok(api.get_pack(store(), packs(), caller, packId, published=published))
 
 
 @app.get("/packs/<packId>/download")
@@ -122,7 +124,8 @@ def download_pack(packId: str):
 )
 def list_session_packs(sessionId: str):
     limit, cursor = http.page_args(app)
-    return http.ok(api.session_packs(store(), packs(), http.optional_caller(app), sessionId, limit, cursor))
+    caller, published = http.optional_caller(app), circulation().latest_publication
+    return http.ok(api.session_packs(store(), packs(), caller, sessionId, limit, cursor, published=published))
 
 
 @app.get("/events/<eventId>/packs")
@@ -135,7 +138,8 @@ def list_session_packs(sessionId: str):
 )
 def list_event_packs(eventId: str):
     limit, cursor = http.page_args(app)
-    return http.ok(api.event_packs(store(), packs(), http.optional_caller(app), eventId, limit, cursor))
+    caller, published = http.optional_caller(app), circulation().latest_publication
+    return http.ok(api.event_packs(store(), packs(), caller, eventId, limit, cursor, published=published))
 
 
 @app.get("/me/packs")
@@ -184,7 +188,7 @@ def publication_preview(packId: str):
 def revoke_publication(packId: str, version: str):
     from backchannel.circulation import publishing
 
-    if not version.isdigit() or not 0 < int(version) < 1_000_000:
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", version):
         raise ValidationFailed(FieldError("version", "must be a published version number"))
     number = int(version)
     pub = publishing.revoke(store(), packs(), circulation(), http.caller(app), packId, number)

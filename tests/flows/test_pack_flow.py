@@ -53,7 +53,7 @@ def test_a_session_pack_is_requested_built_and_downloaded(stack):
     assert r.json["status"] == "queued"
     runtime.pumps.drain()
 
-    r = http("GET", f"{base}/packs/{pack_id}")
+    r = http("GET", f"{base}/packs/{pack_id}", token=organiser)
     assert r.status == 200, r.body
     assert r.json["status"] == "ready", r.json
     assert r.json["readyVersion"] == 1

@@ -361,3 +361,81 @@ def test_an_edition_built_before_a_withdrawal_landed_is_not_served(
     [entry] = api.get("/me/inbox", as_=bob).json["items"]
     text = fetch(aws, api.get(f"/me/inbox/{entry['id']}/download", query={"format": "md"}, as_=bob))
     assert "KEPT public note" in text and "DOOMED" not in text
+
+
+def test_a_circulated_personal_pack_shows_no_session_its_member_only_starred_or_kept_private_notes_in(
+    api, aws, pumps, alice, bob, olga, event, make_session, receiver
+):
+    talks = [make_session(event, title=f"Talk {n}", hour=9 + n) for n in range(4)]
+    api.get("/me", as_=alice)
+    assert api.post(f"/events/{event['id']}/attendance", {}, as_=alice).status == 201
+    shared = note(api, alice, talks[0], PUBLIC, "public")
+    note(api, alice, talks[1], PRIVATE, "private")
+    assert api.post(f"/sessions/{talks[2]['id']}/star", as_=alice).status == 201
+    follow(api, bob, "member", alice.sub)
+    hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=bob).json
+    pack = build_personal_pack(api, pumps, alice, event)
+    own = json.loads(
+        fetch(aws, api.get(f"/packs/{pack['id']}/download", query={"format": "json"}, as_=alice))
+    )
+    assert [s["title"] for s in own["sections"]] == ["Talk 0", "Talk 1", "Talk 2"]
+    api.post(f"/packs/{pack['id']}/publish", as_=alice)
+    pumps.drain()
+
+    def sections() -> list[str]:
+        [entry] = api.get("/me/inbox", as_=bob).json["items"]
+        reply = api.get(f"/me/inbox/{entry['id']}/download", query={"format": "json"}, as_=bob)
+        return [s["title"] for s in json.loads(fetch(aws, reply))["sections"]]
+
+    assert sections() == ["Talk 0"]
+    # later: a public note and a star elsewhere, then a withdrawal: the rebuild only removes
+    note(api, alice, talks[3], "ANOTHER public note, never published", "public")
+    note(api, alice, talks[0], LATER, "public")
+    api.post(f"/sessions/{talks[1]['id']}/star", as_=alice)
+    assert api.delete(f"/notes/{shared['id']}", as_=alice).status == 204
+    pumps.drain()
+    assert sections() in (["Talk 0"], [])
+    assert [d["type"] for d in receiver.delivered(hook["secret"])] == ["pack.published", "pack.retracted"]
+
+
+def test_a_withdrawal_in_someone_else_s_pack_retracts_nothing_of_yours(
+    api, aws, pumps, alice, bob, mallory, event, session, receiver
+):
+    for who in (alice, mallory):
+        api.get("/me", as_=who)
+        assert api.post(f"/events/{event['id']}/attendance", {}, as_=who).status == 201
+    note(api, alice, session, PUBLIC, "public")
+    theirs = note(api, mallory, session, "MALLORY public note", "public")
+    follow(api, bob, "member", alice.sub)
+    hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=bob).json
+    pack = build_personal_pack(api, pumps, alice, event)
+    api.post(f"/packs/{pack['id']}/publish", as_=alice)
+    pumps.drain()
+    assert api.delete(f"/notes/{theirs['id']}", as_=mallory).status == 204
+    pumps.drain()
+    assert [d["type"] for d in receiver.delivered(hook["secret"])] == ["pack.published"]
+    [pub] = api.get(f"/packs/{pack['id']}/deliveries", as_=alice).json["publications"]
+    assert pub["revision"] == 1
+
+
+def test_what_others_see_of_a_pack_is_what_was_published(api, aws, pumps, alice, olga, event, session):
+    assert api.post(f"/events/{event['id']}/attendance", {}, as_=alice).status == 201
+    note(api, alice, session, PUBLIC, "public")
+    note(api, alice, session, ATTENDEES, "attendees")
+    pack = api.post(f"/sessions/{session['id']}/packs", as_=olga).json
+    pumps.drain()
+    for reply in (api.get(f"/packs/{pack['id']}"), api.get(f"/sessions/{session['id']}/packs")):
+        shown = reply.json if "id" in reply.json else reply.json["items"][0]
+        assert (shown["readyVersion"], shown["formats"], shown["publicUrl"]) == (None, [], None)
+    assert api.get(f"/packs/{pack['id']}", as_=olga).json["readyVersion"] == 1
+
+    preview = api.get(f"/packs/{pack['id']}/publication-preview", as_=olga).json
+    assert {r["reason"]: r["count"] for r in preview["leftOut"]} == {"attendees": 1}
+    api.post(f"/packs/{pack['id']}/publish", as_=olga)
+    pumps.drain()
+    api.post(f"/sessions/{session['id']}/packs", as_=olga)  # v2, not published
+    pumps.drain()
+    shown = api.get(f"/packs/{pack['id']}").json
+    assert shown["readyVersion"] == 1 and shown["publicUrl"] == f"/packs/{pack['id']}/download?format=html"
+    assert api.get(f"/packs/{pack['id']}", as_=olga).json["readyVersion"] == 2
+    assert api.delete(f"/packs/{pack['id']}/publications/01", as_=olga).status == 422

@@ -45,7 +45,7 @@ from backchannel.core.errors import Conflict, NotFound
 from backchannel.core.model import Caller, iso, utcnow
 from backchannel.core.observability import logger
 from backchannel.packs import rules
-from backchannel.packs.editions import Edition
+from backchannel.packs.editions import Edition, edition_folder
 
 CHUNK = 100  # recipients whose routes are read in one BatchGetItem
 PROGRESS_EVERY = 1000  # recipients between progress writes on the publication
@@ -177,45 +177,51 @@ def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], 
 
 def prepare_edition(
     repo: Any, editions: Editions, pub: Publication, *, now: Callable[[], dt.datetime] = utcnow
-) -> Publication | None:
+) -> tuple[Publication | None, bool]:
     """Make the publication's edition current: build it if it has none; rebuild it after withdrawals,
-    keeping only what it held. Returns the publication after; None if what the pack is of is gone
-    (its edition then stays unserved). Raises ``Conflict`` if withdrawals kept landing meanwhile (the
-    message is retried)."""
+    keeping only what it held. Returns the publication after, and whether a rebuild took something
+    out (a rebuild that finds nothing to remove keeps the edition and its revision). None if what
+    the pack is of is gone (its edition then stays unserved). Raises ``Conflict`` if withdrawals kept
+    landing meanwhile (the message is retried)."""
+    removed = False
     for _ in range(EDITION_ATTEMPTS):
         if pub.edition_ready:
-            return pub
+            return pub, removed
         restrict = editions.manifest(pub) if pub.revision > 0 else None
         try:
             built = editions.build(pub, pub.revision + 1, restrict)
         except NotFound as err:
             logger.warning("edition not built", extra={"pack_id": pub.pack_id, "reason": err.detail})
-            return None
-        placed = repo.set_edition(
-            pub,
-            revision=pub.revision + 1,
-            bucket=built.bucket,
-            edition=built.files,
-            left_out=built.left_out,
-            now=iso(now()),
-        )
+            return None, removed
+        unchanged = restrict is not None and built.manifest == restrict
+        if unchanged:  # the withdrawal touched nothing this edition holds
+            editions.discard(built.bucket, built.prefix)
+            placed = repo.acknowledge_retractions(pub, now=iso(now()))
+        else:
+            placed = repo.set_edition(
+                pub,
+                revision=pub.revision + 1,
+                bucket=built.bucket,
+                edition=built.files,
+                left_out=built.left_out,
+                now=iso(now()),
+            )
         old = pub
         found = repo.get_publication(pub.pack_id, pub.version)
         if found is None:
             editions.discard(built.bucket, built.prefix)
-            return None
+            return None, removed
         pub = found
         if not placed:  # another worker moved on, or a withdrawal came during the build: again
-            editions.discard(built.bucket, built.prefix)
+            if not unchanged:
+                editions.discard(built.bucket, built.prefix)
             continue
-        if old.revision > 0 and old.bucket:  # the revision replaced held what was taken away
-            from backchannel.packs.editions import edition_folder
-
-            folder = edition_folder(old)
-            if folder:
-                editions.discard(old.bucket, folder)
+        folder = edition_folder(old)
+        if not unchanged and old.revision > 0 and old.bucket and folder:
+            removed = True  # the revision replaced held what was taken away: its files go
+            editions.discard(old.bucket, folder)
     if pub.edition_ready:
-        return pub
+        return pub, removed
     raise Conflict(f"the edition of pack {pub.pack_id} v{pub.version} keeps changing: retry")
 
 
@@ -238,7 +244,7 @@ def fan_out(
     if pub.status == "enqueued":  # a redelivered message: every delivery is on the queue already
         return FanOut(pub.recipients, pub.deliveries, pub.by_channel)
     event = store.get_event(pub.event_id)
-    if event is None or prepare_edition(repo, editions, pub, now=now) is None:
+    if event is None or prepare_edition(repo, editions, pub, now=now)[0] is None:
         return None
     ids, only_members = audience(repo, pub, event)
     recipients = 0
@@ -288,10 +294,11 @@ def retract(repo: Any, queue: Queue, editions: Editions, pack_id: str, version: 
     enqueue a retraction for every webhook and Mastodon delivery of it. An edition not built yet is
     built by the fan-out from the current state."""
     pub = repo.get_publication(pack_id, version)
-    if pub is None:
-        return 0
-    if pub.revision > 0:
-        prepare_edition(repo, editions, pub)
+    if pub is None or pub.revoked_at or pub.revision == 0:
+        return 0  # revoked: nobody fetches it any more; not built yet: the fan-out builds it
+    _, removed = prepare_edition(repo, editions, pub)
+    if not removed:
+        return 0  # nothing it held was taken away: nothing to announce
     jobs = [
         Job(d.job.pack_id, d.job.version, d.job.recipient_id, d.job.channel_id, d.job.channel_type, "retract")
         for d in repo.retractable(pack_id, version)

@@ -8,6 +8,7 @@ through it. Output is deterministic (no clock), so equal content gives equal byt
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -175,7 +176,8 @@ def inbox_feed(entries: list, *, feed_href: str, title: str = "Packs circulated 
     feed's own secret URL: entries link below it, so a feed reader needs no sign-in."""
     updated = max([e.received_at for e in entries], default="1970-01-01T00:00:00.000Z")
     feed = _feed(
-        feed_id=f"urn:backchannel:inbox:{feed_href.rsplit('/', 1)[-1][:8]}",
+        # The feed's URL is its secret: its id names a hash of it, never a part of it.
+        feed_id=f"urn:backchannel:inbox:{hashlib.sha256(feed_href.encode()).hexdigest()[:16]}",
         title=title,
         subtitle="Conference packs the people and events you follow circulated",
         updated=updated,

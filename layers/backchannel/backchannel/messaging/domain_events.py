@@ -2,7 +2,7 @@
 
 Pure: no boto3 and no Lambda event shapes. :func:`derive` takes the item before and after one change
 (plain dicts, already deserialised from DynamoDB JSON; ``None`` where there is no image) and returns the
-domain events it stands for. The catalogue and the schema are in ``docs/events.md``.
+domain events it stands for. The catalogue and the schema are in ``docs/domain-events.md``.
 
 Every event's ``detail`` carries ``schemaVersion``, ``domainEventId`` and ``occurredAt`` beside the
 entity's fields (``eventId`` is taken: it is the conference event's id, as everywhere in the API). The
@@ -380,7 +380,7 @@ def _channel_rule(c: _Change) -> list[DomainEvent]:
     return [c.event("ChannelAdded", fields, [f"member/{new.get('memberId')}"])]
 
 
-# The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/events.md).
+# The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/domain-events.md).
 # ---------------------------------------------------------------------------------------------------
 # questions: only approved ones are news; an anonymous asker stays anonymous
 # ---------------------------------------------------------------------------------------------------

@@ -45,11 +45,37 @@ def request_personal_pack(
     return _request(store, repo, publisher, caller, rules.personal_target(store, caller, body["eventId"]))
 
 
-def get_pack(store: ConferenceRepo, repo: Any, caller: Caller | None, pack_id: str) -> dict:
+Published = Callable[[str], Any]  # pack id -> its newest publication not revoked (or None)
+
+
+def _view(
+    store: ConferenceRepo, pack: Pack, caller: Caller | None, published: Published, organiser: bool
+) -> dict:
+    """A pack's JSON for ``caller``: its member (personal packs) and the event's organisers see the
+    newest build; everyone else sees only what was published (``Pack.as_published``)."""
+    event = store.get_event(pack.target.event_id)
+    public = event is not None and event.visibility == "public"
+    if pack.target.kind == "personal":
+        return pack.to_json()
+    pub = published(pack.id)
+    if organiser:  # the newest build; the stable public URL once something is published
+        return pack.to_json(public_event=public and pub is not None)
+    edition = pub.edition if pub is not None and pub.edition_ready else {}
+    return pack.as_published(pub.version if pub else None, edition).to_json(public_event=public)
+
+
+def get_pack(
+    store: ConferenceRepo,
+    repo: Any,
+    caller: Caller | None,
+    pack_id: str,
+    *,
+    published: Published = lambda _: None,
+) -> dict:
     pack = repo.get(pack_id)
     event = rules.readable(store, caller, pack, pack_id)
     assert pack is not None
-    return pack.to_json(public_event=event.visibility == "public")
+    return _view(store, pack, caller, published, rules.is_organiser(store, event.id, caller))
 
 
 def download_url(
@@ -78,7 +104,7 @@ def download_url(
         raise NotFound(f"pack {pack_id} not found")
     pub = published(pack_id)
     if pub is None:
-        raise Conflict(f"pack {pack_id} has not been published yet: its organisers publish it when ready")
+        raise Conflict(f"pack {pack_id} has no publication: its organisers publish it when it is ready")
     if not pub.edition_ready:
         raise Conflict(f"pack {pack_id} is being updated: try again shortly")
     return file_url(pub.bucket, pub.edition, fmt, f"pack-{pack.id}-v{pub.version}", presign=presign)
@@ -119,26 +145,41 @@ def file_url(
     return presign(bucket, artifact.key, content_type=artifact.content_type, filename=f"{stem}.{ext}")
 
 
-def _page(store: ConferenceRepo, page) -> dict:
-    return {"items": [_json(store, p) for p in page.items], "nextCursor": page.next_cursor}
+def _page(store: ConferenceRepo, page, caller: Caller | None, event_id: str, published: Published) -> dict:
+    organiser = rules.is_organiser(store, event_id, caller)
+    items = [_view(store, p, caller, published, organiser) for p in page.items]
+    return {"items": items, "nextCursor": page.next_cursor}
 
 
 def session_packs(
-    store: ConferenceRepo, repo: Any, caller: Caller | None, session_id: str, limit: int, cursor: str | None
+    store: ConferenceRepo,
+    repo: Any,
+    caller: Caller | None,
+    session_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    published: Published = lambda _: None,
 ) -> dict:
-    rules.visible_session_event(store, caller, session_id)
-    session = store.get_session(session_id)
-    assert session is not None
-    return _page(store, repo.list_session(session.event_id, session_id, limit, cursor))
+    event = rules.visible_session_event(store, caller, session_id)
+    page = repo.list_session(event.id, session_id, limit, cursor)
+    return _page(store, page, caller, event.id, published)
 
 
 def event_packs(
-    store: ConferenceRepo, repo: Any, caller: Caller | None, event_id: str, limit: int, cursor: str | None
+    store: ConferenceRepo,
+    repo: Any,
+    caller: Caller | None,
+    event_id: str,
+    limit: int,
+    cursor: str | None,
+    *,
+    published: Published = lambda _: None,
 ) -> dict:
     from backchannel.conference.rules import visible_event
 
     visible_event(store, event_id, caller, need_membership=False)
-    return _page(store, repo.list_event(event_id, limit, cursor))
+    return _page(store, repo.list_event(event_id, limit, cursor), caller, event_id, published)
 
 
 def my_packs(repo: Any, caller: Caller, limit: int, cursor: str | None) -> dict:

@@ -263,15 +263,18 @@ class PackContent:
             },
         )
         if spec.kind == "session":
-            yield from self._session(event, session)
+            if self._keeps(session.id):
+                yield from self._session(event, session)
         elif spec.kind == "event":
             for s in self._schedule(event):
-                yield from self._session(event, s)
-            yield from self._event_wide(event)
+                if self._keeps(s.id):
+                    yield from self._session(event, s)
+            if self._keeps(event.id):
+                yield from self._event_wide(event)
         else:
             wanted = self._personal_sessions(event)
             for s in self._schedule(event):
-                if s.id in wanted:
+                if s.id in wanted and self._keeps(s.id):
                     yield from self._session(event, s)
         names = sorted(self.consent.contributors.values(), key=str.casefold)
         if self.restrict is not None:  # a retraction rebuild credits nobody the edition did not
@@ -287,15 +290,24 @@ class PackContent:
         return _pages(fetch)
 
     def _personal_sessions(self, event: Event) -> set[str]:
-        """The sessions the member starred or wrote notes in (one id each: bounded by the schedule)."""
+        """The sessions the member starred or wrote notes in (one id each: bounded by the schedule).
+        A circulated edition has only the sessions it carries a note of: which sessions a member
+        starred, or wrote private notes in, is theirs alone."""
 
         def fetch(cursor):
             page = self.capture.member_notes(self.spec.member_id, PAGE, cursor)
             return page.items, page.next_cursor
 
+        notes = (n for n in _pages(fetch) if n.event_id == event.id)
+        if self.edition == CIRCULATED:
+            return {n.session_id for n in notes if self._left_out(n, personal=True, circulated=True) is None}
         starred = getattr(self.store, "starred_sessions", None)
         stars = starred(self.spec.member_id, event.id) if starred else set()
-        return stars | {n.session_id for n in _pages(fetch) if n.event_id == event.id}
+        return stars | {n.session_id for n in notes}
+
+    def _keeps(self, section_id: str) -> bool:
+        """Whether a section goes in: a retraction rebuild keeps only the sections it held."""
+        return self.restrict is None or f"section:{section_id}" in self.restrict
 
     def _emit(self, group: str, data: dict) -> Iterator[Record]:
         """One item, unless a retraction rebuild's manifest did not hold it (a thread keeps only the
@@ -330,6 +342,7 @@ class PackContent:
     def _section_start(self, data: dict) -> Record:
         self._section = data["id"]
         self._links = {}
+        self.manifest.add(f"section:{data['id']}")
         return ("section", data)
 
     def _session(self, event: Event, session: Session) -> Iterator[Record]:
@@ -363,7 +376,9 @@ class PackContent:
         personal = self.spec.kind == "personal"
         circulated = self.edition == CIRCULATED
         partitions = ["public"]
-        if personal or event.visibility != "public":
+        # A public edition leaves attendees-only notes out; its circulated edition reads them only to
+        # count them for the publisher's preview.
+        if personal or event.visibility != "public" or circulated:
             partitions.append("attendees")
         if personal:
             partitions.append(f"private#{self.spec.member_id}")
@@ -375,7 +390,9 @@ class PackContent:
         for note in _pages(fetch):
             if personal and note.author_id != self.spec.member_id:
                 continue
-            reason = self._left_out(note, personal=personal, circulated=circulated)
+            reason = self._left_out(
+                note, personal=personal, circulated=circulated, public=event.visibility == "public"
+            )
             if reason is not None:
                 self.left_out[reason] += 1
                 continue
@@ -383,14 +400,14 @@ class PackContent:
             self.consent.credit(note.author_id, note.author_name)
             yield from self._emit("notes", _note_json(note))
 
-    def _left_out(self, note: Note, *, personal: bool, circulated: bool) -> str | None:
+    def _left_out(self, note: Note, *, personal: bool, circulated: bool, public: bool = True) -> str | None:
         """Why ``note`` stays out of this edition, or None if it goes in. The owner's own (full)
-        personal pack holds all their notes."""
+        personal pack holds all their notes; a public event's packs hold no attendees-only note."""
         if personal and not circulated:
             return None
         if note.visibility == "private":
             return "private"
-        if personal and note.visibility != "public":
+        if note.visibility != "public" and (personal or public):
             return "attendees"
         if not note.share_in_packs:
             return "not-shared"

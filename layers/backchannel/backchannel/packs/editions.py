@@ -20,6 +20,7 @@ class Edition:
     prefix: str
     files: dict[str, Artifact]
     left_out: dict[str, int]
+    manifest: frozenset[str] = frozenset()
 
 
 def edition_folder(pub: Any) -> str | None:
@@ -52,7 +53,8 @@ class S3Editions:
             for a in produced
         }
         left_out = dict(compiled[0].left_out) if compiled else {}
-        return Edition(writer.bucket, prefix, files, left_out)
+        manifest = frozenset(compiled[0].manifest) if compiled else frozenset()
+        return Edition(writer.bucket, prefix, files, left_out, manifest)
 
     def manifest(self, pub: Any) -> frozenset[str]:
         from backchannel.packs.compile import MANIFEST

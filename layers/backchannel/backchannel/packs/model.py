@@ -7,7 +7,7 @@ pack per target; each build of it is a new *version*, and only the newest ready 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 KINDS = ("session", "event", "personal")
@@ -77,6 +77,11 @@ class Pack:
     @property
     def served(self) -> bool:
         return self.ready_version is not None and bool(self.artifacts)
+
+    def as_published(self, version: int | None, edition: dict[str, Artifact]) -> Pack:
+        """The pack as those who may not read its builds see it: the version published and the files
+        of its circulated edition (none until one is published), no build progress."""
+        return replace(self, ready_version=version, artifacts=dict(edition), progress=None, reason=None)
 
     def to_json(self, *, public_event: bool = False) -> dict:
         body: dict[str, Any] = {

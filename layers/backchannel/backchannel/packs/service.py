@@ -147,6 +147,17 @@ def request(
     raise Conflict("too many concurrent requests for this pack: retry shortly")
 
 
+def holds(pack: Pack, detail_type: str, detail: dict) -> bool:
+    """Whether ``pack`` may hold what a domain event is about. A personal pack holds only its member's
+    own notes (and the sessions' summaries and links): no posts, no questions, nobody else's notes."""
+    if pack.target.kind != "personal" or detail_type in REFRESHING_TRIGGERS:
+        return True
+    if detail_type in ("PostDeleted", "QuestionHidden"):
+        return False
+    who = detail.get("memberId") if detail_type in MEMBER_TRIGGERS else detail.get("authorId")
+    return who is None or pack.target.member_id == who
+
+
 def rebuild_affected(
     repo: PacksRepo,
     publisher: Publisher,
@@ -176,6 +187,7 @@ def rebuild_affected(
         if session_id:
             packs += repo.packs_of_session(str(event_id), str(session_id))
         packs += [p for p in repo.packs_of_event(str(event_id)) if p.target.kind != "session"]
+    packs = [p for p in packs if holds(p, detail_type, detail)]
     asked = []
     seen: set[str] = set()
     for pack in packs:

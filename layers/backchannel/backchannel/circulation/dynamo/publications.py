@@ -133,6 +133,23 @@ class PublicationsRepo(RepoBase):
                 return False
             raise
 
+    def acknowledge_retractions(self, pub: Publication, *, now: str) -> bool:
+        """The withdrawals read before a rebuild touched nothing the edition holds: serve it as it is.
+        Conditional like :meth:`set_edition` (False: it moved on meanwhile)."""
+        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
+        try:
+            key.update(
+                actions=[PublicationItem.retracted.set(pub.retractions), PublicationItem.updated_at.set(now)],
+                condition=PublicationItem.pk.exists()
+                & (PublicationItem.revision == pub.revision)
+                & (PublicationItem.retractions == pub.retractions),
+            )
+            return True
+        except UpdateError as err:
+            if condition_failed(err):
+                return False
+            raise
+
     def retract_publications(self, pack_id: str, *, now: str) -> int:
         """Something the pack's circulated editions may hold was taken away: each publication counts
         one more withdrawal (served no more until rebuilt; the stream says ``PackRetracted``)."""

@@ -16,7 +16,8 @@ class StreamingRenderer:
 
     @property
     def personal(self) -> bool:
-        return self.meta.get("kind") == "personal"
+        """The owner's own pack ("Your notes"); a circulated personal pack is read by others."""
+        return self.meta.get("kind") == "personal" and self.meta.get("audience") == "member"
 
     def write(self, text: str) -> None:
         self.out.write(text.encode("utf-8"))
