@@ -64,7 +64,7 @@ browser:
 	  echo "         or set CHROMIUM=/path/to/chromium. Without it the browser tests skip (fail when CI is set)." >&2; \
 	fi
 
-# Debian's epubcheck validates the EPUB packs (tests/integration/test_epubcheck.py).
+# Debian's epubcheck validates the EPUB packs (tests/integration/packs/test_epubcheck.py).
 epubcheck:
 	@if command -v epubcheck >/dev/null 2>&1; then \
 	  echo "epubcheck: $$(command -v epubcheck)"; \

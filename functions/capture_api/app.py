@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import functools
-
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.capture import rules as capture
 from backchannel.capture import schemas
-from backchannel.capture.dynamo import DynamoCaptureRepo, decode_cursor, encode_cursor
+from backchannel.capture.dynamo import DynamoCaptureRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
+from backchannel.core import http, wiring
 from backchannel.core.config import get_config
+from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.errors import BadRequest
 from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
-
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def captured() -> DynamoCaptureRepo:
-    return DynamoCaptureRepo()
+store = wiring.factory(DynamoConferenceRepo)
+captured = wiring.factory(DynamoCaptureRepo)
 
 
 def _query(name: str) -> str | None:
@@ -44,14 +35,14 @@ def _feed(read) -> dict:
     since = _query("since")
     if cursor and since:
         raise BadRequest("use either cursor (older posts) or since (newer posts), not both", field="since")
-    after = decode_cursor(since, {"after"}, field="since")["after"] if since else None
+    after = cursors.decode_positions(since, {"after"}, field="since")["after"] if since else None
     posts, next_cursor = read(limit, cursor, after)
     newest = posts[0].seq if posts else (after or "0")
     return http.ok(
         {
             "items": [p.to_json() for p in posts],
             "nextCursor": next_cursor,
-            "sinceCursor": encode_cursor({"after": newest}),
+            "sinceCursor": cursors.encode({"after": newest}),
         }
     )
 

@@ -6,44 +6,31 @@ verification code (ChannelAdded)."""
 
 from __future__ import annotations
 
-import functools
 import json
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backchannel.circulation import delivery
+from backchannel.circulation import delivery, digests
 from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.model import Job
 from backchannel.circulation.queue import DeliveryQueue
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import request_scope
-from backchannel.core.config import get_config, on_reset
+from backchannel.core import request_scope, wiring
+from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
 from backchannel.packs.dynamo import DynamoPacksRepo
 
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def repo() -> DynamoCirculationRepo:
-    return DynamoCirculationRepo()
+store = wiring.factory(DynamoConferenceRepo)
+repo = wiring.factory(DynamoCirculationRepo)
+packs = wiring.factory(DynamoPacksRepo)
 
 
-@functools.cache
-def packs() -> DynamoPacksRepo:
-    return DynamoPacksRepo()
-
-
-@functools.cache
+@wiring.factory
 def queue() -> DeliveryQueue:
     return DeliveryQueue(get_config().require("delivery_queue_url"))
 
 
-@functools.cache
+@wiring.factory
 def transports() -> delivery.Outbound:
     from backchannel.circulation.transports import outbound
     from backchannel.circulation.transports.mail import SesMailer
@@ -60,10 +47,6 @@ def transports() -> delivery.Outbound:
         mail_from=cfg.require("mail_from"),
         link_days=cfg.circulated_link_days,
     )
-
-
-for _cache in (store, repo, packs, queue, transports):
-    on_reset(_cache.cache_clear)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -124,12 +107,7 @@ def lambda_handler(event: dict, context) -> dict:
     request_scope.begin()
     if event.get("detail-type") == "Scheduled Event":  # the daily digest rule
         day = str(event.get("time") or "")[:10] or "today"
-        jobs = delivery.run_digests(repo(), queue(), day)
+        jobs = digests.run_digests(repo(), queue(), day)
         logger.info("daily digests enqueued", extra={"channels": jobs, "day": day})
         return {"digests": jobs}
-    return process_partial_response(
-        event=event,
-        record_handler=handle_record,
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.conference import rules as events
 from backchannel.conference import schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
+from backchannel.core import http, wiring
 from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
-
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
+store = wiring.factory(DynamoConferenceRepo)
 
 
 @app.post("/events")

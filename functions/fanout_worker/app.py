@@ -4,48 +4,32 @@ rebuilt without what was taken away, and a retraction per webhook and Mastodon d
 
 from __future__ import annotations
 
-import functools
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.circulation import publishing
 from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.queue import DeliveryQueue
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import request_scope
-from backchannel.core.config import get_config, on_reset
+from backchannel.core import request_scope, wiring
+from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging.envelope import domain_event
 
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
+store = wiring.factory(DynamoConferenceRepo)
+repo = wiring.factory(DynamoCirculationRepo)
 
 
-@functools.cache
-def repo() -> DynamoCirculationRepo:
-    return DynamoCirculationRepo()
-
-
-@functools.cache
+@wiring.factory
 def queue() -> DeliveryQueue:
     return DeliveryQueue(get_config().require("delivery_queue_url"))
 
 
-@functools.cache
+@wiring.factory
 def editions():
     from backchannel.packs.editions import S3Editions
     from backchannel.packs.storage import S3Storage
 
     return S3Editions(S3Storage(get_config().require("packs_bucket_name")))
-
-
-on_reset(store.cache_clear)
-on_reset(repo.cache_clear)
-on_reset(queue.cache_clear)
-on_reset(editions.cache_clear)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -69,9 +53,4 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_record,
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)

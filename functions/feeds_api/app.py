@@ -4,35 +4,21 @@ token comes along; ETag and If-None-Match spare them the body when nothing chang
 
 from __future__ import annotations
 
-import functools
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel import feeds
 from backchannel.capture.dynamo import DynamoCaptureRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
-from backchannel.core.config import on_reset
+from backchannel.core import http, wiring
 from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 CACHE_CONTROL = "public, max-age=60"
 
 
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def captured() -> DynamoCaptureRepo:
-    return DynamoCaptureRepo()
-
-
-# A harness that swaps the environment gets fresh stores, bound to the table it configures.
-on_reset(store.cache_clear)
-on_reset(captured.cache_clear)
+store = wiring.factory(DynamoConferenceRepo)
+captured = wiring.factory(DynamoCaptureRepo)
 
 
 def _base() -> str:

@@ -4,33 +4,19 @@ fails the record (partial batch response), so SQS retries it."""
 
 from __future__ import annotations
 
-import functools
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import request_scope
+from backchannel.core import request_scope, wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.live import rules
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
 from backchannel.messaging.envelope import domain_event
 
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def connections() -> DynamoConnectionsRepo:
-    return DynamoConnectionsRepo()
-
-
-@functools.cache
-def sender() -> ApiGatewaySender:
-    return ApiGatewaySender()
+store = wiring.factory(DynamoConferenceRepo)
+connections = wiring.factory(DynamoConnectionsRepo)
+sender = wiring.factory(ApiGatewaySender)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -58,9 +44,4 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_record,
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)

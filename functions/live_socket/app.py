@@ -3,22 +3,14 @@ unsubscribe, $disconnect, and $default (an unknown action). See ``backchannel.li
 
 from __future__ import annotations
 
-import functools
-
 from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.core import wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.live import socket
 from backchannel.live.connections import DynamoConnectionsRepo
 
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def connections() -> DynamoConnectionsRepo:
-    return DynamoConnectionsRepo()
+store = wiring.factory(DynamoConferenceRepo)
+connections = wiring.factory(DynamoConnectionsRepo)
 
 
 @logger.inject_lambda_context(clear_state=True)

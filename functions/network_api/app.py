@@ -3,42 +3,31 @@ email verification and the one-click unsubscribe of RFC 8058)."""
 
 from __future__ import annotations
 
-import functools
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.circulation import channels, network, schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
-from backchannel.core.config import get_config, on_reset
+from backchannel.core import http, wiring
+from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
+store = wiring.factory(DynamoConferenceRepo)
 
 
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
+@wiring.factory
 def repo():
     from backchannel.circulation.dynamo import DynamoCirculationRepo
 
     return DynamoCirculationRepo()
 
 
-@functools.cache
+@wiring.factory
 def sealer():
     from backchannel.circulation.transports.sealing import Sealer
 
     return Sealer(get_config().require("circulation_key_id"))
-
-
-on_reset(store.cache_clear)
-on_reset(repo.cache_clear)
-on_reset(sealer.cache_clear)
 
 
 # -- follows ------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ download them (a redirect to a short-lived presigned URL of the served version).
 
 from __future__ import annotations
 
-import functools
 import re
 
 from aws_lambda_powertools.event_handler import Response
@@ -11,8 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.circulation import schemas as circulation_schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
-from backchannel.core.config import on_reset
+from backchannel.core import http, wiring
 from backchannel.core.errors import FieldError, ValidationFailed
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging.bus import default_publisher
@@ -20,30 +18,21 @@ from backchannel.packs import api
 from backchannel.packs import schemas as pack_schemas
 
 app = http.make_app()
+store = wiring.factory(DynamoConferenceRepo)
 
 
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
+@wiring.factory
 def packs():
     from backchannel.packs.dynamo import DynamoPacksRepo
 
     return DynamoPacksRepo()
 
 
-@functools.cache
+@wiring.factory
 def circulation():
     from backchannel.circulation.dynamo import DynamoCirculationRepo
 
     return DynamoCirculationRepo()
-
-
-on_reset(store.cache_clear)
-on_reset(packs.cache_clear)
-on_reset(circulation.cache_clear)
 
 
 def _redirect(url: str) -> Response:

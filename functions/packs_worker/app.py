@@ -3,14 +3,11 @@ builds of packs into S3, rebuilds after changes, and the schedules themselves.""
 
 from __future__ import annotations
 
-import functools
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import request_scope
-from backchannel.core.config import get_config, on_reset
+from backchannel.core import request_scope, wiring
+from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging.bus import default_publisher
 from backchannel.messaging.envelope import domain_event
@@ -38,12 +35,10 @@ def _retract_publications(pack_id: str) -> int:
     return DynamoCirculationRepo().retract_publications(pack_id, now=iso(utcnow()))
 
 
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
+store = wiring.factory(DynamoConferenceRepo)
 
 
-@functools.cache
+@wiring.factory
 def worker() -> Worker:
     def schedules() -> SessionEndSchedules:
         cfg = get_config()
@@ -66,10 +61,6 @@ def worker() -> Worker:
     )
 
 
-on_reset(worker.cache_clear)
-on_reset(store.cache_clear)
-
-
 def handle_record(record: SQSRecord) -> None:
     request_scope.begin()  # nothing read for one message is trusted for the next
     detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
@@ -88,10 +79,5 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_record,
-        # Report even a whole failed batch item by item (batches are one message: a build can be long).
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    # Report even a whole failed batch item by item (batches are one message: a build can be long).
+    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)

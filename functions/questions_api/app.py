@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
+from backchannel.core import http, wiring
 from backchannel.core.config import get_config
 from backchannel.core.errors import FieldError, ValidationFailed
 from backchannel.core.observability import logger, metrics
@@ -17,16 +15,8 @@ from backchannel.questions.dynamo import DynamoQuestionsRepo
 from backchannel.questions.model import SORTS
 
 app = http.make_app()
-
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def asked() -> DynamoQuestionsRepo:
-    return DynamoQuestionsRepo()
+store = wiring.factory(DynamoConferenceRepo)
+asked = wiring.factory(DynamoQuestionsRepo)
 
 
 def _sort() -> str:

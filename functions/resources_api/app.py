@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-
 from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
-from backchannel.core import http
+from backchannel.core import http, wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.resources import rules as resources
 from backchannel.resources import schemas as resource_schemas
 from backchannel.resources.dynamo import DynamoResourcesRepo
 
 app = http.make_app()
-
-
-@functools.cache
-def store() -> DynamoConferenceRepo:
-    return DynamoConferenceRepo()
-
-
-@functools.cache
-def ledger() -> DynamoResourcesRepo:
-    return DynamoResourcesRepo()
+store = wiring.factory(DynamoConferenceRepo)
+ledger = wiring.factory(DynamoResourcesRepo)
 
 
 @app.get("/sessions/<sessionId>/resources")

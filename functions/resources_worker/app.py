@@ -3,25 +3,16 @@ resources of their sessions and events, counted by distinct sharers."""
 
 from __future__ import annotations
 
-import functools
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from backchannel.core import wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging.envelope import domain_event
 from backchannel.resources import rules as resources
 from backchannel.resources.dynamo import DynamoResourcesRepo, DynamoSourceReader
 
-
-@functools.cache
-def ledger() -> DynamoResourcesRepo:
-    return DynamoResourcesRepo()
-
-
-@functools.cache
-def reader() -> DynamoSourceReader:
-    return DynamoSourceReader()
+ledger = wiring.factory(DynamoResourcesRepo)
+reader = wiring.factory(DynamoSourceReader)
 
 
 def handle_record(record: SQSRecord) -> None:
@@ -47,9 +38,4 @@ def handle_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> dict:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
+    return wiring.sqs_batch(event, context, handle_record)

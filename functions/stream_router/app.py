@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from backchannel.core import wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging import bus, router
 
@@ -25,9 +25,4 @@ def lambda_handler(event: dict, context, publisher: bus.EventPublisher | None = 
     def settle(record: DynamoDBRecord) -> None:
         routed.check(record.dynamodb.sequence_number)
 
-    return process_partial_response(
-        event=event,
-        record_handler=settle,
-        processor=BatchProcessor(event_type=EventType.DynamoDBStreams),
-        context=context,
-    )
+    return wiring.stream_batch(event, context, settle)

@@ -16,7 +16,7 @@ import pytest
 
 from backchannel.packs.render.to_html import HtmlRenderer
 from tests.browser.test_web_page import CHROMIUM, CHROMIUM_ARGS, _unavailable
-from tests.unit.test_pack_render import NASTY, records
+from tests.unit.packs.test_render import NASTY, records
 
 pytestmark = pytest.mark.browser
 

@@ -10,59 +10,21 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from local.pumps import Pumps
 from local.pumps_events import dynamodb_record
+from tests.integration.conftest import BusTap
 
 ROUTER = "StreamRouterFunction"
 
 
-class RouterRuntime:
-    """What the pumps invoke: the router's real handler, in its own environment, via the ApiClient."""
-
-    def __init__(self, api) -> None:
-        self.api = api
-
-    def invoke(self, event: dict[str, Any]) -> Any:
-        return self.api.invoke(ROUTER, event)
-
-
-class BusTap:
-    """A rule on the domain bus sending every backchannel event to a queue of the test's own."""
-
-    def __init__(self, aws) -> None:
-        self.sqs = aws.client("sqs")
-        events = aws.client("events")
-        bus = aws.physical_id("EventBus")
-        self.url = self.sqs.create_queue(QueueName="test-bus-tap")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        events.put_rule(
-            Name="test-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["backchannel"]})
-        )
-        events.put_targets(Rule="test-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
-
-    def read(self) -> list[dict[str, Any]]:
-        """Every event delivered since the last read (EventBridge envelopes), consumed."""
-        received = []
-        while True:
-            messages = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return received
-            for message in messages:
-                received.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
-
-
 @pytest.fixture
 def tap(aws):
-    return BusTap(aws)
+    return BusTap(aws, "test-bus-tap")
 
 
 @pytest.fixture
-def pumps(aws, api):
+def pumps(pumps_of):
     """Only the router's event source, driven by the test (drain until quiet)."""
-    return Pumps(aws, {ROUTER: RouterRuntime(api)})
+    return pumps_of(ROUTER)
 
 
 def stream_records(aws) -> list[dict[str, Any]]:
@@ -275,7 +237,7 @@ def test_put_events_is_called_with_at_most_ten_entries_in_order(aws):
         return real_put(**kwargs)
 
     client.put_events = put_events
-    tap = BusTap(aws)
+    tap = BusTap(aws, "test-bus-tap")
     events = [
         event
         for i in range(23)

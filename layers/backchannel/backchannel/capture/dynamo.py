@@ -1,13 +1,9 @@
-"""DynamoDB access for posts, notes and summaries (see the key table in ``data/models.py``)."""
+"""DynamoDB access for posts, notes and summaries (the key table is in ``capture/items.py``)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import heapq
-import json
-import re
 import zlib
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -16,51 +12,19 @@ from pynamodb.transactions import TransactWrite
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.conference.items import ClaimItem
+from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
-from backchannel.core.dynamo.merge import EXHAUSTED, merge_desc
+from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import BadRequest, Conflict, PreconditionFailed
 from backchannel.core.model import Page
-
-_POSITION = re.compile(r"^[0-9A-Za-z#._\-]{1,80}$")
-
-
-# ---------------------------------------------------------------------------------------------------
-# cursors: positions in one or several partitions, opaque to clients
-# ---------------------------------------------------------------------------------------------------
-
-
-def encode_cursor(position: dict) -> str:
-    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, names: set[str], *, field: str = "cursor") -> dict | None:
-    if cursor is None:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        value = None
-    valid = (
-        isinstance(value, dict)
-        and value
-        and set(value) <= names
-        and all(
-            v is None or v == EXHAUSTED or (isinstance(v, str) and _POSITION.match(v)) for v in value.values()
-        )
-    )
-    if not valid:
-        raise BadRequest(f"{field} is not valid for this list: start again without it", field=field)
-    return value
-
 
 # ---------------------------------------------------------------------------------------------------
 # converters
 # ---------------------------------------------------------------------------------------------------
 
 
-def _post(item: PostItem) -> Post:
+def to_post(item: PostItem) -> Post:
     return Post(
         id=item.id,
         event_id=item.event_id,
@@ -77,7 +41,7 @@ def _post(item: PostItem) -> Post:
     )
 
 
-def shard_of(post_id: str, shards: int) -> int:
+def feed_shard(post_id: str, shards: int) -> int:
     """The feed shard of a post: stable (a replay lands where the original did) and evenly spread."""
     return zlib.crc32(post_id.encode()) % max(shards, 1)
 
@@ -91,7 +55,7 @@ def session_feed_key(session_id: str, shard: int) -> str:
 
 
 def _post_item(post: Post, shards: int = 1) -> PostItem:
-    shard = shard_of(post.id, shards)
+    shard = feed_shard(post.id, shards)
     return PostItem(
         pk=f"POST#{post.id}",
         sk="POST",
@@ -119,7 +83,7 @@ def _note_partition(note: Note) -> str:
     return f"SESSION#{note.session_id}#NOTES#{suffix}"
 
 
-def _note(item: NoteItem) -> Note:
+def to_note(item: NoteItem) -> Note:
     return Note(
         id=item.id,
         event_id=item.event_id,
@@ -159,7 +123,7 @@ def _note_item(note: Note) -> NoteItem:
     )
 
 
-def _summary(item: SummaryItem) -> Summary:
+def to_summary(item: SummaryItem) -> Summary:
     return Summary(
         session_id=item.session_id,
         event_id=item.event_id,
@@ -189,7 +153,7 @@ def _summary_item(summary: Summary) -> SummaryItem:
 
 
 class DynamoCaptureRepo:
-    """The production :class:`backchannel.domain.capture.CaptureRepo`."""
+    """The production :class:`backchannel.capture.store.CaptureRepo`."""
 
     def __init__(self) -> None:
         bind()
@@ -213,7 +177,7 @@ class DynamoCaptureRepo:
             item = PostItem.get(f"POST#{post_id.upper()}", "POST")
         except DoesNotExist:
             return None
-        return _post(item) if isinstance(item, PostItem) else None
+        return to_post(item) if isinstance(item, PostItem) else None
 
     def delete_post(self, post: Post) -> None:
         PostItem(pk=f"POST#{post.id}", sk="POST").delete()
@@ -229,16 +193,16 @@ class DynamoCaptureRepo:
         else:
             condition, forward = (sort_key < before if before else None), False
         items = index.query(key, condition, scan_index_forward=forward, limit=limit, page_size=limit)
-        return [_post(i) for i in items if isinstance(i, PostItem)]
+        return [to_post(i) for i in items if isinstance(i, PostItem)]
 
     def _shard_before(self, index, key: str, before: str | None, count: int) -> list[Post]:
         return self._shard(index, key, count, before=before)
 
     def _feed(self, index, keys: list[str], limit: int, cursor: str | None) -> tuple[list[Post], str | None]:
-        positions = decode_cursor(cursor, {str(n) for n in range(len(keys))})
+        positions = cursors.decode_positions(cursor, {str(n) for n in range(len(keys))})
         fetchers = {str(n): functools.partial(self._shard_before, index, key) for n, key in enumerate(keys)}
         posts, following = merge_desc(fetchers, lambda p: p.seq, limit, positions)
-        return posts, encode_cursor(following) if following else None
+        return posts, cursors.encode(following) if following else None
 
     def _since(self, index, keys: list[str], limit: int, after: str) -> list[Post]:
         """The ``limit`` oldest posts above ``after`` across the shards, returned newest first."""
@@ -294,7 +258,7 @@ class DynamoCaptureRepo:
             item = NoteItem.get(f"NOTE#{note_id.upper()}", "NOTE")
         except DoesNotExist:
             return None
-        return _note(item) if isinstance(item, NoteItem) else None
+        return to_note(item) if isinstance(item, NoteItem) else None
 
     def replace_note(self, before: Note, after: Note) -> None:
         try:
@@ -310,22 +274,22 @@ class DynamoCaptureRepo:
     def session_notes(
         self, session_id: str, partitions: list[str], limit: int, cursor: str | None
     ) -> Page[Note]:
-        positions = decode_cursor(cursor, set(partitions))
+        positions = cursors.decode_positions(cursor, set(partitions))
 
         def fetcher(partition: str):
             def fetch(before: str | None, n: int) -> list[Note]:
                 condition = Item.gsi1sk < before if before else None
                 pk = f"SESSION#{session_id}#NOTES#{partition}"
                 result = NoteItem.gsi1.query(pk, condition, scan_index_forward=False, limit=n, page_size=n)
-                return [_note(i) for i in result if isinstance(i, NoteItem)]
+                return [to_note(i) for i in result if isinstance(i, NoteItem)]
 
             return fetch
 
         notes, following = merge_desc({p: fetcher(p) for p in partitions}, lambda n: n.id, limit, positions)
-        return Page(notes, encode_cursor(following) if following else None)
+        return Page(notes, cursors.encode(following) if following else None)
 
     def member_notes(self, member_id: str, limit: int, cursor: str | None) -> Page[Note]:
-        position = decode_cursor(cursor, {"before"})
+        position = cursors.decode_positions(cursor, {"before"})
         before = (position or {}).get("before")
         condition = Item.gsi2sk < before if before else None
         result = NoteItem.gsi2.query(
@@ -335,10 +299,10 @@ class DynamoCaptureRepo:
             limit=limit + 1,
             page_size=limit + 1,
         )
-        notes = [_note(i) for i in result if isinstance(i, NoteItem)]
+        notes = [to_note(i) for i in result if isinstance(i, NoteItem)]
         more = len(notes) > limit
         notes = notes[:limit]
-        return Page(notes, encode_cursor({"before": notes[-1].id}) if more and notes else None)
+        return Page(notes, cursors.encode({"before": notes[-1].id}) if more and notes else None)
 
     # -- summaries ---------------------------------------------------------------------------------
 
@@ -351,7 +315,7 @@ class DynamoCaptureRepo:
         result = SummaryItem.query(
             f"SESSION#{session_id}", condition, scan_index_forward=False, limit=limit, page_size=limit
         )
-        return [_summary(i) for i in result if isinstance(i, SummaryItem) and i.status == "published"]
+        return [to_summary(i) for i in result if isinstance(i, SummaryItem) and i.status == "published"]
 
     def latest_summary(self, session_id: str) -> Summary | None:
         found = self._versions(session_id, 1, None)
@@ -362,7 +326,7 @@ class DynamoCaptureRepo:
             item = SummaryItem.get(f"SESSION#{session_id}", "SUMMARY#DRAFT")
         except DoesNotExist:
             return None
-        return _summary(item) if isinstance(item, SummaryItem) else None
+        return to_summary(item) if isinstance(item, SummaryItem) else None
 
     def save_summary_draft(self, summary: Summary) -> None:
         _summary_item(summary).save()
@@ -381,11 +345,11 @@ class DynamoCaptureRepo:
             raise
 
     def summary_versions(self, session_id: str, limit: int, cursor: str | None) -> Page[Summary]:
-        position = decode_cursor(cursor, {"before"})
+        position = cursors.decode_positions(cursor, {"before"})
         before = (position or {}).get("before")
         if before is not None and not before.isdigit():
             raise BadRequest("cursor is not valid for this list: start again without it", field="cursor")
         found = self._versions(session_id, limit + 1, int(before) if before else None)
         more = len(found) > limit
         found = found[:limit]
-        return Page(found, encode_cursor({"before": str(found[-1].version)}) if more and found else None)
+        return Page(found, cursors.encode({"before": str(found[-1].version)}) if more and found else None)

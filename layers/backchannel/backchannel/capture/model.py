@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+POST_MAX_CHARS = 500
+
+
+NOTE_MAX_BYTES = 64 * 1024
+
 
 @dataclass
 class Post:

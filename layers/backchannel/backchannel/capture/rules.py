@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from backchannel.capture.model import Note, Post, Summary
+from backchannel.capture.model import NOTE_MAX_BYTES, POST_MAX_CHARS, Note, Post, Summary
 from backchannel.capture.store import CaptureRepo
 from backchannel.capture.text import (
     TextProblem,
@@ -30,11 +30,6 @@ from backchannel.core.errors import (
 )
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import Caller, Input, Page, iso, read_input, utcnow
-
-POST_MAX_CHARS = 500
-
-
-NOTE_MAX_BYTES = 64 * 1024
 
 
 def writable_event(

@@ -33,6 +33,10 @@ POST_CREATE = Obj(
 )
 
 
+# What a post's text yields: each hashtag, mention or link takes at least two of its 500 characters.
+_extracted = Arr(Str(), max_items=250)
+
+
 POST = Obj(
     "Post",
     {
@@ -41,9 +45,9 @@ POST = Obj(
         "sessionId": F(Str(), required=True, nullable=True),
         "author": F(_author, required=True),
         "text": F(Str(), required=True),
-        "hashtags": F(Arr(Str()), required=True),
-        "mentions": F(Arr(Str()), required=True),
-        "links": F(Arr(Str()), required=True),
+        "hashtags": F(_extracted, required=True),
+        "mentions": F(_extracted, required=True),
+        "links": F(_extracted, required=True),
         "inReplyTo": F(Str(), required=True, nullable=True),
         "createdAt": F(DateTime(), required=True),
     },

@@ -45,6 +45,8 @@ _ALLOWED = {
 
 
 def token_hash(token: str) -> str:
+    """The SHA-256 hex of a token we hand out (feed URL, unsubscribe or pack link): what we store and
+    look it up by, so a leaked table leaks no working link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -22,16 +22,17 @@ at once. Pure: the repos, the transports and the clock are parameters.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import random
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from backchannel.circulation import channels
+from backchannel.circulation.digests import send_digest
+from backchannel.circulation.effects import Effect
+from backchannel.circulation.links import pack_link
 from backchannel.circulation.model import FINAL, INBOX, InboxEntry, Job
+from backchannel.circulation.transports.send import Refused, Transient, send_mail, send_mastodon, send_webhook
 from backchannel.core import request_scope
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import iso, utcnow
@@ -52,14 +53,6 @@ class GiveUp(Exception):
     """The last attempt failed: the record says ``failed``; the message goes to the dead-letter queue."""
 
 
-class _Transient(Exception):
-    pass
-
-
-class _Refused(Exception):
-    pass
-
-
 @dataclass
 class Outbound:
     """The transports and their settings (production defaults are wired by the worker's handler)."""
@@ -72,19 +65,6 @@ class Outbound:
     public_url: str
     mail_from: str
     link_days: int = 30  # how long a pack link works (CIRCULATED_LINK_DAYS)
-
-
-@dataclass
-class Effect:
-    """What one attempt did: its final status and what is written with it."""
-
-    status: str
-    note: str | None = None
-    remote_id: str | None = None
-    inbox: InboxEntry | None = None
-    digest: dict | None = None
-    cleared: list | None = None  # the digest entries a digest delivery carried (or dropped)
-    cleared_as: str = "sent"
 
 
 def backoff(attempt: int, *, base_s: int, cap_s: int, rand: Callable[[], float] = random.random) -> int:
@@ -166,12 +146,12 @@ def deliver(
             return f"already {existing.status}"
         raise Retry("another attempt holds this delivery", LEASE_S)
     try:
-        done = _digest(repo, out, job) if job.kind == "digest" else _effect(repo, store, packs, out, job)
-    except _Refused as err:
+        done = send_digest(repo, out, job) if job.kind == "digest" else _effect(repo, store, packs, out, job)
+    except Refused as err:
         repo.complete(delivery, "failed", now=iso(now()), error=str(err))
         logger.warning("delivery refused", extra={"delivery_id": job.id, "reason": str(err)})
         return "failed"
-    except _Transient as err:
+    except Transient as err:
         if attempt >= max_attempts:
             repo.complete(delivery, "failed", now=iso(now()), error=str(err))
             raise GiveUp(f"{job.id}: {err} (attempt {attempt} of {max_attempts})") from None
@@ -194,7 +174,7 @@ def deliver(
 
 
 def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effect:
-    """One attempt of a pack's delivery or retraction; raises _Transient or _Refused."""
+    """One attempt of a pack's delivery or retraction; raises Transient or Refused."""
     info = about(store, packs, repo, job)
     if info is None:
         return Effect("skipped", "the pack or its publication is gone")
@@ -223,12 +203,12 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
     if job.kind == "publish" and channel.mode == "digest":
         return Effect("held", digest={"title": info.title, "from": info.sender_name})
     sealed = channels.open_secrets(out.sealer, channel)
-    link = _pack_link(repo, out, job, job.version) if job.kind == "publish" else None
+    link = pack_link(repo, out, job, job.version) if job.kind == "publish" else None
     if channel.type == "email":
         if job.kind == "retract":
             return Effect("skipped", "mail cannot be recalled")
         who = info.sender_name or "Someone you follow"
-        _mail(
+        send_mail(
             out,
             channel,
             sealed,
@@ -239,185 +219,11 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
         )
         return Effect("sent")
     if channel.type == "webhook":
-        _webhook(out, channel, sealed, job, info, link)
+        send_webhook(out, channel, sealed, job, info, link)
         return Effect("sent")
     if channel.type == "mastodon":
-        return Effect("sent", remote_id=_mastodon(repo, out, channel, sealed, job, info, link))
+        return Effect("sent", remote_id=send_mastodon(repo, out, channel, sealed, job, info, link))
     return Effect("skipped", f"{channel.type} channels receive no deliveries")
-
-
-def _digest(repo: Any, out: Outbound, job: Job) -> Effect:
-    """A channel's daily digest: every pack held for it since the last one, in one message."""
-    channel = repo.get_channel(job.recipient_id, job.channel_id)
-    entries = repo.digest_entries(job.channel_id)
-    if not entries:
-        return Effect("skipped", "nothing to send")
-    if channel is None or not channel.active:  # deleted or unsubscribed since: the held packs go
-        return Effect("skipped", "the channel is gone", cleared=entries, cleared_as="skipped")
-    sealed = channels.open_secrets(out.sealer, channel)
-    items = [(e["title"], _pack_link(repo, out, _held(job, e), e["version"])) for e in entries]
-    title = f"Your daily digest: {len(items)} conference pack{'s' if len(items) != 1 else ''}"
-    if channel.type == "email":
-        _mail(out, channel, sealed, job.id, title, "Packs circulated to you since yesterday:", items)
-    elif channel.type == "webhook":
-        packs = [
-            {"packId": e["packId"], "version": e["version"], "title": t, "url": u}
-            for e, (t, u) in zip(entries, items, strict=True)
-        ]
-        _post_webhook(out, channel, sealed, job.id, "pack.digest", {"packs": packs})
-    elif channel.type == "mastodon":
-        text = "\n".join([title, *(f"{t} {u}" for t, u in items)])[:480]
-        _post_status(out, channel, sealed, job.id, text)
-    return Effect("sent", cleared=entries)
-
-
-def _held(digest: Job, entry: dict) -> Job:
-    """The delivery a digest entry was held for (its link is scoped to that delivery)."""
-    return Job(entry["packId"], entry["version"], digest.recipient_id, digest.channel_id, digest.channel_type)
-
-
-def _pack_link(repo: Any, out: Outbound, job: Job, version: int) -> str:
-    """A capability link for one delivery: it serves the edition published to this recipient (checked
-    again at each fetch), without signing in, for ``out.link_days`` days."""
-    token = secrets.token_urlsafe(24)
-    expires = utcnow() + dt.timedelta(days=out.link_days)
-    repo.put_pack_token(
-        channels.token_hash(token), job.recipient_id, job, version=version, expires_at=iso(expires)
-    )
-    return f"{out.public_url}/circulated/{token}"
-
-
-def _mail(
-    out: Outbound,
-    channel: Any,
-    sealed: dict,
-    key: str,
-    subject: str,
-    lead: str,
-    items: list[tuple[str, str | None]],
-) -> None:
-    from backchannel.circulation.transports.mail import MailError, build_message
-
-    unsubscribe = (
-        f"{out.public_url}/unsubscribe/{sealed['unsubscribe']}" if sealed.get("unsubscribe") else None
-    )
-    why = "You receive this because you follow them (or the event) on Backchannel."
-    text = "\n".join(
-        [lead, "", *(f"{title}\n{link or out.public_url}\n" for title, link in items), why]
-        + ([f"Unsubscribe: {unsubscribe}"] if unsubscribe else [])
-    )
-    page = (
-        f"<p>{html.escape(lead)}</p><ul>"
-        + "".join(
-            f'<li><a href="{html.escape(link or out.public_url)}"><strong>{html.escape(title)}</strong></a></li>'
-            for title, link in items
-        )
-        + f"</ul><p>{html.escape(why)}"
-        + (f' <a href="{html.escape(unsubscribe)}">Unsubscribe</a>.' if unsubscribe else "")
-        + "</p>"
-    )
-    raw = build_message(
-        sender=out.mail_from,
-        to=channel.settings["address"],
-        subject=subject.replace("\r", " ").replace("\n", " ")[:200],
-        text=text,
-        html=page,
-        unsubscribe_url=unsubscribe,
-        message_id_key=key,
-    )
-    try:
-        out.mailer.send(sender=out.mail_from, to=channel.settings["address"], raw=raw)
-    except MailError as err:
-        raise (_Transient if err.retryable else _Refused)(str(err)) from None
-
-
-def _webhook(out: Outbound, channel: Any, sealed: dict, job: Job, info: About, link: str | None) -> None:
-    data: dict[str, Any] = {
-        "packId": job.pack_id,
-        "version": job.version,
-        "title": info.title,
-        "kind": info.kind,
-    }
-    if job.kind == "publish":
-        data |= {"eventId": info.event_id, "from": info.sender_name, "url": link}
-        _post_webhook(out, channel, sealed, job.id, "pack.published", data)
-    else:
-        data["reason"] = "something the pack held was withdrawn; its link now serves the pack without it"
-        _post_webhook(out, channel, sealed, job.id, "pack.retracted", data)
-
-
-def _post_webhook(out: Outbound, channel: Any, sealed: dict, msg_id: str, kind: str, data: dict) -> None:
-    from backchannel.circulation.transports import outbound, webhooks
-
-    sent_at = utcnow()
-    body = json.dumps({"type": kind, "timestamp": iso(sent_at), "data": data}).encode()
-    headers = webhooks.headers(sealed["secret"], msg_id, int(sent_at.timestamp()), body)
-    try:
-        answer = out.send(
-            "POST",
-            channel.settings["url"],
-            headers=headers,
-            body=body,
-            timeout_s=out.timeout_s,
-            allow=out.allow,
-        )
-    except outbound.UnsafeUrl as err:
-        raise _Refused(f"the webhook URL is no longer safe: {err}") from None
-    except outbound.TransportError as err:
-        raise _Transient(str(err)) from None
-    if 200 <= answer.status < 300:
-        return
-    if answer.status in (408, 425, 429) or answer.status >= 500:
-        raise _Transient(f"the webhook answered HTTP {answer.status}")
-    raise _Refused(f"the webhook refused the delivery (HTTP {answer.status})")
-
-
-def _mastodon(repo: Any, out: Outbound, channel: Any, sealed: dict, job: Job, info: About, link: str | None):
-    if job.kind == "publish":
-        return _post_status(out, channel, sealed, job.id, f"{info.title}\n{link}")
-    original = repo.get_delivery(
-        Job(job.pack_id, job.version, job.recipient_id, job.channel_id, job.channel_type)
-    )
-    if original is not None and original.remote_id:
-        _mastodon_call(
-            lambda m: m.delete_status(
-                channel.settings["instanceUrl"],
-                sealed["accessToken"],
-                original.remote_id,
-                send=out.send,
-                allow=out.allow,
-                timeout_s=out.timeout_s,
-            )
-        )
-    return None
-
-
-def _post_status(out: Outbound, channel: Any, sealed: dict, key: str, text: str) -> str:
-    return _mastodon_call(
-        lambda m: m.post_status(
-            channel.settings["instanceUrl"],
-            sealed["accessToken"],
-            text,
-            idempotency_key=key,
-            visibility=channel.settings.get("visibility") or "direct",
-            send=out.send,
-            allow=out.allow,
-            timeout_s=out.timeout_s,
-        )
-    )
-
-
-def _mastodon_call(call: Callable[[Any], Any]) -> Any:
-    from backchannel.circulation.transports import mastodon, outbound
-
-    try:
-        return call(mastodon)
-    except mastodon.MastodonError as err:
-        raise (_Transient if err.retryable else _Refused)(str(err)) from None
-    except outbound.UnsafeUrl as err:
-        raise _Refused(f"the instance URL is no longer safe: {err}") from None
-    except outbound.TransportError as err:
-        raise _Transient(str(err)) from None
 
 
 def send_verification(repo: Any, out: Outbound, member_id: str, channel_id: str) -> str:
@@ -446,14 +252,3 @@ def send_verification(repo: Any, out: Outbound, member_id: str, channel_id: str)
             raise Retry(str(err), 30) from None
         return f"verification not sent: {err}"
     return "verification sent"
-
-
-def run_digests(repo: Any, queue: Any, day: str) -> int:
-    """The daily run: one digest job per channel with held packs (a job per channel and day, so a
-    repeated run sends nothing twice)."""
-    jobs = [
-        Job(f"digest-{day}", 0, member_id, channel_id, channel_type, "digest")
-        for member_id, channel_id, channel_type in repo.due_digests()
-    ]
-    queue.send(jobs)
-    return len(jobs)

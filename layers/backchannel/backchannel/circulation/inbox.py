@@ -78,7 +78,7 @@ class _Checks:
         if members_only(pub.kind, event):
             member = self._once(
                 ("membership", pub.event_id, recipient_id),
-                lambda: recipient_id in self.repo.members_of_event(pub.event_id, [recipient_id]),
+                lambda: recipient_id in self.store.members_of_event(pub.event_id, [recipient_id]),
             )
             if not member:
                 return "not-a-member"

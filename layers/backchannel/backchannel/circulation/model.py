@@ -33,7 +33,8 @@ def parse_follow_id(value: str) -> tuple[str, str] | None:
     return (kind, target) if kind in FOLLOW_TYPES and target else None
 
 
-def shard_of(recipient_id: str) -> int:
+def stats_shard(recipient_id: str) -> int:
+    """The counter shard of a recipient (a publication's delivery counts are spread over STATS_SHARDS)."""
     return zlib.crc32(recipient_id.encode()) % STATS_SHARDS
 
 
@@ -147,7 +148,7 @@ class Publication:
     updated_at: str | None = None
     revision: int = 0
     bucket: str | None = None
-    edition: dict[str, Any] = field(default_factory=dict)  # format -> packs_pipeline.rules.Artifact
+    edition: dict[str, Any] = field(default_factory=dict)  # format -> packs.model.Artifact
     left_out: dict[str, int] = field(default_factory=dict)
     retractions: int = 0
     retracted: int = 0

@@ -59,7 +59,7 @@ class Queue(Protocol):
 
 
 class Editions(Protocol):
-    """Builds a publication's edition (``packs_pipeline.editions.S3Editions`` in production)."""
+    """Builds a publication's edition (``packs.editions.S3Editions`` in production)."""
 
     def build(self, pub: Publication, revision: int, restrict: frozenset[str] | None) -> Edition: ...
     def manifest(self, pub: Publication) -> frozenset[str]: ...
@@ -157,7 +157,7 @@ def _unique(sources: Iterable[Iterable[str]], exclude: set[str]) -> Iterator[str
                 yield member_id
 
 
-def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], bool]:
+def audience(store: ConferenceRepo, repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], bool]:
     """The recipients' ids (unique, without the actor and blocks) and whether they must belong to
     the event."""
     actor = pub.owner_id or pub.published_by
@@ -168,10 +168,10 @@ def audience(repo: Any, pub: Publication, event: Event) -> tuple[Iterator[str], 
         sources = [
             repo.followers("session", pub.target_id),
             repo.followers("event", pub.event_id),
-            repo.attendees(pub.event_id),
+            store.attendees(pub.event_id),
         ]
     else:
-        sources = [repo.followers("event", pub.event_id), repo.attendees(pub.event_id)]
+        sources = [repo.followers("event", pub.event_id), store.attendees(pub.event_id)]
     return _unique(sources, exclude), members_only(pub.kind, event)
 
 
@@ -246,7 +246,7 @@ def fan_out(
     event = store.get_event(pub.event_id)
     if event is None or prepare_edition(repo, editions, pub, now=now)[0] is None:
         return None
-    ids, only_members = audience(repo, pub, event)
+    ids, only_members = audience(store, repo, pub, event)
     recipients = 0
     by_channel: dict[str, int] = {}
     next_progress = PROGRESS_EVERY
@@ -254,7 +254,7 @@ def fan_out(
     for batch in itertools.batched(ids, CHUNK):
         chunk = list(batch)
         if only_members:
-            allowed = repo.members_of_event(pub.event_id, chunk)
+            allowed = store.members_of_event(pub.event_id, chunk)
             chunk = [m for m in chunk if m in allowed]
         routes = repo.routes_of(chunk)
         for member_id in chunk:
@@ -340,7 +340,7 @@ def preview(
         "event": "the event's attendees and the followers of the event",
     }[t.kind]
     only = members_only(t.kind, event)
-    from backchannel.packs.content import LEFT_OUT
+    from backchannel.packs.pieces import LEFT_OUT
 
     return {
         "packId": pack.id,

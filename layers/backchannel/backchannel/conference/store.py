@@ -1,9 +1,10 @@
-"""What the domain needs from persistence. The DynamoDB implementation lives in ``backchannel.data``;
-unit tests use an in-memory one."""
+"""What the conference rules need from persistence (``ConferenceRepo``). The DynamoDB implementation is
+``conference.dynamo.DynamoConferenceRepo``; unit tests use an in-memory one (``tests/support/fakes.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from backchannel.conference.model import Event, Member, Membership, Session
@@ -51,3 +52,11 @@ class ConferenceRepo(Protocol):
 
     def update_member(self, before: Member, after: Member) -> None:
         """Raises Conflict when the handle is taken (case-insensitively)."""
+
+    def members_of_event(self, event_id: str, member_ids: Iterable[str]) -> set[str]:
+        """Those of ``member_ids`` who belong to the event (any role)."""
+        ...
+
+    def attendees(self, event_id: str) -> Iterator[str]:
+        """Every member of the event (any role)."""
+        ...

@@ -1,7 +1,7 @@
 """Live rules (pure: no boto3, no event shapes): subscribing, live messages and their recipients.
 
 A connection belongs to a member (the verified ``?token=`` of ``$connect``) or to nobody. It may
-subscribe to an event or a session it may see (:func:`backchannel.domain.events.visible_event`,
+subscribe to an event or a session it may see (:func:`backchannel.conference.rules.visible_event`,
 ``visible_session``): an unknown or invisible one is the same 404. Each subscription stores the
 event it concerns and whether the subscriber was an organiser or attendee of it then; the push worker
 checks visibility again for every message, so a post of a private event reaches only those who are

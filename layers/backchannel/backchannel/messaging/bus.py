@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from backchannel.core import aws_clients
 from backchannel.core.config import get_config, on_reset
 from backchannel.core.observability import logger
-from backchannel.messaging.domain_events import DomainEvent
+from backchannel.messaging.changes import DomainEvent
 
 MAX_ENTRIES = 10  # PutEvents' limit per call
 

@@ -16,75 +16,25 @@ consumers read the current state, which is authorised and reflects withdrawals.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-SOURCE = "backchannel"
-SCHEMA_VERSION = 1
-# Fixed namespace of the uuid5 event ids: changing it changes every id, so it never changes.
-_EVENT_ID_NAMESPACE = uuid.UUID("6f1c3f5e-2b7a-4d0e-9a51-3c8f2d9b7e10")
-
-# Attributes of every item that belong to the table, not to the entity.
-_INTERNAL = frozenset(
-    {"pk", "sk", "type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "seq", "ttl", "expiration"}
+from backchannel.messaging.changes import (
+    SHARED_VISIBILITIES,
+    Change,
+    DomainEvent,
+    Item,
+    Rule,
+    as_json,
+    changed_fields,
+    deleted,
+    public_fields,
+    roles_of,
 )
-# Bookkeeping that changes on every write: reported, but never a change on its own.
-_BOOKKEEPING = frozenset({"updatedAt", "version"})
-SHARED_VISIBILITIES = frozenset({"attendees", "public"})
-
-Item = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DomainEvent:
-    """One event for the bus: ``detail_type`` and ``detail`` as EventBridge carries them."""
-
-    detail_type: str
-    detail: dict[str, Any]
-    source: str = SOURCE
-    resources: list[str] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        """The domain event's own id (``detail.domainEventId``), stable across redeliveries."""
-        return self.detail["domainEventId"]
-
-
-def domain_event_id(record_id: str, detail_type: str) -> str:
-    """The id of the ``detail_type`` event of one stream record: the same on every redelivery."""
-    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{record_id}/{detail_type}"))
-
-
-@dataclass(frozen=True)
-class _Change:
-    old: Item | None
-    new: Item | None
-    record_id: str
-    at: str
-
-    @property
-    def current(self) -> Item:
-        """The newest image there is (the old one of a removal)."""
-        return self.new if self.new is not None else self.old or {}
-
-    def event(self, detail_type: str, fields: dict[str, Any], resources: Iterable[str] = ()) -> DomainEvent:
-        detail = {
-            "schemaVersion": SCHEMA_VERSION,
-            "domainEventId": domain_event_id(self.record_id, detail_type),
-            "occurredAt": self.at,
-            **fields,
-        }
-        return DomainEvent(detail_type=detail_type, detail=detail, resources=list(resources))
-
-
-Rule = Callable[[_Change], list[DomainEvent]]
 
 
 def derive(old: Item | None, new: Item | None, *, record_id: str, at: str) -> list[DomainEvent]:
     """The domain events of one change of the main table (none for unknown or internal items)."""
-    change = _Change(old, new, record_id, at)
+    change = Change(old, new, record_id, at)
     rule = RULES.get(item_type(old, new) or "")
     return rule(change) if rule is not None else []
 
@@ -96,57 +46,6 @@ def item_type(old: Item | None, new: Item | None) -> str | None:
             return str(image["type"])
     return None
 
-
-# ---------------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------------
-
-
-def _public(item: Item | None, only: Iterable[str] | None = None) -> dict[str, Any]:
-    """The entity's own fields (table attributes dropped), optionally just ``only``."""
-    if item is None:
-        return {}
-    names = only if only is not None else item.keys()
-    return {name: _json(item[name]) for name in names if name in item and name not in _INTERNAL}
-
-
-def _json(value: Any) -> Any:
-    """Sets (string sets of DynamoDB) as sorted lists, so every detail is plain JSON."""
-    if isinstance(value, set | frozenset):
-        return sorted(_json(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value
-
-
-def _changed(old: Item | None, new: Item | None, names: Iterable[str] | None = None) -> list[str]:
-    """Sorted names of the public fields whose value differs (bookkeeping fields left out)."""
-    old, new = old or {}, new or {}
-    candidates = set(names) if names is not None else (set(old) | set(new))
-    return sorted(
-        name
-        for name in candidates - _INTERNAL - _BOOKKEEPING
-        if _comparable(old.get(name)) != _comparable(new.get(name))
-    )
-
-
-def _comparable(value: Any) -> Any:
-    return sorted(value) if isinstance(value, set | frozenset) else value
-
-
-def _roles(item: Item | None) -> set[str]:
-    return set((item or {}).get("roles") or ())
-
-
-def _deleted(item: Item | None) -> bool:
-    return item is None or bool(item.get("deleted"))
-
-
-# ---------------------------------------------------------------------------------------------------
-# events (conferences)
-# ---------------------------------------------------------------------------------------------------
 
 EVENT_FIELDS = (
     "id",
@@ -165,23 +64,21 @@ EVENT_FIELDS = (
 )
 
 
-def _event_rule(c: _Change) -> list[DomainEvent]:
+def _event_rule(c: Change) -> list[DomainEvent]:
     resources = [f"event/{c.current.get('id')}"]
     if c.old is None and c.new is not None:
-        return [c.event("EventCreated", _public(c.new, EVENT_FIELDS), resources)]
+        return [c.event("EventCreated", public_fields(c.new, EVENT_FIELDS), resources)]
     if c.old is not None and c.new is not None:
-        changed = _changed(c.old, c.new, EVENT_FIELDS)
+        changed = changed_fields(c.old, c.new, EVENT_FIELDS)
         if not changed:
             return []
-        return [c.event("EventChanged", {**_public(c.new, EVENT_FIELDS), "changed": changed}, resources)]
+        return [
+            c.event("EventChanged", {**public_fields(c.new, EVENT_FIELDS), "changed": changed}, resources)
+        ]
     if c.old is not None:
-        return [c.event("EventDeleted", _public(c.old, ("id", "version")), resources)]
+        return [c.event("EventDeleted", public_fields(c.old, ("id", "version")), resources)]
     return []
 
-
-# ---------------------------------------------------------------------------------------------------
-# sessions
-# ---------------------------------------------------------------------------------------------------
 
 SESSION_FIELDS = (
     "id",
@@ -200,24 +97,22 @@ SESSION_FIELDS = (
 )
 
 
-def _session_rule(c: _Change) -> list[DomainEvent]:
+def _session_rule(c: Change) -> list[DomainEvent]:
     current = c.current
     resources = [f"event/{current.get('eventId')}", f"session/{current.get('id')}"]
     if c.old is None and c.new is not None:
-        return [c.event("SessionCreated", _public(c.new, SESSION_FIELDS), resources)]
+        return [c.event("SessionCreated", public_fields(c.new, SESSION_FIELDS), resources)]
     if c.old is not None and c.new is not None:
-        changed = _changed(c.old, c.new, SESSION_FIELDS)
+        changed = changed_fields(c.old, c.new, SESSION_FIELDS)
         if not changed:
             return []
-        return [c.event("SessionChanged", {**_public(c.new, SESSION_FIELDS), "changed": changed}, resources)]
+        return [
+            c.event("SessionChanged", {**public_fields(c.new, SESSION_FIELDS), "changed": changed}, resources)
+        ]
     if c.old is not None:
-        return [c.event("SessionDeleted", _public(c.old, ("id", "eventId", "version")), resources)]
+        return [c.event("SessionDeleted", public_fields(c.old, ("id", "eventId", "version")), resources)]
     return []
 
-
-# ---------------------------------------------------------------------------------------------------
-# memberships and members
-# ---------------------------------------------------------------------------------------------------
 
 # role -> (event when gained, event when lost)
 ROLE_EVENTS = {
@@ -226,8 +121,8 @@ ROLE_EVENTS = {
 }
 
 
-def _membership_rule(c: _Change) -> list[DomainEvent]:
-    before, after = _roles(c.old), _roles(c.new)
+def _membership_rule(c: Change) -> list[DomainEvent]:
+    before, after = roles_of(c.old), roles_of(c.new)
     current = c.current
     ids = {"eventId": current.get("eventId"), "memberId": current.get("memberId")}
     resources = [f"event/{ids['eventId']}", f"member/{ids['memberId']}"]
@@ -242,7 +137,7 @@ def _membership_rule(c: _Change) -> list[DomainEvent]:
     return events
 
 
-def _member_rule(c: _Change) -> list[DomainEvent]:
+def _member_rule(c: Change) -> list[DomainEvent]:
     if c.old is None and c.new is not None:
         fields = {"memberId": c.new.get("id"), "displayName": c.new.get("displayName")}
         return [c.event("MemberCreated", fields, [f"member/{c.new.get('id')}"])]
@@ -254,10 +149,6 @@ def _member_rule(c: _Change) -> list[DomainEvent]:
     return []
 
 
-# ---------------------------------------------------------------------------------------------------
-# posts
-# ---------------------------------------------------------------------------------------------------
-
 POST_FIELDS = ("id", "eventId", "sessionId", "authorId", "text", "hashtags", "mentions", "links", "createdAt")
 
 
@@ -268,77 +159,68 @@ def _post_resources(item: Item) -> list[str]:
     return [*resources, f"post/{item.get('id')}"]
 
 
-def _post_rule(c: _Change) -> list[DomainEvent]:
-    was, now = not _deleted(c.old), not _deleted(c.new)
+def _post_rule(c: Change) -> list[DomainEvent]:
+    was, now = not deleted(c.old), not deleted(c.new)
     current = c.current
     if not was and now and c.old is None:
-        return [c.event("PostCreated", _public(c.new, POST_FIELDS), _post_resources(current))]
+        return [c.event("PostCreated", public_fields(c.new, POST_FIELDS), _post_resources(current))]
     if was and not now:
-        ids = _public(current, ("id", "eventId", "sessionId", "authorId"))
+        ids = public_fields(current, ("id", "eventId", "sessionId", "authorId"))
         return [c.event("PostDeleted", ids, _post_resources(current))]
     return []
 
 
-# ---------------------------------------------------------------------------------------------------
-# notes: content never travels; private notes make no events at all
-# ---------------------------------------------------------------------------------------------------
-
 NOTE_IDS = ("id", "sessionId", "eventId", "authorId")
+
+
 NOTE_META = (*NOTE_IDS, "visibility", "shareInPacks", "version", "updatedAt")
+
+
 NOTE_WATCHED = ("title", "body", "visibility", "shareInPacks")
 
 
 def note_is_shared(item: Item | None) -> bool:
     """Whether anyone but its author may see the note."""
-    return not _deleted(item) and (item or {}).get("visibility") in SHARED_VISIBILITIES
+    return not deleted(item) and (item or {}).get("visibility") in SHARED_VISIBILITIES
 
 
 def _note_resources(item: Item) -> list[str]:
     return [f"event/{item.get('eventId')}", f"session/{item.get('sessionId')}", f"note/{item.get('id')}"]
 
 
-def _note_rule(c: _Change) -> list[DomainEvent]:
+def _note_rule(c: Change) -> list[DomainEvent]:
     before, after = note_is_shared(c.old), note_is_shared(c.new)
     if not before and not after:
         return []  # private (or gone) before and after: nothing about it leaves the table
     if after:
         assert c.new is not None
-        meta = _public(c.new, NOTE_META)
+        meta = public_fields(c.new, NOTE_META)
         if not before:
             return [c.event("NoteShared", meta, _note_resources(c.new))]
-        changed = _changed(c.old, c.new, NOTE_WATCHED)
+        changed = changed_fields(c.old, c.new, NOTE_WATCHED)
         if not changed:
             return []
         return [c.event("NoteChanged", {**meta, "changed": changed}, _note_resources(c.new))]
     assert c.old is not None
-    return [c.event("NoteWithdrawn", _public(c.old, NOTE_IDS), _note_resources(c.old))]
+    return [c.event("NoteWithdrawn", public_fields(c.old, NOTE_IDS), _note_resources(c.old))]
 
-
-# ---------------------------------------------------------------------------------------------------
-# summaries
-# ---------------------------------------------------------------------------------------------------
 
 SUMMARY_FIELDS = ("sessionId", "eventId", "version", "publishedAt")
 
 
-def _summary_rule(c: _Change) -> list[DomainEvent]:
+def _summary_rule(c: Change) -> list[DomainEvent]:
     new, old = c.new, c.old
     if new is None or new.get("status") != "published":
         return []
     if old is not None and old.get("status") == "published" and old.get("version") == new.get("version"):
         return []
     resources = [f"event/{new.get('eventId')}", f"session/{new.get('sessionId')}"]
-    return [c.event("SummaryPublished", _public(new, SUMMARY_FIELDS), resources)]
+    return [c.event("SummaryPublished", public_fields(new, SUMMARY_FIELDS), resources)]
 
 
-def _nothing(_: _Change) -> list[DomainEvent]:
+def _nothing(_: Change) -> list[DomainEvent]:
     return []
 
-
-# ---------------------------------------------------------------------------------------------------
-# circulation: a publication starts a fan-out; a withdrawn pack version is retracted; a new email
-# channel is sent its code. No secret and no address ever enters an event.
-# ---------------------------------------------------------------------------------------------------
 
 PUBLICATION_FIELDS = (
     "packId",
@@ -352,7 +234,7 @@ PUBLICATION_FIELDS = (
 )
 
 
-def _publication_rule(c: _Change) -> list[DomainEvent]:
+def _publication_rule(c: Change) -> list[DomainEvent]:
     """A publication inserted: ``PackPublished``. Its ``retractions`` counted up (something its edition
     may hold was taken away): ``PackRetracted``, once per withdrawal."""
     new = c.new
@@ -360,19 +242,19 @@ def _publication_rule(c: _Change) -> list[DomainEvent]:
         return []
     resources = [f"pack/{new.get('packId')}"]
     if c.old is None:
-        return [c.event("PackPublished", _public(new, PUBLICATION_FIELDS), resources)]
-    before, after = _json(c.old.get("retractions")) or 0, _json(new.get("retractions")) or 0
+        return [c.event("PackPublished", public_fields(new, PUBLICATION_FIELDS), resources)]
+    before, after = as_json(c.old.get("retractions")) or 0, as_json(new.get("retractions")) or 0
     if after <= before:
         return []
     fields = {
         "packId": new.get("packId"),
-        "version": _json(new.get("version")),
+        "version": as_json(new.get("version")),
         "eventId": new.get("eventId"),
     }
     return [c.event("PackRetracted", fields, resources)]
 
 
-def _channel_rule(c: _Change) -> list[DomainEvent]:
+def _channel_rule(c: Change) -> list[DomainEvent]:
     new = c.new
     if c.old is not None or new is None or new.get("status") != "pending":
         return []
@@ -380,22 +262,17 @@ def _channel_rule(c: _Change) -> list[DomainEvent]:
     return [c.event("ChannelAdded", fields, [f"member/{new.get('memberId')}"])]
 
 
-# The item ``type`` -> its rule. A new item type is one entry here (and one section in docs/domain-events.md).
-# ---------------------------------------------------------------------------------------------------
-# questions: only approved ones are news; an anonymous asker stays anonymous
-# ---------------------------------------------------------------------------------------------------
-
 QUESTION_FIELDS = ("id", "eventId", "sessionId", "text", "votes", "answered", "createdAt")
 
 
 def _question_view(item: Item) -> dict[str, Any]:
-    fields = _public(item, QUESTION_FIELDS)
+    fields = public_fields(item, QUESTION_FIELDS)
     if not item.get("anonymous") and item.get("askerName"):
         fields["askerName"] = item["askerName"]  # never the asker's member id
     return fields
 
 
-def _question_rule(c: _Change) -> list[DomainEvent]:
+def _question_rule(c: Change) -> list[DomainEvent]:
     old, new = c.old or {}, c.new or {}
     approved_before = old.get("status") == "approved"
     approved_now = new.get("status") == "approved"
@@ -403,14 +280,14 @@ def _question_rule(c: _Change) -> list[DomainEvent]:
     if approved_now and not approved_before:
         return [c.event("QuestionAsked", _question_view(new), resources)]
     if approved_before and not approved_now:
-        ids = _public(c.current, ("id", "eventId", "sessionId"))
+        ids = public_fields(c.current, ("id", "eventId", "sessionId"))
         return [c.event("QuestionHidden", ids, resources)]
     if not approved_now:
         return []
     found = []
     if old.get("votes") != new.get("votes"):
         found.append(
-            c.event("QuestionVoted", _public(new, ("id", "eventId", "sessionId", "votes")), resources)
+            c.event("QuestionVoted", public_fields(new, ("id", "eventId", "sessionId", "votes")), resources)
         )
     if new.get("answered") and not old.get("answered"):
         found.append(c.event("QuestionAnswered", _question_view(new), resources))

@@ -19,7 +19,8 @@ from typing import Any
 from backchannel.core.observability import logger
 from backchannel.messaging import stream
 from backchannel.messaging.bus import EventPublisher
-from backchannel.messaging.domain_events import RULES, DomainEvent, derive, item_type
+from backchannel.messaging.changes import DomainEvent
+from backchannel.messaging.domain_events import RULES, derive, item_type
 
 
 class RecordFailed(Exception):

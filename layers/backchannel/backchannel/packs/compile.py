@@ -101,7 +101,7 @@ def compile_pack(
     compiled: Callable[[Compiled], None] | None = None,
 ) -> list[Artifact]:
     """Reads the pack's content from the stores and writes each format through
-    ``open_writer(format, content_type)``. Raises ``backchannel.errors.NotFound`` if the target
+    ``open_writer(format, content_type)``. Raises ``backchannel.core.errors.NotFound`` if the target
     doesn't exist (before any writer is opened). A circulated edition also writes its manifest
     (``manifest.json``); ``compiled`` is told the manifest and what was left out."""
     if spec.kind not in KINDS:

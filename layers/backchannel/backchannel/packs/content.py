@@ -41,146 +41,42 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from backchannel.capture.model import Note, Post
 from backchannel.conference.model import Event, Session
 from backchannel.core.errors import NotFound
 from backchannel.core.model import iso, utcnow
+from backchannel.packs.pieces import (
+    DOI_BASE,
+    TOP_POSTS,
+    Consent,
+    citation,
+    manifest_key,
+    note_json,
+    pages,
+    post_json,
+    session_json,
+    top_threads,
+)
 from backchannel.resources.links import resources_in
 from backchannel.resources.rules import event_scope, session_scope
 
 SCHEMA_VERSION = 1
+
+
 GROUPS = ("summary", "notes", "posts", "questions", "resources", "readingList")
+
+
 PAGE = 100
-TOP_POSTS = 20
-SLOTS = 200
-REPLIES = 10
-DOI_BASE = "https://doi.org/"
+
 
 Record = tuple
 
+
 FULL, CIRCULATED = "full", "circulated"
+
+
 EDITIONS = (FULL, CIRCULATED)
-
-# Why a note stays out of an edition (the publisher's preview lists these with their counts).
-LEFT_OUT = {
-    "private": "private notes never leave their author",
-    "attendees": "attendees-only notes stay with the event's attendees",
-    "not-shared": "notes their author did not share in packs",
-    "no-consent": "members who withdrew their consent to appear in packs",
-}
-
-
-def manifest_key(group: str, data: dict, section: str | None) -> str:
-    """What identifies one item of an edition, to keep it (or drop it) in a retraction rebuild. A note
-    is named with its update time, so an edited note no longer matches what was published."""
-    if group == "summary":
-        return f"summary:{section}:{data.get('version')}"
-    if group == "notes":
-        return f"note:{data['id']}:{data.get('updatedAt')}"
-    if group == "posts":
-        return f"post:{data['id']}"
-    if group == "questions":
-        return f"question:{data['id']}"
-    if group == "resources":
-        return f"resource:{data['url']}"
-    return f"paper:{data.get('doi')}"
-
-
-@dataclass
-class _Consent:
-    """Whether a member consents to appear in packs, and their display name (read once each)."""
-
-    store: object
-    owner: str | None = None  # a personal pack's member: always consents to their own pack
-    seen: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
-    contributors: dict[str, str] = field(default_factory=dict)
-
-    def allows(self, member_id: str) -> bool:
-        if member_id not in self.seen:
-            member = self.store.get_member(member_id)
-            consent = bool(getattr(member, "pack_consent", True)) if member is not None else True
-            self.seen[member_id] = (consent, member.display_name if member is not None else None)
-        return member_id == self.owner or self.seen[member_id][0]
-
-    def credit(self, member_id: str, name: str) -> None:
-        self.contributors.setdefault(member_id, self.seen.get(member_id, (True, None))[1] or name)
-
-
-def _pages(fetch: Callable[[str | None], tuple[list, str | None]]) -> Iterator:
-    cursor: str | None = None
-    while True:
-        items, cursor = fetch(cursor)
-        yield from items
-        if not cursor:
-            return
-
-
-def _post_json(post: Post) -> dict:
-    return {
-        "id": post.id,
-        "author": {"id": post.author_id, "displayName": post.author_name},
-        "text": post.text,
-        "links": list(post.links),
-        "createdAt": post.created_at,
-    }
-
-
-def _note_json(note: Note) -> dict:
-    return {
-        "id": note.id,
-        "author": {"id": note.author_id, "displayName": note.author_name},
-        "title": note.title,
-        "body": note.body,
-        "visibility": note.visibility,
-        "updatedAt": note.updated_at,
-    }
-
-
-def _session_json(session: Session) -> dict:
-    return {
-        "type": "session",
-        "id": session.id,
-        "title": session.title,
-        "abstract": session.abstract,
-        "speakers": [s.to_json() for s in session.speakers],
-        "room": session.room,
-        "track": session.track,
-        "startsAt": session.starts_at.isoformat(),
-        "endsAt": session.ends_at.isoformat(),
-    }
-
-
-def top_threads(posts: Iterator[Post], allowed: Callable[[Post], bool], limit: int = TOP_POSTS) -> tuple:
-    """One pass over posts (newest first): (candidate parents with reply counts and kept replies,
-    the newest root posts). Bounded by SLOTS * REPLIES + limit posts whatever the feed's length."""
-    counts: dict[str, int] = {}
-    replies: dict[str, list[Post]] = {}
-    roots: list[Post] = []
-    for post in posts:
-        if not allowed(post):
-            continue
-        parent = post.in_reply_to
-        if not parent:
-            if len(roots) < limit:
-                roots.append(post)
-            continue
-        if parent in counts:
-            counts[parent] += 1
-        elif len(counts) < SLOTS:
-            counts[parent] = 1
-            replies[parent] = []
-        else:  # Misra-Gries: every counter down by one, the spent ones dropped
-            for key in list(counts):
-                counts[key] -= 1
-                if counts[key] == 0:
-                    del counts[key], replies[key]
-            continue
-        if len(replies[parent]) < REPLIES:
-            replies[parent].append(post)
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(pid, n, replies[pid]) for pid, n in ranked], roots
 
 
 class PackContent:
@@ -195,7 +91,7 @@ class PackContent:
             raise ValueError(f"unknown edition {self.edition!r}")
         self.restrict: frozenset[str] | None = getattr(spec, "restrict", None)
         personal_owner = spec.member_id if spec.kind == "personal" and self.edition == FULL else None
-        self.consent = _Consent(store, owner=personal_owner)
+        self.consent = Consent(store, owner=personal_owner)
         self.count = 0
         self.left_out: Counter[str] = Counter()
         self.manifest: set[str] = set()
@@ -287,7 +183,7 @@ class PackContent:
             page = self.store.list_sessions(event.id, PAGE, cursor)
             return page.items, page.next_cursor
 
-        return _pages(fetch)
+        return pages(fetch)
 
     def _personal_sessions(self, event: Event) -> set[str]:
         """The sessions the member starred or wrote notes in (one id each: bounded by the schedule).
@@ -298,7 +194,7 @@ class PackContent:
             page = self.capture.member_notes(self.spec.member_id, PAGE, cursor)
             return page.items, page.next_cursor
 
-        notes = (n for n in _pages(fetch) if n.event_id == event.id)
+        notes = (n for n in pages(fetch) if n.event_id == event.id)
         if self.edition == CIRCULATED:
             return {n.session_id for n in notes if self._left_out(n, personal=True, circulated=True) is None}
         starred = getattr(self.store, "starred_sessions", None)
@@ -346,7 +242,7 @@ class PackContent:
         return ("section", data)
 
     def _session(self, event: Event, session: Session) -> Iterator[Record]:
-        yield self._section_start(_session_json(session))
+        yield self._section_start(session_json(session))
         summary = self.capture.latest_summary(session.id)
         if summary is not None:
             yield from self._emit(
@@ -387,7 +283,7 @@ class PackContent:
             page = self.capture.session_notes(session.id, partitions, PAGE, cursor)
             return page.items, page.next_cursor
 
-        for note in _pages(fetch):
+        for note in pages(fetch):
             if personal and note.author_id != self.spec.member_id:
                 continue
             reason = self._left_out(
@@ -398,7 +294,7 @@ class PackContent:
                 continue
             self.consent.allows(note.author_id)
             self.consent.credit(note.author_id, note.author_name)
-            yield from self._emit("notes", _note_json(note))
+            yield from self._emit("notes", note_json(note))
 
     def _left_out(self, note: Note, *, personal: bool, circulated: bool, public: bool = True) -> str | None:
         """Why ``note`` stays out of this edition, or None if it goes in. The owner's own (full)
@@ -424,7 +320,7 @@ class PackContent:
                 return False
             return belongs(post) and self.consent.allows(post.author_id)
 
-        candidates, roots = top_threads(_pages(fetch), allowed)
+        candidates, roots = top_threads(pages(fetch), allowed)
         shown: set[str] = set()
         for parent_id, count, replies in candidates:
             if len(shown) >= TOP_POSTS:
@@ -449,9 +345,9 @@ class PackContent:
             count = len(replies)  # the count a rebuild shows is of what it still holds
         for p in (post, *replies):
             self.consent.credit(p.author_id, p.author_name)
-        data = _post_json(post)
+        data = post_json(post)
         data["replyCount"] = count
-        data["replies"] = [_post_json(r) for r in replies]
+        data["replies"] = [post_json(r) for r in replies]
         yield from self._emit("posts", data)
 
     def _questions(self, session: Session) -> Iterator[Record]:
@@ -462,7 +358,7 @@ class PackContent:
             page = self.questions.list_questions(session.id, "top", ["approved"], None, PAGE, cursor)
             return page.items, page.next_cursor
 
-        for q in _pages(fetch):
+        for q in pages(fetch):
             if q.status != "approved" or not self.consent.allows(q.asker_id):
                 continue
             if self.restrict is not None and f"question:{q.id}" not in self.restrict:
@@ -493,7 +389,7 @@ class PackContent:
                 return page.items, page.next_cursor
 
             # Resources are few (one per distinct link of a session): cheap to hold for two passes.
-            shared = [(r.url, r.kind, r.doi, r.shares) for r in _pages(fetch)]
+            shared = [(r.url, r.kind, r.doi, r.shares) for r in pages(fetch)]
         for url, kind, doi, shares in shared:
             yield from self._emit("resources", {"url": url, "kind": kind, "doi": doi, "shares": shares})
         for url, _, doi, shares in shared:  # the papers again, as a reading list
@@ -502,8 +398,3 @@ class PackContent:
                     "readingList",
                     {"doi": doi, "url": DOI_BASE + doi, "shares": shares, "citation": citation(doi, url)},
                 )
-
-
-def citation(doi: str, url: str) -> str:
-    """A citation from what we know without fetching anything: the DOI and its resolver link."""
-    return f"doi:{doi}. Available at {DOI_BASE}{doi}" + ("" if url.startswith(DOI_BASE) else f" ({url})")

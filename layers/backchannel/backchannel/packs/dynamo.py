@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import condition_failed, connection
 from backchannel.core.dynamo.paging import page
-from backchannel.core.dynamo.table import Item, bind
+from backchannel.core.dynamo.table import Item, bind, plain
 from backchannel.core.model import Page
 from backchannel.packs.model import Artifact, Pack, Target
 
@@ -76,19 +76,9 @@ def member_index(member_id: str) -> str:
     return f"MEMBER#{member_id}#PACKS"
 
 
-def _plain(value):
-    if isinstance(value, MapAttribute):
-        return {k: _plain(v) for k, v in value.attribute_values.items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def _pack(item: PackItem) -> Pack:
-    artifacts = {fmt: Artifact.from_record(fmt, a) for fmt, a in (_plain(item.artifacts) or {}).items()}
-    progress = _plain(item.progress) if item.progress is not None else None
+    artifacts = {fmt: Artifact.from_record(fmt, a) for fmt, a in (plain(item.artifacts) or {}).items()}
+    progress = plain(item.progress) if item.progress is not None else None
     return Pack(
         id=item.id,
         target=Target(item.kind, item.target_id, item.event_id, item.member_id),
@@ -141,7 +131,7 @@ def _key(pack_id: str) -> PackItem:
 
 
 class DynamoPacksRepo:
-    """The production :class:`backchannel.packs_pipeline.service.PacksRepo`."""
+    """The production :class:`backchannel.packs.store.PacksRepo`."""
 
     def __init__(self) -> None:
         bind()
@@ -183,7 +173,7 @@ class DynamoPacksRepo:
         return self._all(PackItem.gsi1, event_index(event_id), PackItem.gsi1sk == f"session#{session_id}")
 
     def _paged(self, index, name: str, pk: str, keys, limit: int, cursor: str | None, condition=None):
-        start = cursors.decode(cursor, names=keys, partition=(name, pk))
+        start = cursors.decode_key(cursor, names=keys, partition=(name, pk))
         result = index.query(pk, condition, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start)
         items, next_cursor = page(list(result), limit, keys)
         return Page([_pack(i) for i in items if isinstance(i, PackItem)], next_cursor)

@@ -34,7 +34,7 @@ from backchannel.core.errors import Conflict, DomainError, NotFound
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import iso, utcnow
 from backchannel.core.observability import logger
-from backchannel.messaging.domain_events import SCHEMA_VERSION, DomainEvent
+from backchannel.messaging.changes import SCHEMA_VERSION, DomainEvent
 from backchannel.packs.model import Artifact, Pack, Target
 from backchannel.packs.rules import MEMBER_TRIGGERS, PACK_REQUESTED, REFRESHING_TRIGGERS, WITHDRAWING_TRIGGERS
 from backchannel.packs.settings import PROGRESS_INTERVAL_S, STALE_BUILD_S

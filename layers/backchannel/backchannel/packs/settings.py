@@ -1,4 +1,4 @@
-"""Constants of the packs pipeline. Its environment is read by :mod:`backchannel.config`, like every
+"""Constants of the packs pipeline. Its environment is read by :mod:`backchannel.core.config`, like every
 setting:
 
 | variable | what it is |

@@ -137,7 +137,7 @@ class PackWriter:
 
 
 class S3Storage:
-    """The production :class:`backchannel.packs_pipeline.service.Storage`."""
+    """The production :class:`backchannel.packs.service.Storage`."""
 
     def __init__(self, bucket: str, client: Any = None, *, part_size: int = PART_SIZE) -> None:
         self.bucket = bucket

@@ -9,7 +9,7 @@ from backchannel.packs.model import Artifact, Pack, Target
 
 
 class PacksRepo(Protocol):
-    """The packs' data access (see ``packs_pipeline.data``): every transition is conditional and
+    """The packs' data access (see ``packs.dynamo``): every transition is conditional and
     returns whether it happened."""
 
     def get(self, pack_id: str) -> Pack | None: ...

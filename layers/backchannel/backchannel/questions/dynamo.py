@@ -1,4 +1,4 @@
-"""DynamoDB access for questions, votes and question settings (keys in ``data/question_models.py``).
+"""DynamoDB access for questions, votes and question settings (keys in ``questions/items.py``).
 
 Exact vote counts. A vote is an item ``QUESTION#<id> / VOTE#<memberId>``; casting it is one
 TransactWriteItems of two parts: put the vote item if it does not exist, and set the question's
@@ -27,7 +27,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from backchannel.capture.dynamo import decode_cursor, encode_cursor
+from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import condition_failed, connection
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
@@ -111,7 +111,7 @@ def _backoff(attempt: int) -> None:
 
 
 class DynamoQuestionsRepo:
-    """The production :class:`backchannel.domain.questions.QuestionsRepo`."""
+    """The production :class:`backchannel.questions.store.QuestionsRepo`."""
 
     def __init__(self) -> None:
         bind()
@@ -264,7 +264,7 @@ class DynamoQuestionsRepo:
             },
         }[sort]
         names = {f"{sort}.{p}": p for p in partitions if p != "mine" or member_id}
-        positions = decode_cursor(cursor, set(names))
+        positions = cursors.decode_positions(cursor, set(names))
 
         def sort_key(q: Question) -> str:
             return _top_key(q.votes, q.id) if sort == "top" else q.id
@@ -285,7 +285,7 @@ class DynamoQuestionsRepo:
         found, following = merge_desc(
             {name: fetcher(p) for name, p in names.items()}, sort_key, limit, positions
         )
-        return Page(found, encode_cursor(following) if following else None)
+        return Page(found, cursors.encode(following) if following else None)
 
     # -- settings ----------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """DynamoDB access for resources: the ledger of shares, the ranked lists, and consistent reads of the
-sources (posts, notes, summaries) the resources worker reconciles with. Keys: ``data/resource_models.py``.
+sources (posts, notes, summaries) the resources worker reconciles with. Keys: ``resources/items.py``.
 
 Counting, and why it holds under concurrency and redelivery
 -----------------------------------------------------------
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from backchannel.capture.dynamo import _note, _post, _summary
+from backchannel.capture.dynamo import to_note, to_post, to_summary
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.core.dynamo import cursor as cursors
@@ -81,7 +81,7 @@ def _retryable(err: TransactWriteError) -> bool:
 
 
 class DynamoResourcesRepo:
-    """The production :class:`backchannel.domain.resources.Ledger` and ``ResourceList``."""
+    """The production :class:`backchannel.resources.store.ResourcesRepo` and ``ResourceList``."""
 
     def __init__(self, *, attempts: int = 8, sleep: Callable[[float], None] = time.sleep) -> None:
         bind()
@@ -230,7 +230,7 @@ class DynamoResourcesRepo:
 
     def ranked(self, scope: str, limit: int, cursor: str | None) -> Page[SharedResource]:
         pk = ranked_pk(scope)
-        start = cursors.decode(cursor, names=GSI_KEYS, partition=("gsi1pk", pk))
+        start = cursors.decode_key(cursor, names=GSI_KEYS, partition=("gsi1pk", pk))
         result = ResourceItem.gsi1.query(pk, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start)
         items, next_cursor = page(list(result), limit, GSI_KEYS)
         return Page(
@@ -244,7 +244,7 @@ class DynamoResourcesRepo:
 
 
 class DynamoSourceReader:
-    """The production :class:`backchannel.domain.resources.SourceReader`: strongly consistent reads,
+    """The production :class:`backchannel.resources.store.SourceReader`: strongly consistent reads,
     so a worker reconciling after a change sees that change."""
 
     def __init__(self) -> None:
@@ -255,7 +255,7 @@ class DynamoSourceReader:
             item = PostItem.get(f"POST#{post_id}", "POST", consistent_read=True)
         except DoesNotExist:
             return None
-        return _post(item) if isinstance(item, PostItem) else None
+        return to_post(item) if isinstance(item, PostItem) else None
 
     def shared_note(self, note_id: str) -> Note | None:
         pk = f"NOTE#{note_id}"
@@ -269,7 +269,7 @@ class DynamoSourceReader:
             return None
         if not isinstance(item, NoteItem) or item.visibility not in SHARED_VISIBILITIES:
             return None
-        return _note(item)
+        return to_note(item)
 
     def published_summary(self, session_id: str) -> Summary | None:
         result = SummaryItem.query(
@@ -281,5 +281,5 @@ class DynamoSourceReader:
         )
         for item in result:
             if isinstance(item, SummaryItem) and item.status == "published":
-                return _summary(item)
+                return to_summary(item)
         return None

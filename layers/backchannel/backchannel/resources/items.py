@@ -10,7 +10,7 @@
 ``summary#<sessionId>``; ``resourceId`` is a hash of the normalised URL. A share exists for each
 (source, scope, resource, member) the source contributes now; a sharer counts a member's shares of one
 resource in one scope (``sources``) and exists while that count is positive; a resource's ``shares`` is
-the number of its sharers. All three change together, in one transaction (``data/resources.py``).
+the number of its sharers. All three change together, in one transaction (``resources/dynamo.py``).
 
 The stream router sees these items too; their types have no rule in ``domain_events.RULES``, so they
 produce no domain events.

@@ -22,7 +22,7 @@ from backchannel.circulation.model import (
     Delivery,
     InboxEntry,
     Job,
-    shard_of,
+    stats_shard,
 )
 from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
 
@@ -99,7 +99,7 @@ class DeliveriesRepo(RepoBase):
             actions.append(DeliveryItem.remote_id.set(remote_id))
         if status == "sent" and job.kind == "publish" and job.channel_type in ("webhook", "mastodon"):
             actions += [
-                DeliveryItem.gsi1pk.set(f"RETRACTABLE#{job.pack_id}#{shard_of(job.recipient_id)}"),
+                DeliveryItem.gsi1pk.set(f"RETRACTABLE#{job.pack_id}#{stats_shard(job.recipient_id)}"),
                 DeliveryItem.gsi1sk.set(f"{job.version:06d}#{job.recipient_id}#{job.channel_id}"),
             ]
         counter = (
@@ -118,7 +118,7 @@ class DeliveriesRepo(RepoBase):
                     tx.update(
                         DeliveryStatsItem(
                             pk=f"PACK#{job.pack_id}",
-                            sk=f"{circ_sk(job.version)}#STATS#{shard_of(job.recipient_id)}",
+                            sk=f"{circ_sk(job.version)}#STATS#{stats_shard(job.recipient_id)}",
                         ),
                         actions=[DeliveryStatsItem.counts[counter].add(1)],
                         condition=DeliveryStatsItem.pk.exists(),

@@ -19,7 +19,7 @@ from backchannel.circulation.dynamo.items import (
 from backchannel.circulation.model import (
     STATS_SHARDS,
     Delivery,
-    shard_of,
+    stats_shard,
 )
 from backchannel.core.dynamo.conditions import connection
 
@@ -54,7 +54,7 @@ class DigestsRepo(RepoBase):
         """The entries a digest carried (or dropped): counted ``as_status`` instead of held and
         removed, each in one transaction (so a second run cannot count them twice)."""
         for e in entries:
-            shard = shard_of(e["memberId"])
+            shard = stats_shard(e["memberId"])
             try:
                 with TransactWrite(connection=connection()) as tx:
                     tx.delete(

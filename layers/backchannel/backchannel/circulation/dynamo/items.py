@@ -41,7 +41,7 @@ from backchannel.circulation.model import (
 )
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.paging import page
-from backchannel.core.dynamo.table import Item, bind
+from backchannel.core.dynamo.table import Item, bind, plain
 from backchannel.packs.model import Artifact
 
 KEYS = ("pk", "sk")
@@ -179,16 +179,6 @@ def delivery_key(job: Job) -> tuple[str, str]:
     return f"DELIVERY#{job.pack_id}#{job.version}#{job.recipient_id}", f"{job.kind}#{job.channel_id}"
 
 
-def plain(value):
-    if isinstance(value, MapAttribute):
-        value = value.attribute_values
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def to_follow(item: FollowItem) -> Follow:
     return Follow(item.follower_id, item.target_type, item.target_id, item.created_at)
 
@@ -297,7 +287,7 @@ class RepoBase:
 
     @staticmethod
     def _paged(model, pk: str, prefix: str, limit: int, cursor: str | None, *, newest_first=False):
-        start = cursors.decode(cursor, names=KEYS, partition=(prefix, pk))
+        start = cursors.decode_key(cursor, names=KEYS, partition=(prefix, pk))
         result = model.query(
             pk,
             model.sk.startswith(prefix),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -20,7 +20,7 @@ from backchannel.circulation.model import (
     Block,
     Follow,
 )
-from backchannel.conference.items import ClaimItem, MembershipItem
+from backchannel.conference.items import ClaimItem
 from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
 from backchannel.core.model import Page
 
@@ -147,18 +147,3 @@ class NetworkRepo(RepoBase):
     def list_blocks(self, member_id: str, limit: int, cursor: str | None) -> Page[Block]:
         items, nxt = self._paged(BlockItem, member_pk(member_id), "BLOCK#", limit, cursor)
         return Page([Block(i.blocker_id, i.blocked_id, i.created_at) for i in items], nxt)
-
-    def members_of_event(self, event_id: str, member_ids: Iterable[str]) -> set[str]:
-        """Those of ``member_ids`` who belong to the event (any role)."""
-        keys = [(f"EVENT#{event_id}", f"MEMBER#{m}") for m in member_ids]  # PynamoDB pages by 100
-        return {
-            i.member_id for i in MembershipItem.batch_get(keys) if isinstance(i, MembershipItem) and i.roles
-        }
-
-    def attendees(self, event_id: str) -> Iterator[str]:
-        found = MembershipItem.query(
-            f"EVENT#{event_id}", MembershipItem.sk.startswith("MEMBER#"), page_size=1000
-        )
-        for item in found:
-            if isinstance(item, MembershipItem) and item.roles:
-                yield item.member_id

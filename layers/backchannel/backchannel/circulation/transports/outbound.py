@@ -7,7 +7,7 @@ of them. :func:`send` checks again at send time and connects to an address it ha
 fresh DNS lookup, which defeats DNS rebinding), verifies TLS for the real host name, never follows a
 redirect (a 3xx is returned as it is) and reads at most ``max_body`` bytes of the answer.
 
-The allow list (``OUTBOUND_ALLOW_LIST``, see :mod:`backchannel.config`) names ``host:port`` pairs exempt
+The allow list (``OUTBOUND_ALLOW_LIST``, see :mod:`backchannel.core.config`) names ``host:port`` pairs exempt
 from the HTTPS and address rules: a local receiver under the local runtime, never a deployment.
 """
 

@@ -1,20 +1,18 @@
-"""Secrets at rest: channel secrets (webhook signing secrets, Mastodon tokens) sealed with KMS, and
-hashes of bearer-style tokens.
+"""Secrets at rest: channel secrets (webhook signing secrets, Mastodon tokens) sealed with KMS.
 
 :class:`Sealer` encrypts with the circulation KMS key under an encryption context that names what the
 secret belongs to (for example ``{"channelId": ...}``). KMS binds the ciphertext to that context, so a
 sealed value copied onto another item cannot be opened there. The table holds only the sealed text;
 plaintext is never logged.
 
-:func:`token_hash` is for tokens we hand out and must recognise later (feed URLs, unsubscribe links):
-we store the hash and look the presented token up by it, so a leaked table leaks no working link.
+Tokens we hand out and must recognise later (feed URLs, unsubscribe and pack links) are not sealed
+but hashed: :func:`backchannel.circulation.channels.token_hash`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -71,8 +69,3 @@ class Sealer:
                 raise SealError("the sealed value does not open with this key and context") from None
             raise
         return answer["Plaintext"].decode()
-
-
-def token_hash(token: str) -> str:
-    """The SHA-256 hex of a bearer-style token: what we store and look it up by."""
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -4,8 +4,11 @@ which model a raw item is), and its lazy binding to configuration. Each feature 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     DiscriminatorAttribute,
+    MapAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -89,3 +92,14 @@ _binding = TableBinding(Item, "data_table_name")
 
 
 bind = _binding.bind
+
+
+def plain(value: Any) -> Any:
+    """A map attribute as plain JSON-like data (nested maps as dicts, whole floats as ints)."""
+    if isinstance(value, MapAttribute):
+        value = value.attribute_values
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

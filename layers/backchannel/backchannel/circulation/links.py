@@ -1,0 +1,27 @@
+"""Capability links sent by mail, webhook and Mastodon: one per delivery, expiring; they are served
+by ``circulation.inbox.link_download``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backchannel.circulation.delivery import Outbound
+import datetime as dt
+import secrets
+from typing import Any
+
+from backchannel.circulation import channels
+from backchannel.circulation.model import Job
+from backchannel.core.model import iso, utcnow
+
+
+def pack_link(repo: Any, out: Outbound, job: Job, version: int) -> str:
+    """A capability link for one delivery: it serves the edition published to this recipient (checked
+    again at each fetch), without signing in, for ``out.link_days`` days."""
+    token = secrets.token_urlsafe(24)
+    expires = utcnow() + dt.timedelta(days=out.link_days)
+    repo.put_pack_token(
+        channels.token_hash(token), job.recipient_id, job, version=version, expires_at=iso(expires)
+    )
+    return f"{out.public_url}/circulated/{token}"

@@ -1,0 +1,264 @@
+"""Live on moto built from template.yaml: the WebSocket routes through the real handler (API Gateway
+WebSocket events), and the push worker fed by the real chain (API -> stream -> router -> bus -> the
+template's rule -> the live-push queue -> worker). API Gateway's management API is a botocore Stubber
+(410 Gone, 429 LimitExceeded) or a client that records what each connection would receive."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from backchannel.live.sender import ApiGatewaySender
+
+SOCKET = "LiveSocketFunction"
+PUSH = "LivePushFunction"
+ROUTER = "StreamRouterFunction"
+
+
+def ws_event(route: str, connection_id: str, body: Any = None, query: dict | None = None) -> dict:
+    event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
+    event: dict[str, Any] = {
+        "requestContext": {
+            "routeKey": route,
+            "eventType": event_type,
+            "connectionId": connection_id,
+            "messageDirection": "IN",
+            "stage": "live",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "requestId": str(uuid.uuid4()),
+            "connectedAt": 1796115000000,
+            "requestTimeEpoch": 1796115000123,
+            "identity": {"sourceIp": "192.0.2.10"},
+        },
+        "isBase64Encoded": False,
+    }
+    if query is not None:
+        event["queryStringParameters"] = query
+    if body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+    return event
+
+
+class Socket:
+    """One WebSocket connection as API Gateway would drive the socket function."""
+
+    def __init__(self, api, connection_id: str, token: str | None = None) -> None:
+        self.api = api
+        self.id = connection_id
+        self.connect_reply = api.invoke(
+            SOCKET, ws_event("$connect", connection_id, query={"token": token} if token else None)
+        )
+
+    def send(self, action: str, **fields: str) -> tuple[int, dict]:
+        reply = self.api.invoke(SOCKET, ws_event(action, self.id, {"action": action, **fields}))
+        return reply["statusCode"], json.loads(reply["body"])
+
+    def close(self) -> int:
+        return self.api.invoke(SOCKET, ws_event("$disconnect", self.id))["statusCode"]
+
+
+def connections_table(aws):
+    return boto3.resource("dynamodb", region_name="us-east-1").Table(aws.physical_id("ConnectionsTable"))
+
+
+def items_of(aws, connection_id: str) -> list[dict]:
+    table = connections_table(aws)
+    return table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"CONN#{connection_id}"}
+    )["Items"]
+
+
+class RecordingManagementApi:
+    """What each connection would receive through post_to_connection."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[dict]] = {}
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> dict:
+        self.received.setdefault(ConnectionId, []).append(json.loads(Data))
+        return {}
+
+
+@pytest.fixture
+def management(monkeypatch):
+    from functions.live_push import app
+
+    client = RecordingManagementApi()
+    monkeypatch.setattr(app, "sender", lambda: ApiGatewaySender(client, sleep=lambda _s: None))
+    return client
+
+
+@pytest.fixture
+def pumps(pumps_of):
+    return pumps_of(ROUTER, PUSH)
+
+
+# -- the WebSocket routes -----------------------------------------------------------------------------
+
+
+def test_connect_subscribe_unsubscribe_disconnect(api, aws, make_event, alice):
+    event = make_event()
+    socket = Socket(api, "conn-alice=", alice.token)
+    assert socket.connect_reply["statusCode"] == 200
+    [meta] = items_of(aws, socket.id)
+    assert meta["memberId"] == alice.sub and meta["expiresAt"] > 0
+
+    assert socket.send("subscribe", eventId=event["id"]) == (
+        200,
+        {"type": "subscribed", "eventId": event["id"]},
+    )
+    assert {i["sk"] for i in items_of(aws, socket.id)} == {"META", f"SUB#event#{event['id']}"}
+    assert socket.send("unsubscribe", eventId=event["id"])[0] == 200
+    assert {i["sk"] for i in items_of(aws, socket.id)} == {"META"}
+
+    assert socket.close() == 200
+    assert items_of(aws, socket.id) == []
+
+
+def test_an_invalid_token_refuses_the_connection_and_none_is_anonymous(api, aws, make_event):
+    refused = Socket(api, "conn-bad=", "not.a.jwt")
+    assert refused.connect_reply["statusCode"] == 401
+    assert items_of(aws, "conn-bad=") == []
+
+    anonymous = Socket(api, "conn-anon=")
+    assert anonymous.connect_reply["statusCode"] == 200
+    assert "memberId" not in items_of(aws, "conn-anon=")[0]
+    assert anonymous.send("subscribe", eventId=make_event()["id"])[0] == 200
+
+
+def test_private_events_are_followed_by_their_people_only(api, make_event, make_session, olga, bob):
+    event = make_event(visibility="private", hashtag="secretcamp")
+    session = make_session(event)
+    outsider, stranger, organiser = (
+        Socket(api, "b=", bob.token),
+        Socket(api, "a="),
+        Socket(api, "o=", olga.token),
+    )
+    for sock in (outsider, stranger):
+        for topic in ({"eventId": event["id"]}, {"sessionId": session["id"]}):
+            status, body = sock.send("subscribe", **topic)
+            assert (status, body["type"], body["status"]) == (404, "error", 404)
+    assert organiser.send("subscribe", sessionId=session["id"])[0] == 200
+
+
+def test_bad_messages_get_errors_not_failures(api):
+    sock = Socket(api, "c=")
+    assert sock.send("subscribe")[0] == 422
+    reply = api.invoke(SOCKET, ws_event("subscribe", "c=", "not json"))
+    assert reply["statusCode"] == 400
+    reply = api.invoke(SOCKET, ws_event("$default", "c=", {"action": "dance"}))
+    assert reply["statusCode"] == 400 and json.loads(reply["body"])["type"] == "error"
+    assert Socket(api, "ghost=").close() == 200  # $disconnect of what is already gone
+
+
+# -- the push worker -------------------------------------------------------------------------------------
+
+
+def test_a_post_reaches_its_followers_through_the_whole_chain(
+    api, aws, make_event, make_session, olga, alice, bob, pumps, management
+):
+    public = make_event()
+    session = make_session(public)
+    private = make_event(visibility="private", hashtag="secretcamp")
+    Socket(api, "event-fan=").send("subscribe", eventId=public["id"])
+    Socket(api, "session-fan=", alice.token).send("subscribe", sessionId=session["id"])
+    Socket(api, "organiser=", olga.token).send("subscribe", eventId=private["id"])
+    outsider = Socket(api, "outsider=", bob.token)
+    assert outsider.send("subscribe", eventId=private["id"])[0] == 404
+
+    r = api.post(
+        f"/events/{public['id']}/posts", {"text": "live #camp", "sessionId": session["id"]}, as_=alice
+    )
+    assert r.status == 201, r
+    r = api.post(f"/events/{private['id']}/posts", {"text": "secret #camp"}, as_=olga)
+    assert r.status == 201, r
+    pumps.drain()
+
+    got = {cid: [(m["type"], m["post"]["text"]) for m in msgs] for cid, msgs in management.received.items()}
+    assert got == {
+        "event-fan=": [("post.created", "live #camp")],
+        "session-fan=": [("post.created", "live #camp")],
+        "organiser=": [("post.created", "secret #camp")],
+    }
+    assert management.received["session-fan="][0]["sessionId"] == session["id"]
+
+
+def sqs_event(detail_type: str, detail: dict) -> dict:
+    envelope = {"source": "backchannel", "detail-type": detail_type, "detail": detail}
+    return {
+        "Records": [
+            {
+                "messageId": "m-1",
+                "receiptHandle": "r-1",
+                "body": json.dumps(envelope),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:live",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def post_detail(event_id: str) -> dict:
+    return {"domainEventId": "d-1", "id": "p-1", "eventId": event_id, "authorId": "x", "text": "hi"}
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    from functions.live_push import app
+
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url="https://abcdef1234.execute-api.us-east-1.amazonaws.com/live",
+        region_name="us-east-1",
+    )
+    sleeps: list[float] = []
+    monkeypatch.setattr(app, "sender", lambda: ApiGatewaySender(client, sleep=sleeps.append))
+    with Stubber(client) as stubber:
+        yield stubber, sleeps
+
+
+def test_a_gone_connection_is_deleted(api, aws, make_event, stubbed):
+    stubber, _ = stubbed
+    event = make_event()
+    Socket(api, "a-gone=").send("subscribe", eventId=event["id"])
+    Socket(api, "b-alive=").send("subscribe", eventId=event["id"])
+    stubber.add_client_error(
+        "post_to_connection",
+        "GoneException",
+        http_status_code=410,
+        expected_params={"ConnectionId": "a-gone=", "Data": ANY},
+    )
+    stubber.add_response("post_to_connection", {}, {"ConnectionId": "b-alive=", "Data": ANY})
+
+    assert api.invoke(PUSH, sqs_event("PostCreated", post_detail(event["id"]))) == {"batchItemFailures": []}
+    stubber.assert_no_pending_responses()
+    assert items_of(aws, "a-gone=") == []
+    assert len(items_of(aws, "b-alive=")) == 2
+
+
+def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws, make_event, stubbed):
+    stubber, sleeps = stubbed
+    event = make_event()
+    Socket(api, "slow=").send("subscribe", eventId=event["id"])
+    for _ in range(3):  # Config.push_attempts
+        stubber.add_client_error(
+            "post_to_connection",
+            "LimitExceededException",
+            http_status_code=429,
+            expected_params={"ConnectionId": "slow=", "Data": ANY},
+        )
+
+    result = api.invoke(PUSH, sqs_event("PostCreated", post_detail(event["id"])))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    stubber.assert_no_pending_responses()
+    assert sleeps == [0.2, 0.4]
+    assert len(items_of(aws, "slow=")) == 2  # throttled is not gone
