@@ -128,48 +128,48 @@ MINIMUM: dict[str, Minimum] = {
 # against the observed call order; shown only while the excess is there).
 WHY: dict[str, str] = {
     "GET /events/{id} (public, with a token)": (
-        "`domain.events.visible_event` reads the caller's membership whenever a caller is known, even "
+        "`conference.rules.visible_event` reads the caller's membership whenever a caller is known, even "
         "for a public event where `can_view` does not need it."
     ),
     "PATCH /sessions/{id}": (
-        "`domain.events.organised_session` calls `visible_session` (session, event, membership) and then "
+        "`conference.rules.organised_session` calls `visible_session` (session, event, membership) and then "
         "`organised_event`, which calls `visible_event` again: the event and the membership are read twice."
     ),
     "DELETE /sessions/{id}": "as PATCH /sessions/{id}: `organised_session` reads event and membership twice.",
     "POST /events/{id}/attendance": (
-        "`domain.members.join_event` calls `ensure_member` (GetItem member) on every join: joining is an "
+        "`conference.members.join_event` calls `ensure_member` (GetItem member) on every join: joining is an "
         "authenticated use, and the profile is created on the first one."
     ),
     "DELETE /events/{id}/attendance": (
-        "`domain.members.leave_event` reads the event (`visible_event`) so that an unknown or hidden event "
+        "`conference.members.leave_event` reads the event (`visible_event`) so that an unknown or hidden event "
         "answers 404; the conditional update alone would answer 204 for any id."
     ),
     "POST /events/{id}/posts (#hashtag)": (
-        "`domain.capture.writable_event` -> `visible_event` reads the caller's membership, which a "
+        "`capture.rules.writable_event` -> `visible_event` reads the caller's membership, which a "
         "public event does not need."
     ),
     "POST /events/{id}/posts (first post of a new member)": "as POST /events/{id}/posts (#hashtag).",
     "DELETE /posts/{id} (author)": (
-        "`domain.capture.visible_post` reads the event and the membership (`visible_event`) before the "
+        "`capture.rules.visible_post` reads the event and the membership (`visible_event`) before the "
         "author check, which needs only the post."
     ),
     "POST /sessions/{id}/notes (public)": (
-        "`domain.capture.create_note` calls `visible_session` (session, event, membership) and then "
+        "`capture.rules.create_note` calls `visible_session` (session, event, membership) and then "
         "`writable_event` -> `visible_event` (event, membership again)."
     ),
     "PUT /notes/{id} (author)": (
-        "`domain.capture.replace_note` -> `visible_note` reads event + membership, and `_check_audience` "
+        "`capture.rules.replace_note` -> `visible_note` reads event + membership, and `_check_audience` "
         "reads the membership once more (`store.get_membership`), even when the note is not for attendees."
     ),
     "DELETE /notes/{id} (author)": (
-        "`domain.capture.delete_note` -> `visible_note` reads event + membership before the author check."
+        "`capture.rules.delete_note` -> `visible_note` reads event + membership before the author check."
     ),
     "GET /sessions/{id}/notes (attendee)": (
-        "`domain.capture.session_notes` calls `visible_session` (which reads the membership) and then "
+        "`capture.rules.session_notes` calls `visible_session` (which reads the membership) and then "
         "`store.get_membership` again."
     ),
     "PUT /sessions/{id}/summary (draft)": (
-        "`domain.capture.put_summary` calls `visible_session` (reads the membership) and then "
+        "`capture.rules.put_summary` calls `visible_session` (reads the membership) and then "
         "`store.get_membership` again."
     ),
     "PUT /sessions/{id}/summary (publish)": "as the draft: the membership is read twice.",
