@@ -28,11 +28,17 @@ def _member_events(member_id: str):
             return
 
 
-def _retract_publications(pack_id: str) -> int:
+@wiring.factory
+def circulation():
     from backchannel.circulation.dynamo import DynamoCirculationRepo
+
+    return DynamoCirculationRepo()
+
+
+def _retract_publications(pack_id: str) -> int:
     from backchannel.core.model import iso, utcnow
 
-    return DynamoCirculationRepo().retract_publications(pack_id, now=iso(utcnow()))
+    return circulation().retract_publications(pack_id, now=iso(utcnow()))
 
 
 store = wiring.factory(DynamoConferenceRepo)

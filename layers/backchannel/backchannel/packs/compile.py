@@ -4,7 +4,6 @@ streaming renderers, each writing through its own writer as it goes. See ``docs/
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from backchannel.core.config import on_reset
+from backchannel.core import wiring
 from backchannel.packs.content import PackContent
 from backchannel.packs.model import Pack
 from backchannel.packs.render.to_epub import EpubRenderer
@@ -135,7 +134,7 @@ def compile_pack(
 # ---------------------------------------------------------------------------------------------------
 
 
-@functools.cache
+@wiring.factory
 def _stores() -> dict[str, Any]:
     from backchannel.capture.dynamo import DynamoCaptureRepo
     from backchannel.conference.dynamo import DynamoConferenceRepo
@@ -193,6 +192,3 @@ def count_edition(pack: Pack) -> tuple[dict[str, int], dict[str, int]]:
         if record[0] == "item":
             includes[record[1]] += 1
     return includes, dict(content.left_out)
-
-
-on_reset(_stores.cache_clear)
