@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from pynamodb.exceptions import TransactWriteError
 
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.core.errors import BadRequest, Conflict, PreconditionFailed
@@ -261,19 +260,7 @@ def test_published_versions_are_listed_newest_first(capture):
         assert [s.version for s in found] == [5, 4, 3, 2, 1]
 
 
-def test_a_version_is_published_once(capture, request):
-    if request.node.callspec.params["repos"] == "dynamodb":
-        request.applymarker(
-            pytest.mark.xfail(
-                raises=TransactWriteError,
-                strict=True,
-                reason=(
-                    "capture.dynamo.publish_summary looks for the refused condition at position 0, where "
-                    "it wrote the version, but PynamoDB sends the draft's delete first: a concurrent "
-                    "publication is a TransactWriteError (a 500), not a 409"
-                ),
-            )
-        )
+def test_a_version_is_published_once(capture):
     capture.publish_summary(a_summary(1))
     with pytest.raises(Conflict):
         capture.publish_summary(dataclasses.replace(a_summary(1), body="At the same moment"))

@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from pynamodb.exceptions import TransactWriteError
 
 from backchannel.conference.model import ATTENDEE, ORGANISER, Link, Member, Membership
 from backchannel.core.errors import BadRequest, Conflict
@@ -23,20 +22,6 @@ def repo(request):
     from backchannel.conference.dynamo import DynamoConferenceRepo
 
     return DynamoConferenceRepo()
-
-
-DELETES_FIRST = (
-    "conference.dynamo finds the refused condition by the position it wrote the item at, but PynamoDB "
-    "sends a transaction's deletes before its puts: when the old hashtag or handle is released in the "
-    "same transaction, a taken one is not recognised (a TransactWriteError, so a 500, not a 409)"
-)
-
-
-def known_bug_on_dynamodb(request) -> None:
-    """The case holds for the fake (the contract) and not yet for the DynamoDB repository: expected to
-    fail there, exactly with this error, until it is fixed (then strict xfail reports it)."""
-    if request.node.callspec.params["repo"] == "dynamodb":
-        request.applymarker(pytest.mark.xfail(raises=TransactWriteError, strict=True, reason=DELETES_FIRST))
 
 
 def organiser(event_id: str, member_id: str = "olga") -> Membership:
@@ -114,8 +99,7 @@ def test_a_changed_hashtag_is_claimed_and_the_old_one_freed(repo):
         repo.create_event(an_event("E3", hashtag="New"), organiser("E3"))
 
 
-def test_an_event_cannot_take_a_hashtag_in_use(repo, request):
-    known_bug_on_dynamodb(request)
+def test_an_event_cannot_take_a_hashtag_in_use(repo):
     first = an_event("E1", hashtag="mine")
     repo.create_event(first, organiser("E1"))
     repo.create_event(an_event("E2", hashtag="taken"), organiser("E2"))
@@ -227,9 +211,7 @@ def test_a_session_changes_only_from_its_current_version_and_moves_its_hashtag(r
 
 
 @pytest.mark.parametrize("had", [None, "mine"])
-def test_a_session_cannot_take_a_hashtag_in_use_in_its_event(repo, request, had):
-    if had:
-        known_bug_on_dynamodb(request)
+def test_a_session_cannot_take_a_hashtag_in_use_in_its_event(repo, had):
     first = a_session("S1", "E1", hashtag=had)
     repo.create_session(first)
     repo.create_session(a_session("S2", "E1", hashtag="taken"))
@@ -313,8 +295,7 @@ def test_handles_are_unique_whatever_their_case_and_freed_when_changed(repo):
     assert repo.get_member("bob").handle == "alice"
 
 
-def test_a_member_with_a_handle_cannot_take_one_in_use(repo, request):
-    known_bug_on_dynamodb(request)
+def test_a_member_with_a_handle_cannot_take_one_in_use(repo):
     alice, bob = member("alice", handle="alice"), member("bob", handle="bob")
     for each in (alice, bob):
         repo.create_member_if_absent(member(each.id))

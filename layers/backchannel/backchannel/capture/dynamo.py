@@ -6,14 +6,14 @@ import functools
 import heapq
 import zlib
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.conference.items import ClaimItem
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.conditions import Transaction, condition_failed, get_item, save_new
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import BadRequest, Conflict, PreconditionFailed
@@ -25,20 +25,7 @@ from backchannel.core.model import Page
 
 
 def to_post(item: PostItem) -> Post:
-    return Post(
-        id=item.id,
-        event_id=item.event_id,
-        session_id=item.session_id,
-        author_id=item.author_id,
-        author_name=item.author_name,
-        text=item.text,
-        created_at=item.created_at,
-        seq=item.seq,
-        in_reply_to=item.in_reply_to,
-        hashtags=list(item.hashtags or []),
-        mentions=list(item.mentions or []),
-        links=list(item.links or []),
-    )
+    return to_model(Post, item)
 
 
 def feed_shard(post_id: str, shards: int) -> int:
@@ -56,25 +43,15 @@ def session_feed_key(session_id: str, shard: int) -> str:
 
 def _post_item(post: Post, shards: int = 1) -> PostItem:
     shard = feed_shard(post.id, shards)
-    return PostItem(
+    return to_item(
+        PostItem,
+        post,
         pk=f"POST#{post.id}",
         sk="POST",
         gsi1pk=event_feed_key(post.event_id, shard),
         gsi1sk=post.seq,
         gsi2pk=session_feed_key(post.session_id, shard) if post.session_id else None,
         gsi2sk=post.seq if post.session_id else None,
-        id=post.id,
-        event_id=post.event_id,
-        session_id=post.session_id,
-        author_id=post.author_id,
-        author_name=post.author_name,
-        text=post.text,
-        hashtags=post.hashtags,
-        mentions=post.mentions,
-        links=post.links,
-        in_reply_to=post.in_reply_to,
-        created_at=post.created_at,
-        seq=post.seq,
     )
 
 
@@ -84,72 +61,29 @@ def _note_partition(note: Note) -> str:
 
 
 def to_note(item: NoteItem) -> Note:
-    return Note(
-        id=item.id,
-        event_id=item.event_id,
-        session_id=item.session_id,
-        author_id=item.author_id,
-        author_name=item.author_name,
-        title=item.title,
-        body=item.body,
-        visibility=item.visibility,
-        share_in_packs=bool(item.share_in_packs),
-        version=int(item.version),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return to_model(Note, item)
 
 
 def _note_item(note: Note) -> NoteItem:
-    return NoteItem(
+    return to_item(
+        NoteItem,
+        note,
         pk=f"NOTE#{note.id}",
         sk="NOTE",
         gsi1pk=_note_partition(note),
         gsi1sk=note.id,
         gsi2pk=f"MEMBER#{note.author_id}#NOTES",
         gsi2sk=note.id,
-        id=note.id,
-        event_id=note.event_id,
-        session_id=note.session_id,
-        author_id=note.author_id,
-        author_name=note.author_name,
-        title=note.title,
-        body=note.body,
-        visibility=note.visibility,
-        share_in_packs=note.share_in_packs,
-        version=note.version,
-        created_at=note.created_at,
-        updated_at=note.updated_at,
     )
 
 
 def to_summary(item: SummaryItem) -> Summary:
-    return Summary(
-        session_id=item.session_id,
-        event_id=item.event_id,
-        version=int(item.version),
-        status=item.status,
-        body=item.body,
-        author_id=item.author_id,
-        updated_at=item.updated_at,
-        published_at=item.published_at,
-    )
+    return to_model(Summary, item)
 
 
 def _summary_item(summary: Summary) -> SummaryItem:
     sk = "SUMMARY#DRAFT" if summary.status == "draft" else f"SUMMARY#V#{summary.version:06d}"
-    return SummaryItem(
-        pk=f"SESSION#{summary.session_id}",
-        sk=sk,
-        session_id=summary.session_id,
-        event_id=summary.event_id,
-        version=summary.version,
-        status=summary.status,
-        body=summary.body,
-        author_id=summary.author_id,
-        updated_at=summary.updated_at,
-        published_at=summary.published_at,
-    )
+    return to_item(SummaryItem, summary, pk=f"SESSION#{summary.session_id}", sk=sk)
 
 
 class DynamoCaptureRepo:
@@ -161,23 +95,16 @@ class DynamoCaptureRepo:
     # -- posts -------------------------------------------------------------------------------------
 
     def put_post(self, post: Post, shards: int = 1) -> Post | None:
-        try:
-            _post_item(post, shards).save(condition=PostItem.pk.does_not_exist())
+        if save_new(_post_item(post, shards)):
             return None
-        except PutError as err:
-            if not condition_failed(err):
-                raise
         existing = self.get_post(post.id)
         if existing is None:  # deleted between the two calls: the id stays spent
             raise Conflict(f"post {post.id} was deleted", field="id")
         return existing
 
     def get_post(self, post_id: str) -> Post | None:
-        try:
-            item = PostItem.get(f"POST#{post_id.upper()}", "POST")
-        except DoesNotExist:
-            return None
-        return to_post(item) if isinstance(item, PostItem) else None
+        item = get_item(PostItem, f"POST#{post_id.upper()}", "POST")
+        return to_post(item) if item else None
 
     def delete_post(self, post: Post) -> None:
         PostItem(pk=f"POST#{post.id}", sk="POST").delete()
@@ -242,23 +169,16 @@ class DynamoCaptureRepo:
     # -- notes -------------------------------------------------------------------------------------
 
     def put_note(self, note: Note) -> Note | None:
-        try:
-            _note_item(note).save(condition=NoteItem.pk.does_not_exist())
+        if save_new(_note_item(note)):
             return None
-        except PutError as err:
-            if not condition_failed(err):
-                raise
         existing = self.get_note(note.id)
         if existing is None:
             raise Conflict(f"note {note.id} was deleted", field="id")
         return existing
 
     def get_note(self, note_id: str) -> Note | None:
-        try:
-            item = NoteItem.get(f"NOTE#{note_id.upper()}", "NOTE")
-        except DoesNotExist:
-            return None
-        return to_note(item) if isinstance(item, NoteItem) else None
+        item = get_item(NoteItem, f"NOTE#{note_id.upper()}", "NOTE")
+        return to_note(item) if item else None
 
     def replace_note(self, before: Note, after: Note) -> None:
         try:
@@ -322,11 +242,8 @@ class DynamoCaptureRepo:
         return found[0] if found else None
 
     def summary_draft(self, session_id: str) -> Summary | None:
-        try:
-            item = SummaryItem.get(f"SESSION#{session_id}", "SUMMARY#DRAFT")
-        except DoesNotExist:
-            return None
-        return to_summary(item) if isinstance(item, SummaryItem) else None
+        item = get_item(SummaryItem, f"SESSION#{session_id}", "SUMMARY#DRAFT")
+        return to_summary(item) if item else None
 
     def save_summary_draft(self, summary: Summary) -> None:
         _summary_item(summary).save()
@@ -334,11 +251,12 @@ class DynamoCaptureRepo:
     def publish_summary(self, summary: Summary) -> None:
         draft = SummaryItem(pk=f"SESSION#{summary.session_id}", sk="SUMMARY#DRAFT")
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(_summary_item(summary), condition=SummaryItem.pk.does_not_exist())
+            with Transaction() as tx:
+                version = _summary_item(summary)
+                tx.save(version, condition=SummaryItem.pk.does_not_exist())
                 tx.delete(draft)
         except TransactWriteError as err:
-            if 0 in failed_conditions(err):
+            if tx.refused(err, version):
                 raise Conflict(
                     "another version was published at the same moment: read it and retry"
                 ) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.conference.items import (
@@ -34,7 +34,14 @@ from backchannel.conference.items import (
 from backchannel.conference.model import Event, Member, Membership, Session
 from backchannel.core import request_scope
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.conditions import (
+    Transaction,
+    connection,
+    delete_if,
+    get_item,
+    save_new,
+    update_if,
+)
 from backchannel.core.dynamo.paging import GSI_KEYS, page
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import Conflict
@@ -66,20 +73,19 @@ class DynamoConferenceRepo:
 
     @staticmethod
     def _read_event(event_id: str) -> Event | None:
-        try:
-            return to_event(EventItem.get(event_pk(event_id), "EVENT"))
-        except DoesNotExist:
-            return None
+        item = get_item(EventItem, event_pk(event_id), "EVENT")
+        return to_event(item) if item else None
 
     def create_event(self, event: Event, organiser: Membership) -> None:
         self._forget(("event", event.id), ("membership", event.id, organiser.member_id))
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(event_tag(event.hashtag, event.id), condition=ClaimItem.pk.does_not_exist())
+            with Transaction() as tx:
+                tag = event_tag(event.hashtag, event.id)
+                tx.save(tag, condition=ClaimItem.pk.does_not_exist())
                 tx.save(event_item(event), condition=EventItem.pk.does_not_exist())
                 tx.save(self._membership_item(organiser))
         except TransactWriteError as err:
-            if 0 in failed_conditions(err):
+            if tx.refused(err, tag):
                 raise Conflict(
                     f"hashtag {event.hashtag} is already used by another event", field="hashtag"
                 ) from None
@@ -88,18 +94,19 @@ class DynamoConferenceRepo:
     def update_event(self, before: Event, after: Event) -> None:
         self._forget(("event", after.id))
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(event_item(after), condition=EventItem.version == before.version)
+            with Transaction() as tx:
+                item = event_item(after)
+                tx.save(item, condition=EventItem.version == before.version)
+                tag = event_tag(after.hashtag, after.id)
                 if before.hashtag.lower() != after.hashtag.lower():
-                    tx.save(event_tag(after.hashtag, after.id), condition=ClaimItem.pk.does_not_exist())
+                    tx.save(tag, condition=ClaimItem.pk.does_not_exist())
                     tx.delete(event_tag(before.hashtag, before.id))
         except TransactWriteError as err:
-            failed = failed_conditions(err)
-            if 1 in failed:
+            if tx.refused(err, tag):
                 raise Conflict(
                     f"hashtag {after.hashtag} is already used by another event", field="hashtag"
                 ) from None
-            if 0 in failed:
+            if tx.refused(err, item):
                 raise Conflict("the event was changed meanwhile: read it again and retry") from None
             raise
 
@@ -141,10 +148,8 @@ class DynamoConferenceRepo:
 
     @staticmethod
     def _read_membership(event_id: str, member_id: str) -> Membership | None:
-        try:
-            return to_membership(MembershipItem.get(event_pk(event_id), f"MEMBER#{member_id}"))
-        except DoesNotExist:
-            return None
+        item = get_item(MembershipItem, event_pk(event_id), f"MEMBER#{member_id}")
+        return to_membership(item) if item else None
 
     def add_role(self, event_id: str, member_id: str, role: str, since: str) -> Membership:
         self._forget(("membership", event_id, member_id))
@@ -165,19 +170,11 @@ class DynamoConferenceRepo:
     def remove_role(self, event_id: str, member_id: str, role: str) -> Membership | None:
         self._forget(("membership", event_id, member_id))
         item = MembershipItem(pk=event_pk(event_id), sk=f"MEMBER#{member_id}")
-        try:
-            item.update(actions=[MembershipItem.roles.delete({role})], condition=MembershipItem.pk.exists())
-        except UpdateError as err:
-            if condition_failed(err):
-                return None
-            raise
+        if not update_if(item, [MembershipItem.roles.delete({role})], MembershipItem.pk.exists()):
+            return None
         if not item.roles:
             # The last role is gone: remove the membership, unless a role was added meanwhile.
-            try:
-                item.delete(condition=MembershipItem.roles.does_not_exist())
-            except Exception as err:
-                if not condition_failed(err):
-                    raise
+            delete_if(item, MembershipItem.roles.does_not_exist())
             return None
         return to_membership(item)
 
@@ -195,23 +192,19 @@ class DynamoConferenceRepo:
 
     @staticmethod
     def _read_session(session_id: str) -> Session | None:
-        try:
-            return to_session(SessionItem.get(f"SESSION#{session_id}", "SESSION"))
-        except DoesNotExist:
-            return None
+        item = get_item(SessionItem, f"SESSION#{session_id}", "SESSION")
+        return to_session(item) if item else None
 
     def create_session(self, session: Session) -> None:
         self._forget(("session", session.id))
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.save(session_item(session), condition=SessionItem.pk.does_not_exist())
-                if session.hashtag:
-                    tx.save(
-                        session_tag(session.event_id, session.hashtag, session.id),
-                        condition=ClaimItem.pk.does_not_exist(),
-                    )
+                tag = session_tag(session.event_id, session.hashtag, session.id) if session.hashtag else None
+                if tag:
+                    tx.save(tag, condition=ClaimItem.pk.does_not_exist())
         except TransactWriteError as err:
-            if 1 in failed_conditions(err):
+            if tag and tx.refused(err, tag):
                 raise Conflict(
                     f"hashtag {session.hashtag} is already used by another session of this event",
                     field="hashtag",
@@ -223,24 +216,22 @@ class DynamoConferenceRepo:
         old_tag = (before.hashtag or "").lower()
         new_tag = (after.hashtag or "").lower()
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(session_item(after), condition=SessionItem.version == before.version)
+            with Transaction() as tx:
+                item = session_item(after)
+                tx.save(item, condition=SessionItem.version == before.version)
+                tag = session_tag(after.event_id, new_tag, after.id) if new_tag else None
                 if old_tag != new_tag:
-                    if new_tag:
-                        tx.save(
-                            session_tag(after.event_id, new_tag, after.id),
-                            condition=ClaimItem.pk.does_not_exist(),
-                        )
+                    if tag:
+                        tx.save(tag, condition=ClaimItem.pk.does_not_exist())
                     if old_tag:
                         tx.delete(session_tag(before.event_id, old_tag, before.id))
         except TransactWriteError as err:
-            failed = failed_conditions(err)
-            if 1 in failed and new_tag:
+            if tag and tx.refused(err, tag):
                 raise Conflict(
                     f"hashtag {after.hashtag} is already used by another session of this event",
                     field="hashtag",
                 ) from None
-            if 0 in failed:
+            if tx.refused(err, item):
                 raise Conflict("the session was changed meanwhile: read it again and retry") from None
             raise
 
@@ -284,19 +275,13 @@ class DynamoConferenceRepo:
 
     @staticmethod
     def _read_member(member_id: str) -> Member | None:
-        try:
-            return to_member(MemberItem.get(f"MEMBER#{member_id}", "PROFILE"))
-        except DoesNotExist:
-            return None
+        item = get_item(MemberItem, f"MEMBER#{member_id}", "PROFILE")
+        return to_member(item) if item else None
 
     def create_member_if_absent(self, member: Member) -> Member:
         self._forget(("member", member.id))
-        try:
-            member_item(member).save(condition=MemberItem.pk.does_not_exist())
+        if save_new(member_item(member)):
             return member
-        except PutError as err:
-            if not condition_failed(err):
-                raise
         existing = self.get_member(member.id)
         assert existing is not None
         return existing
@@ -306,18 +291,19 @@ class DynamoConferenceRepo:
         old = (before.handle or "").lower()
         new = (after.handle or "").lower()
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(member_item(after), condition=MemberItem.updated_at == before.updated_at)
+            with Transaction() as tx:
+                item = member_item(after)
+                tx.save(item, condition=MemberItem.updated_at == before.updated_at)
+                claim = handle_claim(new, after.id) if new else None
                 if old != new:
-                    if new:
-                        tx.save(handle_claim(new, after.id), condition=ClaimItem.pk.does_not_exist())
+                    if claim:
+                        tx.save(claim, condition=ClaimItem.pk.does_not_exist())
                     if old:
                         tx.delete(handle_claim(old, before.id))
         except TransactWriteError as err:
-            failed = failed_conditions(err)
-            if 1 in failed and new:
+            if claim and tx.refused(err, claim):
                 raise Conflict(f"handle {after.handle} is taken", field="handle") from None
-            if 0 in failed:
+            if tx.refused(err, item):
                 raise Conflict("your profile was changed meanwhile: read it again and retry") from None
             raise
 

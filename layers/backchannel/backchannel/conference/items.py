@@ -25,7 +25,8 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 
-from backchannel.conference.model import Event, Link, Member, Membership, Session, Speaker
+from backchannel.conference.model import Event, Member, Membership, Session
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.table import Item
 
 
@@ -130,45 +131,19 @@ def utc(ts: dt.datetime) -> str:
 
 
 def to_event(item: EventItem) -> Event:
-    return Event(
-        id=item.id,
-        name=item.name,
-        hashtag=item.hashtag,
-        starts_on=dt.date.fromisoformat(item.starts_on),
-        ends_on=dt.date.fromisoformat(item.ends_on),
-        timezone=item.timezone,
-        visibility=item.visibility,
-        description=item.description,
-        code_of_conduct_url=item.code_of_conduct_url,
-        created_by=item.created_by,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=int(item.version),
-        feed_shards=int(item.feed_shards or 1),
-    )
+    # Events from before feed sharding carry no count: their posts sit in one shard.
+    return to_model(Event, item, feed_shards=int(item.feed_shards or 1))
 
 
 def event_item(event: Event) -> EventItem:
     public = event.visibility == "public"
-    return EventItem(
+    return to_item(
+        EventItem,
+        event,
         pk=event_pk(event.id),
         sk="EVENT",
         gsi1pk=PUBLIC_EVENTS if public else None,
         gsi1sk=f"{event.ends_on.isoformat()}#{event.id}" if public else None,
-        id=event.id,
-        name=event.name,
-        hashtag=event.hashtag,
-        starts_on=event.starts_on.isoformat(),
-        ends_on=event.ends_on.isoformat(),
-        timezone=event.timezone,
-        visibility=event.visibility,
-        description=event.description,
-        code_of_conduct_url=event.code_of_conduct_url,
-        created_by=event.created_by,
-        created_at=event.created_at,
-        updated_at=event.updated_at,
-        version=event.version,
-        feed_shards=event.feed_shards,
     )
 
 
@@ -177,42 +152,17 @@ def event_tag(tag: str, event_id: str) -> ClaimItem:
 
 
 def to_session(item: SessionItem) -> Session:
-    return Session(
-        id=item.id,
-        event_id=item.event_id,
-        title=item.title,
-        abstract=item.abstract,
-        speakers=[Speaker(name=s.name, link=s.link) for s in item.speakers or []],
-        room=item.room,
-        track=item.track,
-        starts_at=dt.datetime.fromisoformat(item.starts_at),
-        ends_at=dt.datetime.fromisoformat(item.ends_at),
-        hashtag=item.hashtag,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=int(item.version),
-    )
+    return to_model(Session, item)
 
 
 def session_item(session: Session) -> SessionItem:
-    return SessionItem(
+    return to_item(
+        SessionItem,
+        session,
         pk=f"SESSION#{session.id}",
         sk="SESSION",
         gsi1pk=session_index_pk(session.event_id),
         gsi1sk=f"{utc(session.starts_at)}#{session.id}",
-        id=session.id,
-        event_id=session.event_id,
-        title=session.title,
-        abstract=session.abstract,
-        speakers=[SpeakerAttribute(name=s.name, link=s.link) for s in session.speakers],
-        room=session.room,
-        track=session.track,
-        starts_at=session.starts_at.isoformat(),
-        ends_at=session.ends_at.isoformat(),
-        hashtag=session.hashtag,
-        created_at=session.created_at,
-        updated_at=session.updated_at,
-        version=session.version,
     )
 
 
@@ -221,35 +171,15 @@ def session_tag(event_id: str, tag: str, session_id: str) -> ClaimItem:
 
 
 def to_membership(item: MembershipItem) -> Membership:
-    return Membership(item.event_id, item.member_id, set(item.roles or ()), item.since)
+    return to_model(Membership, item)
 
 
 def to_member(item: MemberItem) -> Member:
-    return Member(
-        id=item.id,
-        display_name=item.display_name,
-        handle=item.handle,
-        bio=item.bio,
-        links=[Link(title=x.title, url=x.url) for x in item.links or []],
-        pack_consent=item.pack_consent is not False,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return to_model(Member, item)
 
 
 def member_item(member: Member) -> MemberItem:
-    return MemberItem(
-        pk=f"MEMBER#{member.id}",
-        sk="PROFILE",
-        id=member.id,
-        display_name=member.display_name,
-        handle=member.handle,
-        bio=member.bio,
-        links=[LinkAttribute(title=x.title, url=x.url) for x in member.links],
-        pack_consent=member.pack_consent,
-        created_at=member.created_at,
-        updated_at=member.updated_at,
-    )
+    return to_item(MemberItem, member, pk=f"MEMBER#{member.id}", sk="PROFILE")
 
 
 def handle_claim(handle: str, member_id: str) -> ClaimItem:

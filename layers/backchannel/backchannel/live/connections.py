@@ -13,10 +13,11 @@ the ``topic`` index). No scans.
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from backchannel.core.dynamo.conditions import update_if
 from backchannel.core.dynamo.table import TableBinding
 from backchannel.live.model import Connection, Subscription
 
@@ -136,11 +137,7 @@ class DynamoConnectionsRepo:
         """Push back the expiry of the connection and its subscriptions (never resurrects a deleted one)."""
         bind()
         for item in LiveItem.query(_pk(connection_id)):
-            try:
-                item.update(actions=[LiveItem.expires_at.set(expires_at)], condition=LiveItem.pk.exists())
-            except UpdateError as err:
-                if err.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            update_if(item, [LiveItem.expires_at.set(expires_at)], LiveItem.pk.exists())
 
     def delete_connection(self, connection_id: str) -> None:
         bind()

@@ -16,11 +16,12 @@ have no rule in ``domain_events.RULES``, so they make no domain events.
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import condition_failed, connection
+from backchannel.core.dynamo.conditions import connection, get_item, update_if
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.paging import page
 from backchannel.core.dynamo.table import Item, bind, plain
 from backchannel.core.model import Page
@@ -78,23 +79,8 @@ def member_index(member_id: str) -> str:
 
 def _pack(item: PackItem) -> Pack:
     artifacts = {fmt: Artifact.from_record(fmt, a) for fmt, a in (plain(item.artifacts) or {}).items()}
-    progress = plain(item.progress) if item.progress is not None else None
-    return Pack(
-        id=item.id,
-        target=Target(item.kind, item.target_id, item.event_id, item.member_id),
-        status=item.status,
-        version=int(item.version),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        requested_by=item.requested_by,
-        dirty=bool(item.dirty),
-        ready_version=int(item.ready_version) if item.ready_version is not None else None,
-        bucket=item.bucket,
-        artifacts=artifacts,
-        progress=progress,
-        reason=item.reason,
-        heartbeat_at=item.heartbeat_at,
-    )
+    target = Target(item.kind, item.target_id, item.event_id, item.member_id)
+    return to_model(Pack, item, target=target, artifacts=artifacts)
 
 
 def _artifacts(artifacts: dict[str, Artifact]) -> dict:
@@ -102,27 +88,25 @@ def _artifacts(artifacts: dict[str, Artifact]) -> dict:
 
 
 def _item(pack: Pack) -> PackItem:
+    """A new pack's item: not dirty, nothing built yet."""
     t = pack.target
     personal = t.kind == "personal"
-    return PackItem(
+    return to_item(
+        PackItem,
+        pack,
         pk=_pk(pack.id),
         sk="PACK",
         gsi1pk=personal_index(t.event_id) if personal else event_index(t.event_id),
         gsi1sk=t.member_id if personal else f"{t.kind}#{t.target_id}",
         gsi2pk=member_index(t.member_id) if personal and t.member_id else None,
         gsi2sk=t.event_id if personal else None,
-        id=pack.id,
         kind=t.kind,
         target_id=t.target_id,
         event_id=t.event_id,
         member_id=t.member_id,
-        status=pack.status,
-        version=pack.version,
         dirty=False,
         tainted=False,
-        requested_by=pack.requested_by,
-        created_at=pack.created_at,
-        updated_at=pack.updated_at,
+        artifacts=_artifacts(pack.artifacts) or None,
     )
 
 
@@ -137,29 +121,17 @@ class DynamoPacksRepo:
         bind()
 
     def _update(self, pack_id: str, actions: list, condition) -> bool:
-        try:
-            _key(pack_id).update(actions=actions, condition=condition)
-            return True
-        except UpdateError as err:
-            if condition_failed(err):
-                return False
-            raise
+        return update_if(_key(pack_id), actions=actions, condition=condition)
 
     # -- reads -------------------------------------------------------------------------------------
 
     def get(self, pack_id: str) -> Pack | None:
-        try:
-            item = PackItem.get(_pk(pack_id), "PACK", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return _pack(item) if isinstance(item, PackItem) else None
+        item = get_item(PackItem, _pk(pack_id), "PACK", consistent_read=True)
+        return _pack(item) if item else None
 
     def get_by_target(self, target: Target) -> Pack | None:
-        try:
-            claim = PackTargetItem.get(_target_pk(target), "TARGET", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return self.get(claim.pack_id) if isinstance(claim, PackTargetItem) else None
+        claim = get_item(PackTargetItem, _target_pk(target), "TARGET", consistent_read=True)
+        return self.get(claim.pack_id) if claim else None
 
     def _all(self, index, pk: str, *conditions) -> list[Pack]:
         return [_pack(i) for i in index.query(pk, *conditions) if isinstance(i, PackItem)]
@@ -242,24 +214,20 @@ class DynamoPacksRepo:
         may_start = PackItem.status.is_in("queued", "failed") | (
             (PackItem.status == "building") & (PackItem.heartbeat_at < stale_before)
         )
-        try:
-            item.update(
-                actions=[
-                    PackItem.status.set("building"),
-                    PackItem.dirty.set(False),
-                    PackItem.tainted.set(False),
-                    PackItem.heartbeat_at.set(now),
-                    PackItem.progress.remove(),
-                    PackItem.reason.remove(),
-                    PackItem.updated_at.set(now),
-                ],
-                condition=(PackItem.version == version) & may_start,
-            )
-        except UpdateError as err:
-            if condition_failed(err):
-                return None
-            raise
-        return _pack(item)
+        started = update_if(
+            item,
+            actions=[
+                PackItem.status.set("building"),
+                PackItem.dirty.set(False),
+                PackItem.tainted.set(False),
+                PackItem.heartbeat_at.set(now),
+                PackItem.progress.remove(),
+                PackItem.reason.remove(),
+                PackItem.updated_at.set(now),
+            ],
+            condition=(PackItem.version == version) & may_start,
+        )
+        return _pack(item) if started else None
 
     def report_progress(self, pack_id: str, version: int, progress: dict, *, now: str) -> bool:
         actions = [

@@ -24,11 +24,12 @@ from __future__ import annotations
 import random
 import time
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import condition_failed, connection
+from backchannel.core.dynamo.conditions import connection, get_item, save_new, update_if
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import Conflict
@@ -56,45 +57,20 @@ def _partitions(session_id: str, status: str, asker_id: str) -> tuple[str, str]:
 
 
 def _question(item: QuestionItem) -> Question:
-    return Question(
-        id=item.id,
-        event_id=item.event_id,
-        session_id=item.session_id,
-        asker_id=item.asker_id,
-        asker_name=item.asker_name,
-        text=item.text,
-        anonymous=bool(item.anonymous),
-        status=item.status,
-        answered=bool(item.answered),
-        answered_at=item.answered_at,
-        votes=int(item.votes or 0),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return to_model(Question, item)
 
 
 def _question_item(q: Question) -> QuestionItem:
     gsi1pk, gsi2pk = _partitions(q.session_id, q.status, q.asker_id)
-    return QuestionItem(
+    return to_item(
+        QuestionItem,
+        q,
         pk=f"QUESTION#{q.id}",
         sk="QUESTION",
         gsi1pk=gsi1pk,
         gsi1sk=_top_key(q.votes, q.id),
         gsi2pk=gsi2pk,
         gsi2sk=q.id,
-        id=q.id,
-        event_id=q.event_id,
-        session_id=q.session_id,
-        asker_id=q.asker_id,
-        asker_name=q.asker_name,
-        text=q.text,
-        anonymous=q.anonymous,
-        status=q.status,
-        answered=q.answered,
-        answered_at=q.answered_at,
-        votes=q.votes,
-        created_at=q.created_at,
-        updated_at=q.updated_at,
     )
 
 
@@ -119,23 +95,18 @@ class DynamoQuestionsRepo:
     # -- questions ---------------------------------------------------------------------------------
 
     def put_question(self, question: Question) -> Question | None:
-        try:
-            _question_item(question).save(condition=QuestionItem.pk.does_not_exist())
+        if save_new(_question_item(question)):
             return None
-        except PutError as err:
-            if not condition_failed(err):
-                raise
         existing = self.get_question(question.id)
         if existing is None:
             raise Conflict(f"question {question.id} was deleted", field="id")
         return existing
 
     def get_question(self, question_id: str, *, consistent: bool = False) -> Question | None:
-        try:
-            item = QuestionItem.get(f"QUESTION#{question_id.upper()}", "QUESTION", consistent_read=consistent)
-        except DoesNotExist:
-            return None
-        return _question(item) if isinstance(item, QuestionItem) else None
+        item = get_item(
+            QuestionItem, f"QUESTION#{question_id.upper()}", "QUESTION", consistent_read=consistent
+        )
+        return _question(item) if item else None
 
     def moderate(self, before: Question, after: Question) -> None:
         gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id)
@@ -151,12 +122,8 @@ class DynamoQuestionsRepo:
             if after.answered_at
             else QuestionItem.answered_at.remove()
         )
-        try:
-            _key(before.id).update(actions=actions, condition=QuestionItem.status == before.status)
-        except UpdateError as err:
-            if condition_failed(err):
-                raise Conflict("the question was moderated meanwhile: read it again and retry") from None
-            raise
+        if not update_if(_key(before.id), actions, QuestionItem.status == before.status):
+            raise Conflict("the question was moderated meanwhile: read it again and retry")
         fresh = self.get_question(before.id, consistent=True)
         if fresh is not None:
             after.votes = fresh.votes  # the count may have moved meanwhile; report the stored one
@@ -221,9 +188,7 @@ class DynamoQuestionsRepo:
         return self._change_votes(fresh, member_id, at)
 
     def remove_vote(self, question: Question, member_id: str) -> bool:
-        try:
-            VoteItem.get(f"QUESTION#{question.id}", f"VOTE#{member_id}", consistent_read=True)
-        except DoesNotExist:
+        if get_item(VoteItem, f"QUESTION#{question.id}", f"VOTE#{member_id}", consistent_read=True) is None:
             return False
         fresh = self.get_question(question.id, consistent=True) or question
         return self._change_votes(fresh, member_id, None)[1]
@@ -290,19 +255,10 @@ class DynamoQuestionsRepo:
     # -- settings ----------------------------------------------------------------------------------
 
     def get_settings(self, session_id: str) -> QuestionSettings:
-        try:
-            item = QuestionSettingsItem.get(f"SESSION#{session_id}", "QUESTIONS#SETTINGS")
-        except DoesNotExist:
-            return QuestionSettings(session_id)
-        if not isinstance(item, QuestionSettingsItem):
-            return QuestionSettings(session_id)
-        return QuestionSettings(session_id, bool(item.pre_moderation), item.updated_at)
+        item = get_item(QuestionSettingsItem, f"SESSION#{session_id}", "QUESTIONS#SETTINGS")
+        return to_model(QuestionSettings, item) if item else QuestionSettings(session_id)
 
     def put_settings(self, settings: QuestionSettings) -> None:
-        QuestionSettingsItem(
-            pk=f"SESSION#{settings.session_id}",
-            sk="QUESTIONS#SETTINGS",
-            session_id=settings.session_id,
-            pre_moderation=settings.pre_moderation,
-            updated_at=settings.updated_at,
+        to_item(
+            QuestionSettingsItem, settings, pk=f"SESSION#{settings.session_id}", sk="QUESTIONS#SETTINGS"
         ).save()

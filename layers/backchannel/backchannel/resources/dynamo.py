@@ -36,7 +36,8 @@ from backchannel.capture.dynamo import to_note, to_post, to_summary
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import connection
+from backchannel.core.dynamo.conditions import connection, get_item
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.paging import GSI_KEYS, page
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import Conflict
@@ -92,11 +93,7 @@ class DynamoResourcesRepo:
 
     def recorded(self, source: Source) -> frozenset[Contribution]:
         items = ResourceShareItem.query(_source_pk(source), consistent_read=True)
-        return frozenset(
-            Contribution(i.scope, i.url, i.kind, i.doi, i.member_id)
-            for i in items
-            if isinstance(i, ResourceShareItem)
-        )
+        return frozenset(to_model(Contribution, i) for i in items if isinstance(i, ResourceShareItem))
 
     def add(self, source: Source, c: Contribution) -> None:
         self._retry(lambda: self._add_once(source, c))
@@ -135,16 +132,13 @@ class DynamoResourcesRepo:
         pk = resource_pk(c.scope, c.resource_id)
         with TransactWrite(connection=connection()) as tx:
             tx.save(
-                ResourceShareItem(
+                to_item(
+                    ResourceShareItem,
+                    c,
                     pk=_source_pk(source),
                     sk=_share_sk(c),
                     source=source.key,
-                    scope=c.scope,
                     resource_id=c.resource_id,
-                    url=c.url,
-                    kind=c.kind,
-                    doi=c.doi,
-                    member_id=c.member_id,
                 ),
                 condition=ResourceShareItem.pk.does_not_exist(),
             )
@@ -156,28 +150,26 @@ class DynamoResourcesRepo:
                 )
                 return
             tx.save(
-                ResourceSharerItem(
+                to_item(
+                    ResourceSharerItem,
+                    c,
                     pk=pk,
                     sk=_sharer_sk(c.member_id),
-                    scope=c.scope,
                     resource_id=c.resource_id,
-                    member_id=c.member_id,
                     sources=1,
                 ),
                 condition=ResourceSharerItem.pk.does_not_exist(),
             )
             if resource is None:
                 tx.save(
-                    ResourceItem(
+                    to_item(
+                        ResourceItem,
+                        c,
                         pk=pk,
                         sk=RESOURCE_SK,
                         gsi1pk=ranked_pk(c.scope),
                         gsi1sk=rank(1, c.resource_id),
-                        scope=c.scope,
                         resource_id=c.resource_id,
-                        url=c.url,
-                        kind=c.kind,
-                        doi=c.doi,
                         shares=1,
                     ),
                     condition=ResourceItem.pk.does_not_exist(),
@@ -234,11 +226,7 @@ class DynamoResourcesRepo:
         result = ResourceItem.gsi1.query(pk, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start)
         items, next_cursor = page(list(result), limit, GSI_KEYS)
         return Page(
-            [
-                SharedResource(i.resource_id, i.url, i.kind, i.doi, int(i.shares))
-                for i in items
-                if isinstance(i, ResourceItem)
-            ],
+            [to_model(SharedResource, i, id=i.resource_id) for i in items if isinstance(i, ResourceItem)],
             next_cursor,
         )
 
@@ -251,11 +239,8 @@ class DynamoSourceReader:
         bind()
 
     def post(self, post_id: str) -> Post | None:
-        try:
-            item = PostItem.get(f"POST#{post_id}", "POST", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return to_post(item) if isinstance(item, PostItem) else None
+        item = get_item(PostItem, f"POST#{post_id}", "POST", consistent_read=True)
+        return to_post(item) if item else None
 
     def shared_note(self, note_id: str) -> Note | None:
         pk = f"NOTE#{note_id}"

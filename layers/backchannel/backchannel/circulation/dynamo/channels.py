@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
@@ -21,7 +21,7 @@ from backchannel.circulation.model import (
     Job,
     Route,
 )
-from backchannel.core.dynamo.conditions import connection, failed_conditions
+from backchannel.core.dynamo.conditions import connection, failed_conditions, get_item
 
 
 class ChannelsRepo(RepoBase):
@@ -49,20 +49,16 @@ class ChannelsRepo(RepoBase):
                 )
 
     def get_channel(self, member_id: str, channel_id: str) -> Channel | None:
-        try:
-            item = ChannelItem.get(member_pk(member_id), f"CHANNEL#{channel_id}", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return to_channel(item) if isinstance(item, ChannelItem) else None
+        item = get_item(ChannelItem, member_pk(member_id), f"CHANNEL#{channel_id}", consistent_read=True)
+        return to_channel(item) if item else None
 
     def list_channels(self, member_id: str) -> list[Channel]:
         found = ChannelItem.query(member_pk(member_id), ChannelItem.sk.startswith("CHANNEL#"))
         return [to_channel(i) for i in found if isinstance(i, ChannelItem)]
 
     def delete_channel(self, member_id: str, channel_id: str) -> bool:
-        try:
-            item = ChannelItem.get(member_pk(member_id), f"CHANNEL#{channel_id}", consistent_read=True)
-        except DoesNotExist:
+        item = get_item(ChannelItem, member_pk(member_id), f"CHANNEL#{channel_id}", consistent_read=True)
+        if item is None:
             return False
         channel = to_channel(item)
         with TransactWrite(connection=connection()) as tx:
@@ -106,11 +102,8 @@ class ChannelsRepo(RepoBase):
         return routes
 
     def token(self, token_hash: str) -> dict | None:
-        try:
-            item = TokenItem.get(f"TOKEN#{token_hash}", "TOKEN")
-        except DoesNotExist:
-            return None
-        if not isinstance(item, TokenItem):
+        item = get_item(TokenItem, f"TOKEN#{token_hash}", "TOKEN")
+        if item is None:
             return None
         return {
             "purpose": item.purpose,

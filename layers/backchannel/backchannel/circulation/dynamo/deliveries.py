@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
@@ -24,7 +24,13 @@ from backchannel.circulation.model import (
     Job,
     stats_shard,
 )
-from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.conditions import (
+    connection,
+    failed_conditions,
+    get_item,
+    update_if,
+)
+from backchannel.core.dynamo.convert import to_item
 
 
 class DeliveriesRepo(RepoBase):
@@ -32,11 +38,8 @@ class DeliveriesRepo(RepoBase):
 
     def get_delivery(self, job: Job) -> Delivery | None:
         pk, sk = delivery_key(job)
-        try:
-            item = DeliveryItem.get(pk, sk, consistent_read=True)
-        except DoesNotExist:
-            return None
-        return to_delivery(item) if isinstance(item, DeliveryItem) else None
+        item = get_item(DeliveryItem, pk, sk, consistent_read=True)
+        return to_delivery(item) if item else None
 
     def claim(self, job: Job, *, claim: str, now: str, lease_until: str) -> Delivery | None:
         """Take the job for one attempt: only if nobody has, it is waiting for a retry, or a claim's
@@ -48,29 +51,25 @@ class DeliveriesRepo(RepoBase):
             | (DeliveryItem.status == "retrying")
             | ((DeliveryItem.status == "sending") & (DeliveryItem.lease_until < now))
         )
-        try:
-            item.update(
-                actions=[
-                    DeliveryItem.type.set(DeliveryItem),
-                    DeliveryItem.kind.set(job.kind),
-                    DeliveryItem.pack_id.set(job.pack_id),
-                    DeliveryItem.version.set(job.version),
-                    DeliveryItem.recipient_id.set(job.recipient_id),
-                    DeliveryItem.channel_id.set(job.channel_id),
-                    DeliveryItem.channel_type.set(job.channel_type),
-                    DeliveryItem.status.set("sending"),
-                    DeliveryItem.attempts.add(1),
-                    DeliveryItem.claim.set(claim),
-                    DeliveryItem.lease_until.set(lease_until),
-                    DeliveryItem.updated_at.set(now),
-                ],
-                condition=may_take,
-            )
-        except UpdateError as err:
-            if condition_failed(err):
-                return None
-            raise
-        return to_delivery(item)
+        taken = update_if(
+            item,
+            actions=[
+                DeliveryItem.type.set(DeliveryItem),
+                DeliveryItem.kind.set(job.kind),
+                DeliveryItem.pack_id.set(job.pack_id),
+                DeliveryItem.version.set(job.version),
+                DeliveryItem.recipient_id.set(job.recipient_id),
+                DeliveryItem.channel_id.set(job.channel_id),
+                DeliveryItem.channel_type.set(job.channel_type),
+                DeliveryItem.status.set("sending"),
+                DeliveryItem.attempts.add(1),
+                DeliveryItem.claim.set(claim),
+                DeliveryItem.lease_until.set(lease_until),
+                DeliveryItem.updated_at.set(now),
+            ],
+            condition=may_take,
+        )
+        return to_delivery(item) if taken else None
 
     def complete(
         self,
@@ -125,33 +124,21 @@ class DeliveriesRepo(RepoBase):
                     )
                 if digest is not None:
                     tx.save(
-                        DigestEntryItem(
+                        to_item(
+                            DigestEntryItem,
+                            job,
                             pk=f"DIGEST#{job.channel_id}",
                             sk=f"{job.pack_id}#{job.version:06d}",
                             gsi1pk=DIGESTS_DUE,
                             gsi1sk=f"{job.recipient_id}#{job.channel_id}#{job.pack_id}#{job.version}",
                             member_id=job.recipient_id,
-                            channel_id=job.channel_id,
-                            channel_type=job.channel_type,
-                            pack_id=job.pack_id,
-                            version=job.version,
                             title=digest["title"],
                             from_member=digest.get("from"),
                         )
                     )
                 if inbox is not None:
                     tx.save(
-                        InboxItem(
-                            pk=member_pk(inbox.member_id),
-                            sk=f"INBOX#{inbox.id}",
-                            id=inbox.id,
-                            member_id=inbox.member_id,
-                            pack_id=inbox.pack_id,
-                            version=inbox.version,
-                            title=inbox.title,
-                            from_member=inbox.from_member,
-                            received_at=inbox.received_at,
-                        ),
+                        to_item(InboxItem, inbox, pk=member_pk(inbox.member_id), sk=f"INBOX#{inbox.id}"),
                         condition=InboxItem.pk.does_not_exist(),
                     )
             return True
@@ -162,18 +149,13 @@ class DeliveriesRepo(RepoBase):
 
     def retry_later(self, delivery: Delivery, *, error: str, now: str) -> bool:
         pk, sk = delivery_key(delivery.job)
-        try:
-            DeliveryItem(pk=pk, sk=sk).update(
-                actions=[
-                    DeliveryItem.status.set("retrying"),
-                    DeliveryItem.last_error.set(error[:300]),
-                    DeliveryItem.lease_until.remove(),
-                    DeliveryItem.updated_at.set(now),
-                ],
-                condition=(DeliveryItem.claim == delivery.claim) & (DeliveryItem.status == "sending"),
-            )
-            return True
-        except UpdateError as err:
-            if condition_failed(err):
-                return False
-            raise
+        return update_if(
+            DeliveryItem(pk=pk, sk=sk),
+            actions=[
+                DeliveryItem.status.set("retrying"),
+                DeliveryItem.last_error.set(error[:300]),
+                DeliveryItem.lease_until.remove(),
+                DeliveryItem.updated_at.set(now),
+            ],
+            condition=(DeliveryItem.claim == delivery.claim) & (DeliveryItem.status == "sending"),
+        )

@@ -40,6 +40,7 @@ from backchannel.circulation.model import (
     Publication,
 )
 from backchannel.core.dynamo import cursor as cursors
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.paging import page
 from backchannel.core.dynamo.table import Item, bind, plain
 from backchannel.packs.model import Artifact
@@ -180,95 +181,35 @@ def delivery_key(job: Job) -> tuple[str, str]:
 
 
 def to_follow(item: FollowItem) -> Follow:
-    return Follow(item.follower_id, item.target_type, item.target_id, item.created_at)
+    return to_model(Follow, item)
 
 
 def to_channel(item: ChannelItem) -> Channel:
-    return Channel(
-        id=item.id,
-        member_id=item.member_id,
-        type=item.channel_type,
-        mode=item.mode,
-        status=item.status,
-        settings=plain(item.settings) or {},
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        sealed=item.sealed,
-        code_hash=item.code_hash,
-        code_attempts=int(item.code_attempts or 0),
-    )
+    return to_model(Channel, item, type=item.channel_type)
 
 
 def channel_item(channel: Channel, token_hashes: dict[str, str]) -> ChannelItem:
-    return ChannelItem(
+    return to_item(
+        ChannelItem,
+        channel,
         pk=member_pk(channel.member_id),
         sk=f"CHANNEL#{channel.id}",
-        id=channel.id,
-        member_id=channel.member_id,
         channel_type=channel.type,
-        mode=channel.mode,
-        status=channel.status,
-        settings=channel.settings,
-        sealed=channel.sealed,
-        code_hash=channel.code_hash,
-        code_attempts=channel.code_attempts,
         token_hashes=token_hashes,
-        created_at=channel.created_at,
-        updated_at=channel.updated_at,
     )
 
 
 def to_inbox(item: InboxItem) -> InboxEntry:
-    return InboxEntry(
-        id=item.id,
-        member_id=item.member_id,
-        pack_id=item.pack_id,
-        version=int(item.version),
-        title=item.title,
-        from_member=item.from_member,
-        received_at=item.received_at,
-    )
+    return to_model(InboxEntry, item)
 
 
 def to_publication(item: PublicationItem) -> Publication:
-    return Publication(
-        pack_id=item.pack_id,
-        version=int(item.version),
-        kind=item.kind,
-        target_id=item.target_id,
-        event_id=item.event_id,
-        owner_id=item.owner_id,
-        published_by=item.published_by,
-        published_at=item.published_at,
-        status=item.status,
-        recipients=int(item.recipients or 0),
-        deliveries=int(item.deliveries or 0),
-        by_channel={k: int(v) for k, v in (plain(item.by_channel) or {}).items()},
-        updated_at=item.updated_at,
-        revision=int(item.revision or 0),
-        bucket=item.bucket,
-        edition={fmt: Artifact.from_record(fmt, a) for fmt, a in (plain(item.edition) or {}).items()},
-        left_out={k: int(v) for k, v in (plain(item.left_out) or {}).items()},
-        retractions=int(item.retractions or 0),
-        retracted=int(item.retracted or 0),
-        revoked_at=item.revoked_at,
-    )
+    edition = {fmt: Artifact.from_record(fmt, a) for fmt, a in (plain(item.edition) or {}).items()}
+    return to_model(Publication, item, edition=edition)
 
 
 def to_delivery(item: DeliveryItem) -> Delivery:
-    job = Job(
-        item.pack_id, int(item.version), item.recipient_id, item.channel_id, item.channel_type, item.kind
-    )
-    return Delivery(
-        job=job,
-        status=item.status,
-        attempts=int(item.attempts or 0),
-        updated_at=item.updated_at,
-        claim=item.claim,
-        lease_until=item.lease_until,
-        last_error=item.last_error,
-        remote_id=item.remote_id,
-    )
+    return to_model(Delivery, item, job=to_model(Job, item))
 
 
 def route_actions(channel: Channel, add: bool) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
@@ -21,7 +21,13 @@ from backchannel.circulation.model import (
     Follow,
 )
 from backchannel.conference.items import ClaimItem
-from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.conditions import (
+    connection,
+    delete_if,
+    failed_conditions,
+    get_item,
+)
+from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.model import Page
 
 
@@ -29,23 +35,18 @@ class NetworkRepo(RepoBase):
     # -- network -------------------------------------------------------------------------------------
 
     def member_by_handle(self, handle: str) -> str | None:
-        try:
-            claim = ClaimItem.get(f"HANDLE#{handle.lower()}", "HANDLE")
-        except DoesNotExist:
-            return None
-        return claim.owner_id if isinstance(claim, ClaimItem) else None
+        claim = get_item(ClaimItem, f"HANDLE#{handle.lower()}", "HANDLE")
+        return claim.owner_id if claim else None
 
     def follow(self, follow: Follow) -> bool:
         """Record a follow and count it; False if it existed already."""
-        item = FollowItem(
+        item = to_item(
+            FollowItem,
+            follow,
             pk=member_pk(follow.follower_id),
             sk=f"FOLLOW#{follow.target_type}#{follow.target_id}",
             gsi1pk=f"FOLLOWERS#{follow.target_type}#{follow.target_id}",
             gsi1sk=follow.follower_id,
-            follower_id=follow.follower_id,
-            target_type=follow.target_type,
-            target_id=follow.target_id,
-            created_at=follow.created_at,
         )
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -81,11 +82,8 @@ class NetworkRepo(RepoBase):
             raise
 
     def get_follow(self, follower_id: str, kind: str, target_id: str) -> Follow | None:
-        try:
-            item = FollowItem.get(member_pk(follower_id), f"FOLLOW#{kind}#{target_id}")
-        except DoesNotExist:
-            return None
-        return to_follow(item) if isinstance(item, FollowItem) else None
+        item = get_item(FollowItem, member_pk(follower_id), f"FOLLOW#{kind}#{target_id}")
+        return to_follow(item) if item else None
 
     def list_follows(self, member_id: str, limit: int, cursor: str | None) -> Page[Follow]:
         items, nxt = self._paged(FollowItem, member_pk(member_id), "FOLLOW#", limit, cursor)
@@ -98,33 +96,24 @@ class NetworkRepo(RepoBase):
                 yield item.follower_id
 
     def follow_counts(self, kind: str, target_id: str) -> tuple[int, int]:
-        try:
-            item = FollowStatsItem.get(stats_pk(kind, target_id), "STATS")
-        except DoesNotExist:
+        item = get_item(FollowStatsItem, stats_pk(kind, target_id), "STATS")
+        if item is None:
             return 0, 0
         return max(0, int(item.followers or 0)), max(0, int(item.following or 0))
 
     def block(self, block: Block) -> None:
-        BlockItem(
+        to_item(
+            BlockItem,
+            block,
             pk=member_pk(block.blocker_id),
             sk=f"BLOCK#{block.blocked_id}",
             gsi1pk=f"BLOCKERS#{block.blocked_id}",
             gsi1sk=block.blocker_id,
-            blocker_id=block.blocker_id,
-            blocked_id=block.blocked_id,
-            created_at=block.created_at,
         ).save()
 
     def unblock(self, blocker_id: str, blocked_id: str) -> bool:
-        try:
-            BlockItem(pk=member_pk(blocker_id), sk=f"BLOCK#{blocked_id}").delete(
-                condition=BlockItem.pk.exists()
-            )
-            return True
-        except DeleteError as err:
-            if condition_failed(err):  # there was no block
-                return False
-            raise
+        block = BlockItem(pk=member_pk(blocker_id), sk=f"BLOCK#{blocked_id}")
+        return delete_if(block, BlockItem.pk.exists())  # False: there was no block
 
     def blocked_by(self, member_id: str) -> set[str]:
         """Members ``member_id`` blocked."""
@@ -132,11 +121,7 @@ class NetworkRepo(RepoBase):
         return {i.blocked_id for i in found if isinstance(i, BlockItem)}
 
     def has_blocked(self, blocker_id: str, blocked_id: str) -> bool:
-        try:
-            item = BlockItem.get(member_pk(blocker_id), f"BLOCK#{blocked_id}")
-        except DoesNotExist:
-            return False
-        return isinstance(item, BlockItem)
+        return get_item(BlockItem, member_pk(blocker_id), f"BLOCK#{blocked_id}") is not None
 
     def blockers_of(self, member_id: str) -> set[str]:
         """Members who blocked ``member_id``."""
@@ -146,4 +131,4 @@ class NetworkRepo(RepoBase):
 
     def list_blocks(self, member_id: str, limit: int, cursor: str | None) -> Page[Block]:
         items, nxt = self._paged(BlockItem, member_pk(member_id), "BLOCK#", limit, cursor)
-        return Page([Block(i.blocker_id, i.blocked_id, i.created_at) for i in items], nxt)
+        return Page([to_model(Block, i) for i in items], nxt)

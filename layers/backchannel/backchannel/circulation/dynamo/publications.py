@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
@@ -21,10 +21,19 @@ from backchannel.circulation.model import (
     InboxEntry,
     Publication,
 )
-from backchannel.core.dynamo.conditions import condition_failed, connection, failed_conditions
+from backchannel.core.dynamo.conditions import (
+    connection,
+    failed_conditions,
+    get_item,
+    update_if,
+)
 from backchannel.core.dynamo.table import Item
 from backchannel.core.model import Page
 from backchannel.packs.model import Artifact
+
+
+def _key(pub: Publication) -> PublicationItem:
+    return PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
 
 
 class PublicationsRepo(RepoBase):
@@ -35,11 +44,8 @@ class PublicationsRepo(RepoBase):
         return Page([to_inbox(i) for i in items], nxt)
 
     def inbox_entry(self, member_id: str, entry_id: str) -> InboxEntry | None:
-        try:
-            item = InboxItem.get(member_pk(member_id), f"INBOX#{entry_id}")
-        except DoesNotExist:
-            return None
-        return to_inbox(item) if isinstance(item, InboxItem) else None
+        item = get_item(InboxItem, member_pk(member_id), f"INBOX#{entry_id}")
+        return to_inbox(item) if item else None
 
     # -- publications --------------------------------------------------------------------------------
 
@@ -75,11 +81,8 @@ class PublicationsRepo(RepoBase):
             raise
 
     def get_publication(self, pack_id: str, version: int) -> Publication | None:
-        try:
-            item = PublicationItem.get(f"PACK#{pack_id}", circ_sk(version), consistent_read=True)
-        except DoesNotExist:
-            return None
-        return to_publication(item) if isinstance(item, PublicationItem) else None
+        item = get_item(PublicationItem, f"PACK#{pack_id}", circ_sk(version), consistent_read=True)
+        return to_publication(item) if item else None
 
     def latest_publication(self, pack_id: str) -> Publication | None:
         """The newest publication of a pack that its publisher has not revoked."""
@@ -112,43 +115,31 @@ class PublicationsRepo(RepoBase):
         """Serve ``revision`` of the publication's edition, built after the ``pub.retractions``
         withdrawals read before the build. Conditional on both: False if another worker moved the
         revision on, or a withdrawal came during the build (then it must be built again)."""
-        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
-        try:
-            key.update(
-                actions=[
-                    PublicationItem.revision.set(revision),
-                    PublicationItem.bucket.set(bucket),
-                    PublicationItem.edition.set({fmt: a.to_record() for fmt, a in edition.items()}),
-                    PublicationItem.left_out.set(left_out),
-                    PublicationItem.retracted.set(pub.retractions),
-                    PublicationItem.updated_at.set(now),
-                ],
-                condition=PublicationItem.pk.exists()
-                & (PublicationItem.revision == revision - 1)
-                & (PublicationItem.retractions == pub.retractions),
-            )
-            return True
-        except UpdateError as err:
-            if condition_failed(err):
-                return False
-            raise
+        return update_if(
+            _key(pub),
+            actions=[
+                PublicationItem.revision.set(revision),
+                PublicationItem.bucket.set(bucket),
+                PublicationItem.edition.set({fmt: a.to_record() for fmt, a in edition.items()}),
+                PublicationItem.left_out.set(left_out),
+                PublicationItem.retracted.set(pub.retractions),
+                PublicationItem.updated_at.set(now),
+            ],
+            condition=PublicationItem.pk.exists()
+            & (PublicationItem.revision == revision - 1)
+            & (PublicationItem.retractions == pub.retractions),
+        )
 
     def acknowledge_retractions(self, pub: Publication, *, now: str) -> bool:
         """The withdrawals read before a rebuild touched nothing the edition holds: serve it as it is.
         Conditional like :meth:`set_edition` (False: it moved on meanwhile)."""
-        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
-        try:
-            key.update(
-                actions=[PublicationItem.retracted.set(pub.retractions), PublicationItem.updated_at.set(now)],
-                condition=PublicationItem.pk.exists()
-                & (PublicationItem.revision == pub.revision)
-                & (PublicationItem.retractions == pub.retractions),
-            )
-            return True
-        except UpdateError as err:
-            if condition_failed(err):
-                return False
-            raise
+        return update_if(
+            _key(pub),
+            actions=[PublicationItem.retracted.set(pub.retractions), PublicationItem.updated_at.set(now)],
+            condition=PublicationItem.pk.exists()
+            & (PublicationItem.revision == pub.revision)
+            & (PublicationItem.retractions == pub.retractions),
+        )
 
     def retract_publications(self, pack_id: str, *, now: str) -> int:
         """Something the pack's circulated editions may hold was taken away: each publication counts
@@ -156,32 +147,23 @@ class PublicationsRepo(RepoBase):
         found = Item.query(f"PACK#{pack_id}", Item.sk.startswith("CIRC#"))
         pubs = [i for i in found if isinstance(i, PublicationItem)]
         for item in pubs:
-            try:
-                item.update(
-                    actions=[PublicationItem.retractions.add(1), PublicationItem.updated_at.set(now)],
-                    condition=PublicationItem.pk.exists(),
-                )
-            except UpdateError as err:
-                if not condition_failed(err):
-                    raise
+            update_if(  # False: deleted meanwhile, nothing left to serve
+                item,
+                actions=[PublicationItem.retractions.add(1), PublicationItem.updated_at.set(now)],
+                condition=PublicationItem.pk.exists(),
+            )
         return len(pubs)
 
     def revoke_publication(self, pub: Publication, *, now: str) -> bool:
         """The publisher takes a publication back: every inbox entry and link of it answers 410."""
-        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
-        try:
-            key.update(
-                actions=[PublicationItem.revoked_at.set(now), PublicationItem.updated_at.set(now)],
-                condition=PublicationItem.pk.exists() & PublicationItem.revoked_at.does_not_exist(),
-            )
-            return True
-        except UpdateError as err:
-            if condition_failed(err):
-                return False
-            raise
+        return update_if(
+            _key(pub),
+            actions=[PublicationItem.revoked_at.set(now), PublicationItem.updated_at.set(now)],
+            condition=PublicationItem.pk.exists() & PublicationItem.revoked_at.does_not_exist(),
+        )
 
     def update_publication(self, pub: Publication, *, now: str) -> None:
-        key = PublicationItem(pk=f"PACK#{pub.pack_id}", sk=circ_sk(pub.version))
+        key = _key(pub)
         key.update(
             actions=[
                 PublicationItem.status.set(pub.status),
