@@ -51,30 +51,40 @@ template-check: $(STAMP)
 test: lint template-check browser epubcheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Debian's chromium for the browser tests (tests/browser, driven by Playwright; no browser download).
-CHROMIUM ?= /usr/bin/chromium
-browser:
-	@if [ -x "$(CHROMIUM)" ]; then \
-	  echo "browser: $$($(CHROMIUM) --version 2>/dev/null | head -1) at $(CHROMIUM)"; \
+# Debian's packages for the browser and EPUB tests: said where they are, installed when missing (as
+# root, with apt-get), otherwise a hint on stderr and those tests skip (or fail when CI is set). Each
+# target sets FOUND (a test of the package), WHERE (what to say of it), PACKAGE, MISSING and HINT.
+empty :=
+define debian_package
+	@if $(FOUND); then \
+	  echo "$@: $(WHERE)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "browser: installing Debian's chromium: apt-get update && apt-get install -y --no-install-recommends chromium"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  echo "$@: installing Debian's $(PACKAGE): apt-get update && apt-get install -y --no-install-recommends $(PACKAGE)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PACKAGE); \
 	else \
-	  echo "browser: $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium)," >&2; \
-	  echo "         or set CHROMIUM=/path/to/chromium. Without it the browser tests skip (fail when CI is set)." >&2; \
+	  echo "$@: $(MISSING)" >&2; \
+	  echo "$(HINT)" >&2; \
 	fi
+endef
 
-# Debian's epubcheck validates the EPUB packs (tests/integration/packs/test_epubcheck.py).
+# Chromium drives the browser tests (tests/browser, through Playwright; no browser download).
+CHROMIUM ?= /usr/bin/chromium
+browser: PACKAGE = chromium
+browser: FOUND = [ -x "$(CHROMIUM)" ]
+browser: WHERE = $$($(CHROMIUM) --version 2>/dev/null | head -1) at $(CHROMIUM)
+browser: MISSING = $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium),
+browser: HINT = $(empty)         or set CHROMIUM=/path/to/chromium. Without it the browser tests skip (fail when CI is set).
+browser:
+	$(debian_package)
+
+# epubcheck validates the EPUB packs (tests/integration/packs/test_epubcheck.py).
+epubcheck: PACKAGE = epubcheck
+epubcheck: FOUND = command -v epubcheck >/dev/null 2>&1
+epubcheck: WHERE = $$(command -v epubcheck)
+epubcheck: MISSING = missing; install Debian's epubcheck (sudo apt-get install epubcheck).
+epubcheck: HINT = $(empty)           Without it the EPUB validation test skips (fails when CI is set).
 epubcheck:
-	@if command -v epubcheck >/dev/null 2>&1; then \
-	  echo "epubcheck: $$(command -v epubcheck)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "epubcheck: installing Debian's epubcheck: apt-get install -y --no-install-recommends epubcheck"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends epubcheck; \
-	else \
-	  echo "epubcheck: missing; install Debian's epubcheck (sudo apt-get install epubcheck)." >&2; \
-	  echo "           Without it the EPUB validation test skips (fails when CI is set)." >&2; \
-	fi
+	$(debian_package)
 
 # The deployed page reads config.json next to it: write it from the stack's outputs, then upload.
 STACK ?= backchannel

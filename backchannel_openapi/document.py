@@ -101,10 +101,11 @@ class _Builder:
         self.schemas[name] = schema
         return _ref("schemas", name)
 
-    def page_ref(self, obj: Any) -> dict[str, str]:
+    def page_ref(self, obj: Any, *, polled: bool = False) -> dict[str, str]:
+        """A page of ``obj`` items; ``polled``: a feed's page, which also says where to poll from."""
         item = self.schema_ref(obj)
-        name = f"{obj.name}Page"
-        self.schemas[name] = {
+        name = f"{obj.name}{'Feed' if polled else 'Page'}"
+        page: dict[str, Any] = {
             "type": "object",
             "description": f"A page of {obj.name} items; pass nextCursor as cursor for the next page.",
             "required": ["items", "nextCursor"],
@@ -117,6 +118,14 @@ class _Builder:
             },
             "additionalProperties": False,
         }
+        if polled:
+            page["description"] += " Pass sinceCursor as since to poll for what arrived after it."
+            page["required"].append("sinceCursor")
+            page["properties"]["sinceCursor"] = {
+                "type": "string",
+                "description": "where this page's newest item stands: pass it as since to poll",
+            }
+        self.schemas[name] = page
         return _ref("schemas", name)
 
     def problem(self, status: int) -> dict[str, str]:
@@ -141,6 +150,8 @@ class _Builder:
         ]
         if meta.get("paginated"):
             params += [_ref("parameters", "limit"), _ref("parameters", "cursor")]
+        if meta.get("polled"):
+            params.append(_ref("parameters", "since"))
         if api_route.method == "POST":
             params.append(_ref("parameters", "IdempotencyKey"))
         if params:
@@ -157,7 +168,7 @@ class _Builder:
             }
             errors.update(BODY_ERRORS)
         if meta.get("paginated"):
-            errors.add(422)  # a bad limit
+            errors.update((400, 422))  # a cursor (or since) not of this list; a bad limit
         if api_route.method == "POST":
             errors.update((400, 409, 422))  # a bad Idempotency-Key, one in progress, one reused
 
@@ -165,7 +176,11 @@ class _Builder:
         success: dict[str, Any] = {"description": _success_text(status)}
         response = meta.get("response")
         if response is not None and status != 204:
-            schema = self.page_ref(response) if meta.get("paginated") else self.schema_ref(response)
+            schema = (
+                self.page_ref(response, polled=bool(meta.get("polled")))
+                if meta.get("paginated")
+                else self.schema_ref(response)
+            )
             success["content"] = {JSON: {"schema": schema}}
         if status == 201:
             success["headers"] = {
@@ -211,7 +226,7 @@ class _Builder:
                         "description": spec.description,
                         "schema": {k: v for k, v in spec.schema().items() if k != "description"},
                     }
-                    for name, spec in schemas.PAGE_QUERY.items()
+                    for name, spec in {**schemas.PAGE_QUERY, **schemas.FEED_QUERY}.items()
                 },
             },
             "securitySchemes": {

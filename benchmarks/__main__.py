@@ -13,53 +13,24 @@ The exit status is 1 when any benchmark that ran is over its budget.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-
-def cold_init(argv: list[str]) -> int:
-    from benchmarks.cold_init import main
-
-    return main(argv)
-
-
-def ddb_calls(argv: list[str]) -> int:
-    from benchmarks.ddb_calls import main
-
-    return main(argv)
-
-
-def keynote(argv: list[str]) -> int:
-    from benchmarks.keynote import main
-
-    return main(argv)
-
-
-def latency(argv: list[str]) -> int:
-    from benchmarks.latency import main
-
-    return main(argv)
-
-
-def packs(argv: list[str]) -> int:
-    from benchmarks.packs import main
-
-    return main(argv)
-
-
-def circulation(argv: list[str]) -> int:
-    from benchmarks.circulation import main
-
-    return main(argv)
-
-
+# command -> the module whose ``main(argv) -> exit status`` runs it (imported only when it runs)
 COMMANDS = {
-    "cold-init": cold_init,
-    "ddb-calls": ddb_calls,
-    "keynote": keynote,
-    "latency": latency,
-    "packs": packs,
-    "circulation": circulation,
+    "cold-init": "benchmarks.cold_init",
+    "ddb-calls": "benchmarks.ddb_calls",
+    "keynote": "benchmarks.keynote",
+    "latency": "benchmarks.latency",
+    "packs": "benchmarks.packs",
+    "circulation": "benchmarks.circulation",
 }
+# what a bare ``python -m benchmarks`` runs, in this order (its options go to the first)
+EVERYTHING = ["cold-init", "ddb-calls", "keynote", "packs", "circulation", "latency"]
+
+
+def run(command: str, argv: list[str]) -> int:
+    return importlib.import_module(COMMANDS[command]).main(argv)
 
 
 def main(argv: list[str]) -> int:
@@ -67,18 +38,13 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0
     if argv and argv[0] in COMMANDS:
-        return COMMANDS[argv[0]](argv[1:])
-    status = cold_init(argv)
-    print()
-    status = max(status, ddb_calls([]))
-    print()
-    status = max(status, keynote([]))
-    print()
-    status = max(status, packs([]))
-    print()
-    status = max(status, circulation([]))
-    print()
-    return max(status, latency([]))
+        return run(argv[0], argv[1:])
+    status = 0
+    for n, command in enumerate(EVERYTHING):
+        if n:
+            print()
+        status = max(status, run(command, argv if n == 0 else []))
+    return status
 
 
 if __name__ == "__main__":

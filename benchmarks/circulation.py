@@ -51,7 +51,6 @@ import importlib
 import json
 import math
 import os
-import platform
 import random
 import resource
 import sys
@@ -64,10 +63,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.offline import offline_aws_env
+from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from tests.support.offline import offline_aws_env
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results" / "circulation.md"
 SQS_BATCH = 10
 MEMORY_BUDGET = 64 * 2**20
 FANOUT = "FanoutWorkerFunction"
@@ -274,7 +272,8 @@ def _member_id(rng: random.Random) -> str:
 
 def seed(stack, api, followers: int, webhook_share: float, rng: random.Random) -> World:
     from backchannel.circulation import channels, publishing
-    from backchannel.circulation.dynamo import DynamoCirculationRepo, FollowItem
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
+    from backchannel.circulation.dynamo.items import FollowItem
     from backchannel.circulation.model import Follow
     from backchannel.circulation.transports import outbound
     from backchannel.circulation.transports.sealing import Sealer
@@ -625,7 +624,8 @@ def _records(world: World, recipients: list[str]) -> list[dict]:
 
 
 def _check_deliveries(world: World, recipients: list[str], stub: StubSend, mailer: StubMailer) -> list[str]:
-    from backchannel.circulation.dynamo import DeliveryItem, DynamoCirculationRepo
+    from backchannel.circulation.dynamo import DynamoCirculationRepo
+    from backchannel.circulation.dynamo.items import DeliveryItem
     from backchannel.circulation.model import Job
     from backchannel.circulation.transports import webhooks
 
@@ -776,8 +776,8 @@ def report(world: World, fan: FanoutResult, dlv: DeliveryResult, setup_s: float)
     lines = [
         "# Circulation",
         "",
-        f"Machine: `{platform.machine()}`, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"moto {moto.__version__} in-process, built from `template.yaml` (setup {setup_s:.0f} s: {setup}).",
+        f"Machine: {machine()}; moto {moto.__version__} in-process, built from `template.yaml` "
+        f"(setup {setup_s:.0f} s: {setup}).",
         "",
         f"## Fan-out of one publication to {len(world.followers):,} followers",
         "",
@@ -856,9 +856,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--webhook-share", type=float, default=0.10, help="followers with a webhook channel")
     parser.add_argument("--jobs", type=int, default=2_000, help="delivery jobs (half inbox, half webhook)")
     parser.add_argument("--seed", type=int, default=26)
-    parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--out", default=str(RESULTS_DIR / "circulation.md"))
     args = parser.parse_args(argv)
-    sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "backchannel")]
+    use_project_paths()
     saved_env = dict(os.environ)
     _env()
     calls = Calls()
@@ -884,11 +884,7 @@ def main(argv: list[str]) -> int:
                 api.close()
     text, status = report(world, fan, dlv, setup_s)
     text += f"\nTotal run time {time.perf_counter() - began:.0f} s.\n"
-    print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(f"written to {out}")
+    write_report(text, args.out)
     return status
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT, write_report
+
 HERE = Path(__file__).resolve().parent
 PROBE = HERE / "probe.py"
 RESULTS = HERE / "results" / "cold_init.md"
@@ -236,8 +237,5 @@ def main(argv: list[str]) -> int:
     text, ok = report(items, args.runs)
     if not args.no_explain:
         text += explain(items)
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    write_report(text, RESULTS)
     return 0 if ok else 1

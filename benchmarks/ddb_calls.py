@@ -34,13 +34,12 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from benchmarks.offline import offline_aws_env
+from benchmarks.common import RESULTS_DIR, ROOT, write_report
+from tests.support.offline import offline_aws_env
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results" / "ddb_calls.md"
+RESULTS = RESULTS_DIR / "ddb_calls.md"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -570,10 +569,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     rows, tables, unmeasured = run()
     text = report(rows, tables, unmeasured)
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    write_report(text, RESULTS)
     if args.max_excess is not None and any(r.excess > args.max_excess for r in rows):
         return 1
     return 0

@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import platform
 import random
-import sys
-from pathlib import Path
 
-from benchmarks.offline import offline_aws_env
+from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from tests.support.offline import offline_aws_env
 
-ROOT = Path(__file__).resolve().parent.parent
 LIMIT_PER_KEY = 1000
 
 
@@ -145,14 +142,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--shards", type=int, default=4, help="the event's feedShards (default as created)")
     args = parser.parse_args(argv)
-    sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "backchannel")]
+    use_project_paths()
 
     result = simulate(args.rate, args.seconds, args.shards)
     single = simulate(args.rate, 5, 1)
     lines = [
         "# Keynote burst",
         "",
-        f"Machine: `{platform.machine()}`, {os.cpu_count()} CPUs, Python {platform.python_version()}.",
+        f"Machine: {machine()}.",
         f"{result['posts']:,} posts over {args.seconds} s (target {args.rate:,}/s), feedShards = {args.shards}.",
         "",
         "| where | hottest partition keys (peak writes in one second) | peak | limit | verdict |",
@@ -187,10 +184,5 @@ def main(argv: list[str]) -> int:
         "A merged page reads `limit + 1` items from every shard that still has any: the price of spreading "
         "writes is N times the items read per page (N queries, run one after another here).",
     ]
-    text = "\n".join(lines)
-    print(text)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "keynote.md").write_text(text + "\n")
-    print(f"\nwritten to {out / 'keynote.md'}")
+    write_report("\n".join(lines), RESULTS_DIR / "keynote.md")
     return status

@@ -20,16 +20,14 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import random
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-from benchmarks.offline import offline_aws_env
+from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from tests.support.offline import offline_aws_env
 
-ROOT = Path(__file__).resolve().parent.parent
 TIME_BUDGET = 3.0
 MEMORY_BUDGET = 1.2
 
@@ -362,9 +360,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--notes", type=int, default=200)
     parser.add_argument("--members", type=int, default=300)
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "packs.md"))
+    parser.add_argument("--out", default=str(RESULTS_DIR / "packs.md"))
     args = parser.parse_args(argv)
-    sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "backchannel")]
+    use_project_paths()
     _env()
     rng = random.Random(7)
     per = args.event_posts // (args.sessions + 1)
@@ -422,8 +420,7 @@ def main(argv: list[str]) -> int:
     lines = [
         "# Pack builds",
         "",
-        f"Machine: `{platform.machine()}`, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-        f"backend: {where} (seeding took {seeding:.0f} s).",
+        f"Machine: {machine()}; backend: {where} (seeding took {seeding:.0f} s).",
         "Build = `compile_pack`, all four formats; floor = the same reads serialised to JSON.",
         "",
         "| pack | build s | floor s | ratio (≤ 3.0) | build peak MiB | floor peak MiB | output KiB | verdict |",
@@ -452,9 +449,7 @@ def main(argv: list[str]) -> int:
             f"50,000-post event is {rows[2][3] / rows[1][3]:.2f}x it: what grows with the sections (one EPUB "
             "chapter and zip entry each) is a constant per section, not per post."
         )
-    report = "\n".join(lines) + "\n"
-    print(report)
-    Path(args.out).write_text(report, encoding="utf-8")
+    write_report("\n".join(lines), args.out)
     return int(bool(status))
 
 

@@ -516,7 +516,7 @@ class _Provisioner:
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         globals_ = self.stack.resolve((self.stack.template.get("Globals") or {}).get("Function") or {})
-        merged = _merge_function_globals(globals_, props)
+        merged = merge_function_globals(globals_, props)
         name = merged.get("FunctionName") or self.default_name(logical_id)
         code_uri = merged.get("CodeUri")
         if not isinstance(code_uri, str):
@@ -546,7 +546,7 @@ class _Provisioner:
         self._set(logical_id, name, Arn=arn)
 
 
-def _merge_function_globals(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+def merge_function_globals(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
     """SAM's Globals rules: maps merge (function wins), lists concatenate, scalars are overridden."""
     merged = copy.deepcopy(globals_)
     for key, value in props.items():

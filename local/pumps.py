@@ -111,11 +111,21 @@ class _Outcome:
 
 
 class _Context:
-    """What every source shares: the stack, the runtimes, the AWS clients and the invoke logging."""
+    """What every source shares: the stack, the runtimes, the AWS clients, the invoke logging and the
+    pumps' settings (the schedules' clock, the SQS retry visibility: see :class:`Pumps`)."""
 
-    def __init__(self, local_stack: LocalStack, runtimes: dict[str, Runtime]) -> None:
+    def __init__(
+        self,
+        local_stack: LocalStack,
+        runtimes: dict[str, Runtime],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        sqs_retry_visibility: int | None = None,
+    ) -> None:
         self.stack = local_stack
         self.runtimes = runtimes
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sqs_retry_visibility = sqs_retry_visibility
         self.region = local_stack.region
         self.account = local_stack.stack.account_id
         self.stack_name = local_stack.stack.stack_name
@@ -523,23 +533,17 @@ class _QueueReader:
         return messages
 
     def delete(self, receipt_handles: list[str]) -> None:
-        for start in range(0, len(receipt_handles), 10):
-            chunk = receipt_handles[start : start + 10]
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate(chunk)],
-            )
+        self._in_batches(self.sqs.delete_message_batch, receipt_handles)
 
     def make_visible_in(self, receipt_handles: list[str], seconds: int) -> None:
+        self._in_batches(self.sqs.change_message_visibility_batch, receipt_handles, VisibilityTimeout=seconds)
+
+    def _in_batches(self, call: Callable[..., Any], receipt_handles: list[str], **entry: Any) -> None:
+        """``call`` (an SQS ``*_batch`` action) on the messages, ten entries at a time (SQS's limit)."""
         for start in range(0, len(receipt_handles), 10):
             chunk = receipt_handles[start : start + 10]
-            self.sqs.change_message_visibility_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                    for i, handle in enumerate(chunk)
-                ],
-            )
+            entries = [{"Id": str(i), "ReceiptHandle": handle, **entry} for i, handle in enumerate(chunk)]
+            call(QueueUrl=self.queue_url, Entries=entries)
 
     def in_flight(self) -> bool:
         """Messages waiting, invisible (being retried) or delayed: the queue is not yet quiet."""
@@ -554,7 +558,16 @@ class _QueueReader:
         return any(int(value) for value in attributes.values())
 
 
-class _SqsSource(_Source):
+class _QueueSource(_Source):
+    """A source that reads a queue (``self.reader``): busy while the queue holds messages."""
+
+    reader: _QueueReader
+
+    def busy(self) -> bool:
+        return self.reader.in_flight()
+
+
+class _SqsSource(_QueueSource):
     """An SQS event source mapping.
 
     Failed messages are simply not deleted: they come back after the queue's visibility timeout,
@@ -564,28 +577,17 @@ class _SqsSource(_Source):
 
     kind = "sqs"
 
-    def __init__(
-        self,
-        ctx: _Context,
-        spec: FunctionSpec,
-        event_name: str,
-        props: dict[str, Any],
-        *,
-        retry_visibility: int | None = None,
-    ) -> None:
+    def __init__(self, ctx: _Context, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         super().__init__(ctx, spec, event_name, props)
         self.reader = _QueueReader(ctx, props["Queue"])
         self.batch_size = int(props.get("BatchSize", _DEFAULT_BATCH["SQS"]))
         self.report_failures = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
         self.filter = RecordFilter(props.get("FilterCriteria"))
-        self.retry_visibility = retry_visibility
+        self.retry_visibility = ctx.sqs_retry_visibility
 
     @property
     def label(self) -> str:
         return f"sqs {self.reader.queue_arn.rsplit(':', 1)[-1]}"
-
-    def busy(self) -> bool:
-        return self.reader.in_flight()
 
     def poll(self) -> int:
         messages = self.reader.receive(self.batch_size)
@@ -627,7 +629,7 @@ class _SqsSource(_Source):
 # ---------------------------------------------------------------------------------------------
 # EventBridge rules
 # ---------------------------------------------------------------------------------------------
-class _RuleSource(_Source):
+class _RuleSource(_QueueSource):
     """An ``EventBridgeRule`` event: a moto rule with the event's pattern, targeting a tap queue.
 
     moto matches the pattern (prefix, suffix, anything-but, numeric, exists, wildcard, $or ...)
@@ -670,9 +672,6 @@ class _RuleSource(_Source):
     def label(self) -> str:
         return f"eventbridge {self.bus}/{self.event_name}"
 
-    def busy(self) -> bool:
-        return self.reader.in_flight()
-
     def poll(self) -> int:
         messages = self.reader.receive(_SQS_RECEIVE_MAX)
         for message in messages:
@@ -699,15 +698,7 @@ class _ScheduleSource(_Source):
 
     kind = "schedule"
 
-    def __init__(
-        self,
-        ctx: _Context,
-        spec: FunctionSpec,
-        event_name: str,
-        props: dict[str, Any],
-        *,
-        clock: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, ctx: _Context, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         super().__init__(ctx, spec, event_name, props)
         self.v2 = props.get("_type") == "ScheduleV2"
         expression = props.get("ScheduleExpression") if self.v2 else props.get("Schedule")
@@ -716,8 +707,8 @@ class _ScheduleSource(_Source):
         self.schedule: Schedule = parse_schedule(expression, props.get("ScheduleExpressionTimezone"))
         state = props.get("State")
         self.enabled = _is_on(props.get("Enabled"), default=True) and _is_on(state, default=True)
-        self.clock = clock
-        self.anchor = clock()
+        self.clock = ctx.clock
+        self.anchor = self.clock()
         self.next_fire = self.schedule.next_after(self.anchor, anchor=self.anchor)
         name = props.get("Name") or _safe_name(f"{ctx.stack_name}-{spec.logical_id}-{event_name}", 64)
         if self.v2:
@@ -782,8 +773,7 @@ class Pumps:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.poll_interval = poll_interval
-        self._ctx = _Context(local_stack, runtimes)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._ctx = _Context(local_stack, runtimes, clock=clock, sqs_retry_visibility=sqs_retry_visibility)
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -797,7 +787,7 @@ class Pumps:
                     log.info("%s has event sources but no runtime: not pumped", spec.logical_id)
                 continue
             for event_name, event in spec.events.items():
-                source = self._source(spec, event_name, event, sqs_retry_visibility)
+                source = self._source(spec, event_name, event)
                 if source is not None:
                     self.sources.append(source)
         groups = [
@@ -809,12 +799,10 @@ class Pumps:
         if groups:  # schedules the application itself creates while running (one-time, at(...))
             from local.pumps_scheduler import RuntimeSchedules
 
-            self.sources.append(RuntimeSchedules(self._ctx.client, groups, self._clock))  # type: ignore[arg-type]
+            self.sources.append(RuntimeSchedules(self._ctx.client, groups, self._ctx.clock))  # type: ignore[arg-type]
         log.info("pumping %d event source(s): %s", len(self.sources), ", ".join(self.describe()))
 
-    def _source(
-        self, spec: FunctionSpec, event_name: str, event: dict[str, Any], retry_visibility: int | None
-    ) -> _Source | None:
+    def _source(self, spec: FunctionSpec, event_name: str, event: dict[str, Any]) -> _Source | None:
         kind = event.get("Type")
         props = dict(event.get("Properties") or {})
         if kind in _STREAM_TYPES + _QUEUE_TYPES and not _is_on(props.get("Enabled"), default=True):
@@ -823,14 +811,14 @@ class Pumps:
         if kind in _STREAM_TYPES:
             return _StreamSource(self._ctx, spec, event_name, props)
         if kind in _QUEUE_TYPES:
-            return _SqsSource(self._ctx, spec, event_name, props, retry_visibility=retry_visibility)
+            return _SqsSource(self._ctx, spec, event_name, props)
         if kind in _RULE_TYPES:
             if not _is_on(props.get("State"), default=True) or not _is_on(props.get("Enabled"), default=True):
                 log.info("%s.%s is disabled in the template", spec.logical_id, event_name)
                 return None
             return _RuleSource(self._ctx, spec, event_name, props)
         if kind in _SCHEDULE_TYPES:
-            return _ScheduleSource(self._ctx, spec, event_name, {**props, "_type": kind}, clock=self._clock)
+            return _ScheduleSource(self._ctx, spec, event_name, {**props, "_type": kind})
         return None  # HttpApi and friends belong to the gateway
 
     def describe(self) -> list[str]:

@@ -140,29 +140,22 @@ def _new_connection_id() -> str:
     return secrets.token_urlsafe(9)[:11] + "="  # shaped like API Gateway's, e.g. "L0hRLc4GoAMCK1Q="
 
 
+@dataclass(eq=False)
 class WebSocketGateway:
-    """One WebSocket API on ``ws://host:port`` plus its management API on ``http://host:mgmt port``."""
+    """One WebSocket API on ``ws://host:port`` plus its management API on ``http://host:mgmt port``
+    (port 0: a free one, known once started)."""
 
-    def __init__(
-        self,
-        local_stack: LocalStack,
-        runtimes: dict[str, FunctionRuntime],
-        api: WebSocketApiSpec,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        management_port: int = 0,
-    ) -> None:
-        self.local_stack = local_stack
-        self.runtimes = runtimes
-        self.api = api
-        self.host = host
-        self.port = port
-        self.management_port = management_port
-        self.clients: dict[str, _Client] = {}
-        self._lock = threading.Lock()
-        self._server: Any = None
-        self._management: BaseWSGIServer | None = None
-        self._threads: list[threading.Thread] = []
+    local_stack: LocalStack = field(repr=False)
+    runtimes: dict[str, FunctionRuntime] = field(repr=False)
+    api: WebSocketApiSpec
+    host: str = "127.0.0.1"
+    port: int = 0
+    management_port: int = 0
+    clients: dict[str, _Client] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _server: Any = field(default=None, init=False, repr=False)
+    _management: BaseWSGIServer | None = field(default=None, init=False, repr=False)
+    _threads: list[threading.Thread] = field(default_factory=list, init=False, repr=False)
 
     # ----------------------------------------------------------------------------------------
     @property

@@ -3,22 +3,9 @@ real AWS; clients are created only after moto is active."""
 
 from __future__ import annotations
 
-import os
+from tests.support.offline import offline_aws_env
 
-for _name in [
-    n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
-]:
-    del os.environ[_name]
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-    POWERTOOLS_TRACE_DISABLED="true",
-    POWERTOOLS_METRICS_NAMESPACE="BackchannelTests",
-    POWERTOOLS_LOG_LEVEL="WARNING",
-)
+offline_aws_env(POWERTOOLS_METRICS_NAMESPACE="BackchannelTests", POWERTOOLS_LOG_LEVEL="WARNING")
 
 from pathlib import Path  # noqa: E402
 

@@ -23,11 +23,7 @@ from backchannel.packs.dynamo import DynamoPacksRepo
 store = wiring.factory(DynamoConferenceRepo)
 repo = wiring.factory(DynamoCirculationRepo)
 packs = wiring.factory(DynamoPacksRepo)
-
-
-@wiring.factory
-def queue() -> DeliveryQueue:
-    return DeliveryQueue(get_config().require("delivery_queue_url"))
+queue = wiring.from_setting(DeliveryQueue, "delivery_queue_url")
 
 
 @wiring.factory
@@ -78,7 +74,7 @@ def handle_record(record: SQSRecord) -> None:
         )
     except delivery.Retry as err:
         queue().retry_in(record.receipt_handle, err.delay_s)
-        metrics.add_metric(name="DeliveryRetries", unit="Count", value=1)
+        wiring.count(DeliveryRetries=1)
         logger.warning(
             "delivery will be retried",
             extra={
@@ -91,10 +87,10 @@ def handle_record(record: SQSRecord) -> None:
         raise
     except delivery.GiveUp:
         queue().retry_in(record.receipt_handle, 0)  # straight on to the dead-letter queue
-        metrics.add_metric(name="DeliveriesFailed", unit="Count", value=1)
+        wiring.count(DeliveriesFailed=1)
         logger.error("delivery failed for good", extra={"delivery_id": job.id, "channel": job.channel_type})
         raise
-    metrics.add_metric(name="Deliveries", unit="Count", value=1)
+    wiring.count(Deliveries=1)
     logger.info(
         "delivery handled", extra={"delivery_id": job.id, "channel": job.channel_type, "outcome": outcome}
     )

@@ -12,16 +12,12 @@ from backchannel.circulation.queue import DeliveryQueue
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
-from backchannel.core.observability import logger, metrics
+from backchannel.core.observability import logger
 from backchannel.messaging.envelope import domain_event
 
 store = wiring.factory(DynamoConferenceRepo)
 repo = wiring.factory(DynamoCirculationRepo)
-
-
-@wiring.factory
-def queue() -> DeliveryQueue:
-    return DeliveryQueue(get_config().require("delivery_queue_url"))
+queue = wiring.from_setting(DeliveryQueue, "delivery_queue_url")
 
 
 @wiring.factory
@@ -41,7 +37,7 @@ def handle_record(record: SQSRecord) -> None:
     if detail_type == "PackPublished":
         done = publishing.fan_out(store(), repo(), queue(), editions(), pack_id, version)
         if done is not None:
-            metrics.add_metric(name="DeliveriesEnqueued", unit="Count", value=done.deliveries)
+            wiring.count(DeliveriesEnqueued=done.deliveries)
         outcome = "no such publication" if done is None else f"{done.deliveries} deliveries"
     elif detail_type == "PackRetracted":
         outcome = f"{publishing.retract(repo(), queue(), editions(), pack_id, version)} retractions"
@@ -50,7 +46,4 @@ def handle_record(record: SQSRecord) -> None:
     logger.info("fan-out message handled", extra={"detail_type": detail_type, "outcome": outcome})
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)
+lambda_handler = wiring.sqs_handler(handle_record, raise_on_entire_batch_failure=False)

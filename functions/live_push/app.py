@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
-from backchannel.core.observability import logger, metrics
+from backchannel.core.observability import logger
 from backchannel.live import rules
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
@@ -26,22 +26,8 @@ def handle_record(record: SQSRecord) -> None:
     if outcome is None:
         logger.info("event not pushed live", extra={"detail_type": detail_type})
         return
-    metrics.add_metric(name="LiveMessagesSent", unit="Count", value=outcome.sent)
-    metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=outcome.gone)
-    logger.info(
-        "pushed live",
-        extra={
-            "detail_type": detail_type,
-            "domain_event_id": detail.get("domainEventId"),
-            "sent": outcome.sent,
-            "gone": outcome.gone,
-            "expired": outcome.expired,
-            "withheld": outcome.withheld,
-        },
-    )
+    wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone)
+    wiring.log_outcome("pushed live", detail_type, detail, outcome, "sent", "gone", "expired", "withheld")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)
+lambda_handler = wiring.sqs_handler(handle_record, raise_on_entire_batch_failure=False)

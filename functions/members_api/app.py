@@ -2,40 +2,31 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.logging import correlation_paths
-
 from backchannel.conference import members, schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
-from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
 
 
-@app.get("/me")
-@http.operation(summary="Your profile (created on first use)", response=schemas.MEMBER)
+@app.get("/me", response=schemas.MEMBER)
 def get_me():
+    """Your profile (created on first use)"""
     return http.ok(members.ensure_member(store(), http.caller(app)).to_json())
 
 
-@app.patch("/me")
-@http.operation(
-    summary="Change your profile",
-    request=schemas.ME_UPDATE,
-    response=schemas.MEMBER,
-    partial=True,
-    errors=(409,),
-)
+@app.patch("/me", request=schemas.ME_UPDATE, response=schemas.MEMBER, errors=(409,))
 def update_me():
+    """Change your profile"""
     caller = http.caller(app)
     changes = http.json_body(app, schemas.ME_UPDATE, partial=True)
     return http.ok(members.update_me(store(), caller, changes).to_json())
 
 
-@app.get("/me/events")
-@http.operation(summary="Events you attend or organise", response=schemas.MY_EVENT, paginated=True)
+@app.get("/me/events", response=schemas.MY_EVENT, paginated=True)
 def my_events():
+    """Events you attend or organise"""
     limit, cursor = http.page_args(app)
     result = members.my_events(store(), http.caller(app), limit, cursor)
     return http.page(
@@ -44,15 +35,11 @@ def my_events():
     )
 
 
-@app.post("/events/<eventId>/attendance")
-@http.operation(
-    summary="Join an event (or, as organiser, add a member)",
-    request=schemas.ATTENDANCE,
-    response=schemas.MEMBERSHIP,
-    status=201,
-    errors=(403, 404),
+@app.post(
+    "/events/<eventId>/attendance", request=schemas.ATTENDANCE, response=schemas.MEMBERSHIP, errors=(403, 404)
 )
 def join_event(eventId: str):
+    """Join an event (or, as organiser, add a member)"""
     caller = http.caller(app)
     data = http.json_body(app, schemas.ATTENDANCE, allow_empty=True)
     m = members.join_event(store(), caller, eventId, data.get("memberId"))
@@ -60,27 +47,24 @@ def join_event(eventId: str):
     return http.created(body, f"/events/{eventId}")
 
 
-@app.delete("/events/<eventId>/attendance")
-@http.operation(summary="Leave an event", status=204, errors=(404,))
+@app.delete("/events/<eventId>/attendance", errors=(404,))
 def leave_event(eventId: str):
+    """Leave an event"""
     members.leave_event(store(), http.caller(app), eventId)
     return http.no_content()
 
 
-@app.post("/sessions/<sessionId>/star")
-@http.operation(summary="Star a session (it goes into your personal pack)", status=201, errors=(404,))
+@app.post("/sessions/<sessionId>/star", response=schemas.STAR, errors=(404,))
 def star_session(sessionId: str):
+    """Star a session (it goes into your personal pack)"""
     return http.created(members.star_session(store(), http.caller(app), sessionId), f"/sessions/{sessionId}")
 
 
-@app.delete("/sessions/<sessionId>/star")
-@http.operation(summary="Remove your star from a session", status=204, errors=(404,))
+@app.delete("/sessions/<sessionId>/star", errors=(404,))
 def unstar_session(sessionId: str):
+    """Remove your star from a session"""
     members.unstar_session(store(), http.caller(app), sessionId)
     return http.no_content()
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    return http.handle(app, event, context)
+lambda_handler = http.lambda_handler(app)

@@ -4,23 +4,15 @@ email verification and the one-click unsubscribe of RFC 8058)."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.circulation import channels, network, schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
 from backchannel.core.config import get_config
-from backchannel.core.observability import logger, metrics
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
-
-
-@wiring.factory
-def repo():
-    from backchannel.circulation.dynamo import DynamoCirculationRepo
-
-    return DynamoCirculationRepo()
+repo = wiring.lazy_factory("backchannel.circulation.dynamo", "DynamoCirculationRepo")
 
 
 @wiring.factory
@@ -30,92 +22,75 @@ def sealer():
     return Sealer(get_config().require("circulation_key_id"))
 
 
-# -- follows ------------------------------------------------------------------------------------------
-
-
-@app.post("/me/follows")
-@http.operation(
-    summary="Follow a member, an event or a session (following twice is the same follow)",
-    request=schemas.FOLLOW_REQUEST,
-    response=schemas.FOLLOW,
-    status=201,
-    errors=(403, 404),
-)
-def follow():
-    caller = http.caller(app)
-    record, created = network.follow(
-        store(), repo(), caller, lambda: http.json_body(app, schemas.FOLLOW_REQUEST)
-    )
-    return http.ok(record.to_json(), 201 if created else 200, {"Location": f"/me/follows/{record.id}"})
-
-
-@app.get("/me/follows")
-@http.operation(summary="Whom and what you follow", response=schemas.FOLLOW, paginated=True)
-def my_follows():
+def _mine(read):
+    """A page of the caller's follows or blocks (``read``)."""
     limit, cursor = http.page_args(app)
-    return http.page(network.my_follows(repo(), http.caller(app), limit, cursor), lambda f: f.to_json())
+    return http.page(read(repo(), http.caller(app), limit, cursor))
 
 
-@app.delete("/me/follows/<followId>")
-@http.operation(summary="Stop following", status=204, errors=(404,))
-def unfollow(followId: str):
-    network.unfollow(repo(), http.caller(app), followId)
+def _remove(remove, item_id: str):
+    """One of the caller's follows, blocks or channels gone (``remove``): 204."""
+    remove(repo(), http.caller(app), item_id)
     return http.no_content()
 
 
-@app.get("/members/<handle>")
-@http.operation(
-    summary="A member's public profile, with follower and following counts",
-    response=schemas.PROFILE,
-    public=True,
-    errors=(404,),
-)
+# -- follows ------------------------------------------------------------------------------------------
+
+
+@app.post("/me/follows", request=schemas.FOLLOW_REQUEST, response=schemas.FOLLOW, errors=(403, 404))
+def follow():
+    """Follow a member, an event or a session (following twice is the same follow)"""
+    caller = http.caller(app)
+    record, created = network.follow(store(), repo(), caller, http.body(app, schemas.FOLLOW_REQUEST))
+    return http.ok(record.to_json(), 201 if created else 200, {"Location": f"/me/follows/{record.id}"})
+
+
+@app.get("/me/follows", response=schemas.FOLLOW, paginated=True)
+def my_follows():
+    """Whom and what you follow"""
+    return _mine(network.my_follows)
+
+
+@app.delete("/me/follows/<followId>", errors=(404,))
+def unfollow(followId: str):
+    """Stop following"""
+    return _remove(network.unfollow, followId)
+
+
+@app.get("/members/<handle>", response=schemas.PROFILE, public=True, errors=(404,))
 def profile(handle: str):
+    """A member's public profile, with follower and following counts"""
     return http.ok(network.profile(store(), repo(), http.optional_caller(app), handle))
 
 
 # -- blocks -------------------------------------------------------------------------------------------
 
 
-@app.post("/me/blocks")
-@http.operation(
-    summary="Block a member: they are hidden from you and nothing of theirs reaches you",
-    request=schemas.BLOCK_REQUEST,
-    response=schemas.BLOCK,
-    status=201,
-)
+@app.post("/me/blocks", request=schemas.BLOCK_REQUEST, response=schemas.BLOCK)
 def block():
-    caller = http.caller(app)
-    record = network.block(store(), repo(), caller, lambda: http.json_body(app, schemas.BLOCK_REQUEST))
+    """Block a member: they are hidden from you and nothing of theirs reaches you"""
+    record = network.block(store(), repo(), http.caller(app), http.body(app, schemas.BLOCK_REQUEST))
     return http.created(record.to_json(), f"/me/blocks/{record.blocked_id}")
 
 
-@app.get("/me/blocks")
-@http.operation(summary="Members you blocked", response=schemas.BLOCK, paginated=True)
+@app.get("/me/blocks", response=schemas.BLOCK, paginated=True)
 def my_blocks():
-    limit, cursor = http.page_args(app)
-    return http.page(network.my_blocks(repo(), http.caller(app), limit, cursor), lambda b: b.to_json())
+    """Members you blocked"""
+    return _mine(network.my_blocks)
 
 
-@app.delete("/me/blocks/<memberId>")
-@http.operation(summary="Unblock a member", status=204, errors=(404,))
+@app.delete("/me/blocks/<memberId>", errors=(404,))
 def unblock(memberId: str):
-    network.unblock(repo(), http.caller(app), memberId)
-    return http.no_content()
+    """Unblock a member"""
+    return _remove(network.unblock, memberId)
 
 
 # -- channels -----------------------------------------------------------------------------------------
 
 
-@app.post("/me/channels")
-@http.operation(
-    summary="Add a channel (email, webhook, feed, mastodon); secrets are shown in this answer only",
-    request=schemas.CHANNEL_REQUEST,
-    response=schemas.CHANNEL,
-    status=201,
-    errors=(409,),
-)
+@app.post("/me/channels", request=schemas.CHANNEL_REQUEST, response=schemas.CHANNEL, errors=(409,))
 def add_channel():
+    """Add a channel (email, webhook, feed, mastodon); secrets are shown in this answer only"""
     from backchannel.circulation.transports import mastodon, outbound
 
     cfg = get_config()
@@ -124,7 +99,7 @@ def add_channel():
         repo(),
         sealer(),
         http.caller(app),
-        lambda: http.json_body(app, schemas.CHANNEL_REQUEST),
+        http.body(app, schemas.CHANNEL_REQUEST),
         check_url=lambda url: outbound.check_url(url, allow=allow),
         normalise_instance=lambda url: mastodon.normalise_instance(url, allow=allow),
         public_url=http.base_url(app),
@@ -132,42 +107,38 @@ def add_channel():
     return http.ok(body, 201, {"Location": f"/me/channels/{body['id']}", "Cache-Control": "no-store"})
 
 
-@app.get("/me/channels")
-@http.operation(summary="Your channels (the inbox is always there)", response=schemas.CHANNEL)
+@app.get("/me/channels", response=schemas.CHANNEL_LIST)
 def my_channels():
+    """Your channels (the inbox is always there)"""
     return http.ok({"items": channels.mine(repo(), http.caller(app))})
 
 
-@app.delete("/me/channels/<channelId>")
-@http.operation(summary="Remove a channel (a feed's URL stops working)", status=204, errors=(404,))
+@app.delete("/me/channels/<channelId>", errors=(404,))
 def remove_channel(channelId: str):
-    channels.remove(repo(), http.caller(app), channelId)
-    return http.no_content()
+    """Remove a channel (a feed's URL stops working)"""
+    return _remove(channels.remove, channelId)
 
 
-@app.post("/me/channels/<channelId>/verification")
-@http.operation(
-    summary="Confirm an email channel with the code mailed to it",
+@app.post(
+    "/me/channels/<channelId>/verification",
     request=schemas.VERIFY_REQUEST,
     response=schemas.CHANNEL,
+    status=200,
     errors=(404, 409),
 )
 def verify_channel(channelId: str):
-    caller = http.caller(app)
-    return http.ok(
-        channels.verify(repo(), caller, channelId, lambda: http.json_body(app, schemas.VERIFY_REQUEST))
-    )
+    """Confirm an email channel with the code mailed to it"""
+    code = http.body(app, schemas.VERIFY_REQUEST)
+    return http.ok(channels.verify(repo(), http.caller(app), channelId, code))
 
 
 def _page(title: str, text: str, form_action: str | None = None) -> Response:
     return http.html_page(title, text, form_action=form_action)
 
 
-@app.get("/unsubscribe/<token>")
-@http.operation(
-    summary="The unsubscribe page of a mail's link (a button; nothing changes on GET)", public=True
-)
+@app.get("/unsubscribe/<token>", public=True)
 def unsubscribe_page(token: str):
+    """The unsubscribe page of a mail's link (a button; nothing changes on GET)"""
     return _page(
         "Unsubscribe from conference packs",
         "Stop sending packs to this address? You can add it again from your channels.",
@@ -175,14 +146,11 @@ def unsubscribe_page(token: str):
     )
 
 
-@app.post("/unsubscribe/<token>")
-@http.operation(summary="One-click unsubscribe (RFC 8058)", public=True, errors=(404,))
+@app.post("/unsubscribe/<token>", status=200, public=True, errors=(404,))
 def unsubscribe(token: str):
+    """One-click unsubscribe (RFC 8058)"""
     channels.unsubscribe(repo(), token)
     return _page("Unsubscribed", "No more packs will be sent to this address.")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    return http.handle(app, event, context)
+lambda_handler = http.lambda_handler(app)

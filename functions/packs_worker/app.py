@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
-from backchannel.core.observability import logger, metrics
+from backchannel.core.observability import logger
 from backchannel.messaging.bus import default_publisher
 from backchannel.messaging.envelope import domain_event
 from backchannel.packs.compile import compile_with_stores
@@ -28,11 +28,7 @@ def _member_events(member_id: str):
             return
 
 
-@wiring.factory
-def circulation():
-    from backchannel.circulation.dynamo import DynamoCirculationRepo
-
-    return DynamoCirculationRepo()
+circulation = wiring.lazy_factory("backchannel.circulation.dynamo", "DynamoCirculationRepo")
 
 
 def _retract_publications(pack_id: str) -> int:
@@ -71,7 +67,7 @@ def handle_record(record: SQSRecord) -> None:
     request_scope.begin()  # nothing read for one message is trusted for the next
     detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
     done = handle(worker(), detail_type, detail)
-    metrics.add_metric(name="PackMessages", unit="Count", value=1)
+    wiring.count(PackMessages=1)
     logger.info(
         "pack message handled",
         extra={
@@ -82,8 +78,5 @@ def handle_record(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    # Report even a whole failed batch item by item (batches are one message: a build can be long).
-    return wiring.sqs_batch(event, context, handle_record, raise_on_entire_batch_failure=False)
+# Report even a whole failed batch item by item (batches are one message: a build can be long).
+lambda_handler = wiring.sqs_handler(handle_record, raise_on_entire_batch_failure=False)

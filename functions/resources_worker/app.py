@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backchannel.core import wiring
-from backchannel.core.observability import logger, metrics
+from backchannel.core.observability import logger
 from backchannel.messaging.envelope import domain_event
 from backchannel.resources import rules as resources
 from backchannel.resources.dynamo import DynamoResourcesRepo, DynamoSourceReader
@@ -21,21 +21,8 @@ def handle_record(record: SQSRecord) -> None:
     if outcome is None:
         logger.info("event not handled here", extra={"detail_type": detail_type})
         return
-    metrics.add_metric(name="ResourceSharesAdded", unit="Count", value=outcome.added)
-    metrics.add_metric(name="ResourceSharesRemoved", unit="Count", value=outcome.removed)
-    logger.info(
-        "resources reconciled",
-        extra={
-            "detail_type": detail_type,
-            "domain_event_id": detail.get("domainEventId"),
-            "added": outcome.added,
-            "removed": outcome.removed,
-            "passes": outcome.passes,
-        },
-    )
+    wiring.count(ResourceSharesAdded=outcome.added, ResourceSharesRemoved=outcome.removed)
+    wiring.log_outcome("resources reconciled", detail_type, detail, outcome, "added", "removed", "passes")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict, context) -> dict:
-    return wiring.sqs_batch(event, context, handle_record)
+lambda_handler = wiring.sqs_handler(handle_record)

@@ -14,9 +14,9 @@ from backchannel.messaging import bus, router
 def lambda_handler(event: dict, context, publisher: bus.EventPublisher | None = None) -> dict:
     records = event.get("Records") or []
     routed = router.route(records, publisher or bus.default_publisher())
-    metrics.add_metric(name="DomainEventsPublished", unit="Count", value=routed.published)
+    wiring.count(DomainEventsPublished=routed.published)
     if routed.failures:
-        metrics.add_metric(name="StreamRecordsFailed", unit="Count", value=len(routed.failures))
+        wiring.count(StreamRecordsFailed=len(routed.failures))
     logger.info(
         "stream batch routed",
         extra={"records": len(records), "events": routed.derived, "published": routed.published},

@@ -2,20 +2,18 @@
 Playwright): nothing runs and nothing is fetched. Checked twice: the pack as written, and the same
 pack with its Content-Security-Policy removed, so the sanitiser alone is shown to hold.
 
-Chromium comes from ``make browser``; without it the test is skipped, or fails when ``CI`` is set."""
+Chromium comes from ``make browser``; without it the test is skipped, or fails when ``CI`` is set
+(conftest.py)."""
 
 from __future__ import annotations
 
 import io
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from backchannel.packs.render.to_html import HtmlRenderer
-from tests.browser.test_web_page import CHROMIUM, CHROMIUM_ARGS, _unavailable
 from tests.unit.packs.test_render import NASTY, records
 
 pytestmark = pytest.mark.browser
@@ -60,26 +58,6 @@ def _pack_html() -> str:
     for rec in _hostile_records():
         renderer.feed(rec)
     return out.getvalue().decode()
-
-
-@pytest.fixture(scope="module")
-def browser_context():
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    profile = tempfile.mkdtemp(prefix="backchannel-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
 
 
 def _open(browser_context, path: Path) -> dict:

@@ -4,52 +4,23 @@ One local runtime with the demo event; the page is opened once on the demo event
 visitor would: the sessions with the live one marked in text, landmarks and labels, a 360-px-wide
 screenshot, and a post made through the API that appears in the open page's feed without a reload.
 
-Chromium comes from ``make browser`` (Debian's ``chromium`` package). Without it the test is skipped,
-or fails with the reason when ``CI`` is set, so a CI run cannot pass without the browser.
+Chromium comes from ``make browser`` (Debian's ``chromium`` package); see conftest.py for what happens
+without it.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 
+from local.chromium import open_event_page, wait_until
 from local.user import create_user
 from tests.support.runtime import http, local_runtime
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# As root in a closed network: no sandbox, and no background connections Chromium would wait on.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 360, "height": 800}
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this is a failure: run `make browser`)", pytrace=False)
-    pytest.skip(f"{reason}: run `make browser`")
-
-
-def _wait_until(condition, timeout: float = 10.0) -> None:
-    """Poll ``condition`` from Python (the page's CSP forbids the eval that wait_for_function uses)."""
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -59,40 +30,15 @@ def stack():
 
 
 @pytest.fixture(scope="module")
-def browser_context():
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    profile = tempfile.mkdtemp(prefix="backchannel-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,  # a fresh --user-data-dir
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=PHONE,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
 def page(stack, browser_context):
     runtime, base_url = stack
     event_id = runtime.demo_result["event_id"]
     assert event_id, runtime.demo_result
     page = browser_context.new_page()
+    page.set_viewport_size(PHONE)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base_url}/web/#/events/{event_id}")
-    page.wait_for_selector("#sessions li", timeout=15_000)
-    _wait_until(lambda: page.inner_text("#live-mode") != "off")
+    open_event_page(page, base_url, event_id)
     page.errors = errors
     yield page
     page.close()
@@ -152,7 +98,7 @@ def test_a_post_made_through_the_api_appears_on_the_open_page_without_a_reload(s
     assert reply.status == 201, reply.body
     post_id = reply.json["id"]
     item = page.locator(f'#feed [data-post-id="{post_id}"]')
-    _wait_until(lambda: item.count() > 0, timeout=10)
+    wait_until(lambda: item.count() > 0, timeout=10)
     assert item.count() == 1, (
         f"the post did not appear within 10 s (live mode: {page.inner_text('#live-mode')})"
     )
@@ -169,7 +115,7 @@ def test_a_session_page_shows_its_questions_summary_and_notes(stack, page):
     live_session = runtime.demo_result["session_ids"][0]
     page.locator(f'#sessions > li[data-session-id="{live_session}"] a').click()
     page.wait_for_selector("#questions-heading", timeout=10_000)
-    _wait_until(lambda: page.locator("#status").text_content() == "")
+    wait_until(lambda: page.locator("#status").text_content() == "")
     assert page.evaluate("window.__notReloaded") is True  # hash routing: still the same document
     assert "Working out loud" in page.locator("h1").inner_text()
     assert "Live now" in page.locator("main").text_content()

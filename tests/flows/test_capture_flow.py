@@ -10,6 +10,14 @@ import json
 
 import pytest
 
+from tests.support.flows import (
+    attend,
+    create_event,
+    create_note,
+    create_post,
+    create_session,
+    member_token,
+)
 from tests.support.runtime import http
 
 pytestmark = pytest.mark.flow
@@ -39,60 +47,28 @@ def _one(items: list[dict], detail_type: str, **detail: str) -> dict:
 @pytest.fixture(scope="module")
 def captured(stack):
     """Everything the scenario did, once for the module: ids, and the bus's events since it began."""
-    from local.user import create_user
-
     runtime, base = stack
     runtime.pumps.drain()  # the demo's own events are on the bus already: start after them
     before, _ = _bus_events(base)
     marker = before[-1]["id"] if before else None
 
-    organiser = create_user(runtime.outputs, "capture_olga", organiser=True)["token"]
-    attendee = create_user(runtime.outputs, "capture_ana")["token"]
+    organiser = member_token(runtime, "capture_olga", organiser=True)
+    attendee = member_token(runtime, "capture_ana")
     start = dt.date.today() + dt.timedelta(days=1)
-    r = http(
-        "POST",
-        f"{base}/events",
-        token=organiser,
-        json_body={
-            "name": "Capture Camp",
-            "hashtag": "capcamp",
-            "startsOn": str(start),
-            "endsOn": str(start + dt.timedelta(days=1)),
-            "timezone": "UTC",
-            "visibility": "public",
-        },
+    event = create_event(
+        base, organiser, "Capture Camp", "capcamp", starts_on=start, days=2, visibility="public"
     )
-    assert r.status == 201, r.body
-    event_id = r.json["id"]
-    r = http(
-        "POST",
-        f"{base}/events/{event_id}/sessions",
-        token=organiser,
-        json_body={
-            "title": "Keynote",
-            "startsAt": f"{start}T09:00:00+00:00",
-            "endsAt": f"{start}T10:00:00+00:00",
-        },
-    )
-    assert r.status == 201, r.body
-    session_id = r.json["id"]
+    event_id = event.json["id"]
+    session_id = create_session(
+        base, organiser, event_id, "Keynote", f"{start}T09:00:00+00:00", f"{start}T10:00:00+00:00"
+    ).json["id"]
 
-    r = http("POST", f"{base}/events/{event_id}/attendance", token=attendee)
-    assert r.status == 201, r.body
-    attendee_id = r.json["memberId"]
-    r = http("POST", f"{base}/events/{event_id}/posts", token=attendee, json_body={"text": "Hello #capcamp"})
-    assert r.status == 201, r.body
-    post_id = r.json["id"]
-    notes = {}
-    for visibility, body in (("public", PUBLIC_BODY), ("private", PRIVATE_BODY)):
-        r = http(
-            "POST",
-            f"{base}/sessions/{session_id}/notes",
-            token=attendee,
-            json_body={"body": body, "visibility": visibility},
-        )
-        assert r.status == 201, r.body
-        notes[visibility] = r.json["id"]
+    attendee_id = attend(base, attendee, event_id).json["memberId"]
+    post_id = create_post(base, attendee, event_id, "Hello #capcamp").json["id"]
+    notes = {
+        visibility: create_note(base, attendee, session_id, body, visibility).json["id"]
+        for visibility, body in (("public", PUBLIC_BODY), ("private", PRIVATE_BODY))
+    }
     r = http(
         "PUT",
         f"{base}/sessions/{session_id}/summary",

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from tests.support.flows import attend, create_event, member_token
 from tests.support.runtime import http
 
 pytestmark = pytest.mark.flow
@@ -25,28 +26,16 @@ def stack():
 
 
 def test_alice_gets_bobs_pack_once_on_every_channel_despite_failures(stack):
-    from local.user import create_user
-
     runtime, base = stack
-    olga = create_user(runtime.outputs, "flow_olga", organiser=True)["token"]
-    alice = create_user(runtime.outputs, "flow_alice")["token"]
-    bob = create_user(runtime.outputs, "flow_bob")["token"]
+    olga = member_token(runtime, "flow_olga", organiser=True)
+    alice = member_token(runtime, "flow_alice")
+    bob = member_token(runtime, "flow_bob")
     bob_id = http("GET", f"{base}/me", token=bob).json["id"]
     start = dt.date.today() + dt.timedelta(days=3)
-    event = http(
-        "POST",
-        f"{base}/events",
-        token=olga,
-        json_body={
-            "name": "Circulation Camp",
-            "hashtag": "circcamp",
-            "startsOn": str(start),
-            "endsOn": str(start),
-            "timezone": "UTC",
-            "visibility": "public",
-        },
+    event = create_event(
+        base, olga, "Circulation Camp", "circcamp", starts_on=start, visibility="public"
     ).json
-    assert http("POST", f"{base}/events/{event['id']}/attendance", token=bob, json_body={}).status == 201
+    attend(base, bob, event["id"])
 
     # alice follows bob, and chooses email and a webhook besides her inbox
     assert (

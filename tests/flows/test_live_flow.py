@@ -4,7 +4,6 @@ router -> bus -> rule -> queue -> live-push worker -> @connections -> the client
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 
@@ -12,33 +11,16 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.support.runtime import http
+from tests.support.flows import create_event, create_post, member_token
 
 pytestmark = pytest.mark.flow
 
 
 def test_a_post_is_pushed_to_a_subscribed_socket(stack):
-    from local.user import create_user
-
     runtime, base = stack
-    organiser = create_user(runtime.outputs, "live_olga", organiser=True)["token"]
-    follower = create_user(runtime.outputs, "live_fiona")["token"]
-    start = dt.date.today() + dt.timedelta(days=1)
-    r = http(
-        "POST",
-        f"{base}/events",
-        token=organiser,
-        json_body={
-            "name": "Live Camp",
-            "hashtag": "livecamp",
-            "startsOn": str(start),
-            "endsOn": str(start + dt.timedelta(days=1)),
-            "timezone": "UTC",
-            "visibility": "public",
-        },
-    )
-    assert r.status == 201, r.body
-    event_id = r.json["id"]
+    organiser = member_token(runtime, "live_olga", organiser=True)
+    follower = member_token(runtime, "live_fiona")
+    event_id = create_event(base, organiser, "Live Camp", "livecamp", days=2, visibility="public").json["id"]
     url = runtime.outputs["WebSocketUrl"]
     assert url.startswith("ws://127.0.0.1:")
 
@@ -50,13 +32,7 @@ def test_a_post_is_pushed_to_a_subscribed_socket(stack):
         ws.send(json.dumps({"action": "subscribe", "eventId": event_id}))
         assert json.loads(ws.recv(timeout=10)) == {"type": "subscribed", "eventId": event_id}
 
-        r = http(
-            "POST",
-            f"{base}/events/{event_id}/posts",
-            token=organiser,
-            json_body={"text": "Live now #livecamp"},
-        )
-        assert r.status == 201, r.body
+        post = create_post(base, organiser, event_id, "Live now #livecamp").json
         runtime.pumps.drain()
         deadline = time.monotonic() + 10
         while True:
@@ -64,5 +40,5 @@ def test_a_post_is_pushed_to_a_subscribed_socket(stack):
             if message.get("type") == "post.created":
                 break
         assert message["eventId"] == event_id
-        assert message["post"]["id"] == r.json["id"]
+        assert message["post"]["id"] == post["id"]
         assert message["post"]["text"] == "Live now #livecamp"

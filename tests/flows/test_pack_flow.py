@@ -8,44 +8,23 @@ import datetime as dt
 
 import pytest
 
+from tests.support.flows import create_event, create_session, member_token
 from tests.support.runtime import http
 
 pytestmark = pytest.mark.flow
 
 
 def test_a_session_pack_is_requested_built_and_downloaded(stack):
-    from local.user import create_user
-
     runtime, base = stack
-    organiser = create_user(runtime.outputs, "packs_olga", organiser=True)["token"]
+    organiser = member_token(runtime, "packs_olga", organiser=True)
     start = dt.date.today() + dt.timedelta(days=1)
-    r = http(
-        "POST",
-        f"{base}/events",
-        token=organiser,
-        json_body={
-            "name": "Pack Camp",
-            "hashtag": "packcamp",
-            "startsOn": str(start),
-            "endsOn": str(start),
-            "timezone": "UTC",
-            "visibility": "public",
-        },
+    event_id = create_event(
+        base, organiser, "Pack Camp", "packcamp", starts_on=start, visibility="public"
+    ).json["id"]
+    session = create_session(
+        base, organiser, event_id, "Packed keynote", f"{start}T09:00:00Z", f"{start}T10:00:00Z"
     )
-    assert r.status == 201, r.body
-    event_id = r.json["id"]
-    r = http(
-        "POST",
-        f"{base}/events/{event_id}/sessions",
-        token=organiser,
-        json_body={
-            "title": "Packed keynote",
-            "startsAt": f"{start}T09:00:00Z",
-            "endsAt": f"{start}T10:00:00Z",
-        },
-    )
-    assert r.status == 201, r.body
-    session_id = r.json["id"]
+    session_id = session.json["id"]
 
     r = http("POST", f"{base}/sessions/{session_id}/packs", token=organiser)
     assert r.status == 202, r.body

@@ -10,6 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.support.flows import event_body
 from tests.support.runtime import http
 
 pytestmark = pytest.mark.flow
@@ -58,13 +59,7 @@ def test_sign_in_with_boto3_and_create_an_event_and_sessions(stack):
     token = sign_in(runtime.outputs, "flow_olga", created["password"])  # exactly as against AWS
 
     start = dt.date.today() + dt.timedelta(days=30)
-    body = {
-        "name": "Flow Camp",
-        "hashtag": "flowcamp",
-        "startsOn": str(start),
-        "endsOn": str(start + dt.timedelta(days=1)),
-        "timezone": "Europe/Berlin",
-    }
+    body = event_body("Flow Camp", "flowcamp", starts_on=start, days=2, timezone="Europe/Berlin")
     r = http("POST", f"{base}/events", json_body=body, token=token, headers={"Idempotency-Key": "flow-1"})
     assert r.status == 201, r.body
     event = r.json

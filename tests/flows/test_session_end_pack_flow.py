@@ -9,49 +9,25 @@ import time
 
 import pytest
 
+from tests.support.flows import attend, create_event, create_note, create_session, member_token
 from tests.support.runtime import http, local_runtime
 
 pytestmark = pytest.mark.flow
 
 
 def test_a_session_that_ends_gets_its_pack_built_and_a_withdrawn_note_leaves_it():
-    from local.user import create_user
-
     with local_runtime(demo=False, parameters={"PackGracePeriodMinutes": "0"}) as (runtime, base):
-        organiser = create_user(runtime.outputs, "end_olga", organiser=True)["token"]
-        alice = create_user(runtime.outputs, "end_alice")["token"]
+        organiser = member_token(runtime, "end_olga", organiser=True)
+        alice = member_token(runtime, "end_alice")
         today = dt.datetime.now(dt.UTC)
-        event = http(
-            "POST",
-            f"{base}/events",
-            token=organiser,
-            json_body={
-                "name": "Ends Soon",
-                "hashtag": "endssoon",
-                "startsOn": str(today.date()),
-                "endsOn": str(today.date() + dt.timedelta(days=1)),
-                "timezone": "UTC",
-            },
-        ).json
+        event = create_event(base, organiser, "Ends Soon", "endssoon", starts_on=today.date(), days=2).json
         ends = today + dt.timedelta(seconds=6)
-        session = http(
-            "POST",
-            f"{base}/events/{event['id']}/sessions",
-            token=organiser,
-            json_body={
-                "title": "Lightning talk",
-                "startsAt": (today - dt.timedelta(minutes=5)).isoformat(),
-                "endsAt": ends.isoformat(),
-            },
+        starts = today - dt.timedelta(minutes=5)
+        session = create_session(
+            base, organiser, event["id"], "Lightning talk", starts.isoformat(), ends.isoformat()
         ).json
-        http("POST", f"{base}/events/{event['id']}/attendance", token=alice)
-        note = http(
-            "POST",
-            f"{base}/sessions/{session['id']}/notes",
-            token=alice,
-            json_body={"body": "Withdraw me later: learning out loud", "visibility": "public"},
-        )
-        assert note.status == 201
+        attend(base, alice, event["id"])
+        note = create_note(base, alice, session["id"], "Withdraw me later: learning out loud", "public")
 
         def ready_pack():
             found = http("GET", f"{base}/sessions/{session['id']}/packs").json["items"]

@@ -78,11 +78,14 @@ def test_a_taken_port_is_reported_clearly(tmp_path):
             runtime.start()
 
 
-def _python_m_local(*args: str) -> subprocess.Popen:
+def _python_m_local(state_dir: Path, port: int = 0) -> subprocess.Popen:
+    """``python -m local`` on the fixture template without the demo, its moto on a free port."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'backchannel'}"}
     env.pop("AWS_ENDPOINT_URL", None)
+    command = [sys.executable, "-m", "local", "--port", str(port), "--aws-port", "0", "--no-demo"]
+    command += ["--template", str(TEMPLATE), "--state-dir", str(state_dir)]
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "local", *args],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -94,17 +97,7 @@ def _python_m_local(*args: str) -> subprocess.Popen:
 def test_python_m_local_exits_1_with_one_line_when_the_port_is_taken(tmp_path):
     with _bound_port() as taken:
         port = taken.getsockname()[1]
-        proc = _python_m_local(
-            "--port",
-            str(port),
-            "--aws-port",
-            "0",
-            "--template",
-            str(TEMPLATE),
-            "--state-dir",
-            str(tmp_path),
-            "--no-demo",
-        )
+        proc = _python_m_local(tmp_path, port)
         _out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 1
@@ -114,17 +107,7 @@ def test_python_m_local_exits_1_with_one_line_when_the_port_is_taken(tmp_path):
 
 
 def test_python_m_local_serves_until_ctrl_c_then_stops_cleanly(tmp_path):
-    proc = _python_m_local(
-        "--port",
-        "0",
-        "--aws-port",
-        "0",
-        "--template",
-        str(TEMPLATE),
-        "--state-dir",
-        str(tmp_path),
-        "--no-demo",
-    )
+    proc = _python_m_local(tmp_path)
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "outputs.json").exists():

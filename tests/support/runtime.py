@@ -51,12 +51,15 @@ def start_local_runtime(
 def local_runtime(
     template: str | Path = "template.yaml", demo: bool = False, **kwargs: Any
 ) -> Iterator[tuple[LocalRuntime, str]]:
-    """:func:`start_local_runtime` as a context manager that always stops it."""
-    runtime, base_url = start_local_runtime(template, demo, **kwargs)
-    try:
+    """:func:`start_local_runtime` as a context manager that always stops it (and removes the temporary
+    folder it made for the outputs file, if it made one)."""
+    with contextlib.ExitStack() as cleanup:
+        if "state_dir" not in kwargs:
+            temporary = tempfile.TemporaryDirectory(prefix="backchannel-local-", ignore_cleanup_errors=True)
+            kwargs["state_dir"] = cleanup.enter_context(temporary)
+        runtime, base_url = start_local_runtime(template, demo, **kwargs)
+        cleanup.callback(runtime.stop)
         yield runtime, base_url
-    finally:
-        runtime.stop()
 
 
 @dataclass

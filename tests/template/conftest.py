@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from backchannel_openapi.routes import TEMPLATE, functions, load_template
+from local.provision import merge_function_globals
 
 
 @pytest.fixture(scope="session")
@@ -21,20 +21,12 @@ def sam_functions(template):
 
 
 def merged_function(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    """A function's properties with ``Globals.Function`` applied (maps merge, lists concatenate)."""
-    merged = copy.deepcopy((template.get("Globals") or {}).get("Function") or {})
-    for key, value in (template["Resources"][logical_id].get("Properties") or {}).items():
-        if key == "Environment":
-            variables = {**((merged.get("Environment") or {}).get("Variables") or {})}
-            variables.update((value or {}).get("Variables") or {})
-            merged["Environment"] = {"Variables": variables}
-        elif isinstance(value, list) and isinstance(merged.get(key), list):
-            merged[key] = merged[key] + value
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
+    """A function's properties with ``Globals.Function`` applied (maps merge, lists concatenate), by the
+    same SAM rules the local runtime applies."""
+    return merge_function_globals(
+        (template.get("Globals") or {}).get("Function") or {},
+        template["Resources"][logical_id].get("Properties") or {},
+    )
 
 
 @pytest.fixture(scope="session")

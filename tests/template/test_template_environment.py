@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from backchannel_openapi.routes import api_routes, functions, load_app, load_template, resolver_routes
+from tests.support.api import FakeContext
 
 # What the Lambda runtime sets for every function (and what the harness needs to stay offline).
 LAMBDA_PROVIDED = {
@@ -85,20 +86,6 @@ class RecordingEnviron(dict):
 
     def copy(self):
         return dict(self)
-
-
-class Context:
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = "2026/01/01/[$LATEST]0"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 9000
 
 
 # --------------------------------------------------------------------------------------------------
@@ -239,7 +226,7 @@ def test_every_setting_a_function_uses_is_declared_for_it(fn, aws, monkeypatch):
                     route.method, path, route.path, params, claims=claims, headers=hdrs, body=body
                 )
                 try:
-                    reply = module.lambda_handler(event, Context(spec.function_name))
+                    reply = module.lambda_handler(event, FakeContext(spec.function_name))
                 except RuntimeError as err:
                     failures.append(f"{route.method} {route.path} ({who}) raised {err}")
                     continue

@@ -34,6 +34,12 @@ def note(api, who, session, body, visibility) -> dict:
     return {**r.json, "etag": r.headers["etag"]}
 
 
+def write_summary(api, who, session, body, status="published") -> None:
+    summary = {"body": body, "status": status}
+    r = api.request("PUT", f"/sessions/{session['id']}/summary", json_body=summary, as_=who)
+    assert r.status == 200, r
+
+
 def listed(api, path: str, **query) -> list[dict]:
     r = api.get(path, query=query)
     assert r.status == 200, r
@@ -184,19 +190,15 @@ def test_a_published_summary_counts_as_the_organisers_and_a_new_version_replaces
     api, olga, event, session, alice, pumps
 ):
     post(api, alice, event, "https://example.org/keynote", session)
-    summary = f"/sessions/{session['id']}/summary"
-    body = {"body": "Recording: https://example.org/keynote, paper doi:10.1000/k1", "status": "published"}
-    assert api.request("PUT", summary, json_body=body, as_=olga).status == 200
+    write_summary(api, olga, session, "Recording: https://example.org/keynote, paper doi:10.1000/k1")
     pumps.drain()
     assert shares(api, session_path(session)) == {
         "https://example.org/keynote": 2,
         "https://doi.org/10.1000/k1": 1,
     }
 
-    body = {"body": "Recording moved: https://example.org/recording", "status": "published"}
-    assert api.request("PUT", summary, json_body=body, as_=olga).status == 200
-    draft = {"body": "Draft only: https://example.org/draft", "status": "draft"}
-    assert api.request("PUT", summary, json_body=draft, as_=olga).status == 200
+    write_summary(api, olga, session, "Recording moved: https://example.org/recording")
+    write_summary(api, olga, session, "Draft only: https://example.org/draft", status="draft")
     pumps.drain()
     assert shares(api, session_path(session)) == {
         "https://example.org/keynote": 1,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from backchannel.core.model import camel_json, same_fields
+
 POST_MAX_CHARS = 500
 
 
@@ -27,25 +29,12 @@ class Post:
 
     def same_content(self, other: Post) -> bool:
         """A replayed client id carries the same post: same author, place and words."""
-        return (self.author_id, self.event_id, self.text, self.in_reply_to) == (
-            other.author_id,
-            other.event_id,
-            other.text,
-            other.in_reply_to,
-        )
+        return same_fields(self, other, "author_id", "event_id", "text", "in_reply_to")
 
     def to_json(self) -> dict:
         return {
-            "id": self.id,
-            "eventId": self.event_id,
-            "sessionId": self.session_id,
-            "author": {"id": self.author_id, "displayName": self.author_name},
-            "text": self.text,
-            "hashtags": self.hashtags,
-            "mentions": self.mentions,
-            "links": self.links,
-            "inReplyTo": self.in_reply_to,
-            "createdAt": self.created_at,
+            **_byline(self),
+            **camel_json(self, "text", "hashtags", "mentions", "links", "in_reply_to", "created_at"),
         }
 
 
@@ -71,20 +60,23 @@ class Note:
     def etag(self) -> str:
         return f'"{self.id}.{self.version}"'
 
+    def same_content(self, other: Note) -> bool:
+        """A replayed client id carries the same note: same author, session, words and audience."""
+        return same_fields(self, other, "author_id", "session_id", "body", "title", "visibility")
+
     def to_json(self) -> dict:
         return {
-            "id": self.id,
-            "eventId": self.event_id,
-            "sessionId": self.session_id,
-            "author": {"id": self.author_id, "displayName": self.author_name},
-            "title": self.title,
-            "body": self.body,
-            "visibility": self.visibility,
-            "shareInPacks": self.share_in_packs,
-            "version": self.version,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
+            **_byline(self),
+            **camel_json(
+                self, "title", "body", "visibility", "share_in_packs", "version", "created_at", "updated_at"
+            ),
         }
+
+
+def _byline(item: Post | Note) -> dict:
+    """What the JSON of a post and of a note starts with: where it is and who wrote it."""
+    author = {"id": item.author_id, "displayName": item.author_name}
+    return {**camel_json(item, "id", "event_id", "session_id"), "author": author}
 
 
 @dataclass
@@ -101,12 +93,15 @@ class Summary:
     def to_json(self) -> dict:
         return {
             "id": f"{self.session_id}.{self.status}.{self.version}",
-            "sessionId": self.session_id,
-            "eventId": self.event_id,
-            "version": self.version,
-            "status": self.status,
-            "body": self.body,
-            "authorId": self.author_id,
-            "updatedAt": self.updated_at,
-            "publishedAt": self.published_at,
+            **camel_json(
+                self,
+                "session_id",
+                "event_id",
+                "version",
+                "status",
+                "body",
+                "author_id",
+                "updated_at",
+                "published_at",
+            ),
         }

@@ -17,7 +17,7 @@ from backchannel.capture.text import (
 )
 from backchannel.conference.members import ensure_member
 from backchannel.conference.model import Event, Membership
-from backchannel.conference.rules import visible_event, visible_session
+from backchannel.conference.rules import hidden_as, membership_of, visible_event, visible_session
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import (
     Conflict,
@@ -116,10 +116,8 @@ def visible_post(store: ConferenceRepo, capture: CaptureRepo, post_id: str, call
     post = capture.get_post(post_id)
     if post is None:
         raise NotFound(f"post {post_id} not found")
-    try:
+    with hidden_as(f"post {post_id}"):
         visible_event(store, post.event_id, caller, need_membership=False)
-    except NotFound:
-        raise NotFound(f"post {post_id} not found") from None
     return post
 
 
@@ -221,14 +219,7 @@ def create_note(
     existing = capture.put_note(note)
     if existing is None:
         return note, True
-    same = (existing.author_id, existing.session_id, existing.body, existing.title, existing.visibility) == (
-        note.author_id,
-        note.session_id,
-        note.body,
-        note.title,
-        note.visibility,
-    )
-    if not same or existing.version != 1:
+    if not existing.same_content(note) or existing.version != 1:
         raise Conflict(f"note {note.id} exists with other content", field="id")
     return existing, False
 
@@ -321,7 +312,7 @@ def session_notes(
 ) -> Page[Note]:
     """Public notes for everybody; attendees' notes for the event's members; your own private notes."""
     session, _ = visible_session(store, session_id, caller)
-    membership = store.get_membership(session.event_id, caller.member_id) if caller else None
+    membership = membership_of(store, session.event_id, caller)
     partitions = ["public"]
     if membership is not None and membership.roles:
         partitions.append("attendees")
@@ -375,7 +366,7 @@ def get_summary(
 ) -> Summary:
     session, event = visible_session(store, session_id, caller)
     if draft:
-        membership = store.get_membership(event.id, caller.member_id) if caller else None
+        membership = membership_of(store, event.id, caller)
         if membership is None or not membership.is_organiser:
             raise Forbidden("only the event's organisers may read drafts")
         found = capture.summary_draft(session.id)

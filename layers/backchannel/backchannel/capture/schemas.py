@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backchannel.core.schemas import ULID
-from backchannel.core.validation import Arr, Bool, DateTime, Enum, F, Int, Obj, Str, Text
+from backchannel.core.validation import Arr, Bool, DateTime, Enum, F, Int, Obj, Str, Text, returned
 
 _client_id = Str(
     pattern=ULID, pattern_hint="must be a ULID (26 characters, Crockford base32)", min_len=26, max_len=26
@@ -13,7 +13,7 @@ _client_id = Str(
 _id_ref = Str(min_len=1, max_len=40)
 
 
-_author = Obj("Author", {"id": F(Str(), required=True), "displayName": F(Str(), required=True)})
+_author = Obj("Author", returned(Str(), "id", "displayName"))
 
 
 _note_visibility = Enum(("private", "attendees", "public"))
@@ -40,16 +40,13 @@ _extracted = Arr(Str(), max_items=250)
 POST = Obj(
     "Post",
     {
-        "id": F(Str(), required=True),
-        "eventId": F(Str(), required=True),
-        "sessionId": F(Str(), required=True, nullable=True),
+        **returned(Str(), "id", "eventId"),
+        **returned(Str(), "sessionId", nullable=True),
         "author": F(_author, required=True),
-        "text": F(Str(), required=True),
-        "hashtags": F(_extracted, required=True),
-        "mentions": F(_extracted, required=True),
-        "links": F(_extracted, required=True),
-        "inReplyTo": F(Str(), required=True, nullable=True),
-        "createdAt": F(DateTime(), required=True),
+        **returned(Str(), "text"),
+        **returned(_extracted, "hashtags", "mentions", "links"),
+        **returned(Str(), "inReplyTo", nullable=True),
+        **returned(DateTime(), "createdAt"),
     },
 )
 
@@ -80,26 +77,26 @@ NOTE_REPLACE = Obj(
 NOTE = Obj(
     "Note",
     {
-        "id": F(Str(), required=True),
-        "eventId": F(Str(), required=True),
-        "sessionId": F(Str(), required=True),
+        **returned(Str(), "id", "eventId", "sessionId"),
         "author": F(_author, required=True),
-        "title": F(Str(), required=True, nullable=True),
-        "body": F(Str(), required=True),
+        **returned(Str(), "title", nullable=True),
+        **returned(Str(), "body"),
         "visibility": F(_note_visibility, required=True),
         "shareInPacks": F(Bool(), required=True),
         "version": F(Int(), required=True),
-        "createdAt": F(DateTime(), required=True),
-        "updatedAt": F(DateTime(), required=True),
+        **returned(DateTime(), "createdAt", "updatedAt"),
     },
 )
+
+
+_summary_status = Enum(("draft", "published"))
 
 
 SUMMARY_PUT = Obj(
     "SummaryPut",
     {
         "body": F(Text(max_len=70_000, description="Markdown, at most 64 KiB of UTF-8"), required=True),
-        "status": F(Enum(("draft", "published")), required=True),
+        "status": F(_summary_status, required=True),
     },
 )
 
@@ -107,13 +104,10 @@ SUMMARY_PUT = Obj(
 SUMMARY = Obj(
     "Summary",
     {
-        "id": F(Str(), required=True),
-        "sessionId": F(Str(), required=True),
-        "eventId": F(Str(), required=True),
+        **returned(Str(), "id", "sessionId", "eventId"),
         "version": F(Int(), required=True),
-        "status": F(Enum(("draft", "published")), required=True),
-        "body": F(Str(), required=True),
-        "authorId": F(Str(), required=True),
+        "status": F(_summary_status, required=True),
+        **returned(Str(), "body", "authorId"),
         "updatedAt": F(DateTime(), required=True),
         "publishedAt": F(DateTime(), required=True, nullable=True),
     },

@@ -8,6 +8,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from backchannel.core.model import camel_json
+
 FOLLOW_TYPES = ("member", "event", "session")
 CHANNEL_TYPES = ("email", "webhook", "feed", "mastodon")
 MODES = ("immediate", "digest")
@@ -93,13 +95,9 @@ class Channel:
 
     def to_json(self) -> dict:
         return {
-            "id": self.id,
-            "type": self.type,
-            "mode": self.mode,
-            "status": self.status,
+            **camel_json(self, "id", "type", "mode", "status"),
             **{k: v for k, v in self.settings.items() if not k.startswith("_")},
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
+            **camel_json(self, "created_at", "updated_at"),
         }
 
 
@@ -169,14 +167,8 @@ class Publication:
 
     def to_json(self) -> dict:
         return {
-            "packId": self.pack_id,
-            "version": self.version,
-            "status": self.status,
-            "publishedBy": self.published_by,
-            "publishedAt": self.published_at,
-            "recipients": self.recipients,
-            "deliveries": self.deliveries,
-            "revision": self.revision,
+            **camel_json(self, "pack_id", "version", "status", "published_by", "published_at"),
+            **camel_json(self, "recipients", "deliveries", "revision"),
             "leftOut": [{"reason": k, "count": v} for k, v in sorted(self.left_out.items())],
             "revokedAt": self.revoked_at,
         }
@@ -198,14 +190,7 @@ class Job:
         return delivery_id(self.pack_id, self.version, self.recipient_id, self.channel_id, self.kind)
 
     def to_message(self) -> dict:
-        return {
-            "kind": self.kind,
-            "packId": self.pack_id,
-            "version": self.version,
-            "recipientId": self.recipient_id,
-            "channelId": self.channel_id,
-            "channelType": self.channel_type,
-        }
+        return camel_json(self, "kind", "pack_id", "version", "recipient_id", "channel_id", "channel_type")
 
     @classmethod
     def from_message(cls, body: dict) -> Job:
@@ -254,10 +239,7 @@ class InboxEntry:
         retraction rebuild of it only removes content). ``available``: ``yes``, ``updating`` (a
         retraction rebuild is under way) or why it is gone (``revoked``, ``blocked``, ...)."""
         return {
-            "id": self.id,
-            "packId": self.pack_id,
-            "version": self.version,
-            "title": self.title,
+            **camel_json(self, "id", "pack_id", "version", "title"),
             "from": self.from_member,
             "receivedAt": self.received_at,
             "available": available,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backchannel.circulation.model import AVAILABILITY, CHANNEL_TYPES, FOLLOW_TYPES, MODES
-from backchannel.core.validation import Arr, Bool, Enum, F, Int, Obj, Str, Url
+from backchannel.core.validation import Arr, Bool, Enum, F, Int, Obj, Str, Url, returned
 from backchannel.packs.content import GROUPS
 
 _ID = Str(min_len=1, max_len=40, pattern=r"[0-9A-Za-z_-]+", pattern_hint="must be an id")
@@ -32,17 +32,14 @@ FOLLOW = Obj(
     },
 )
 BLOCK_REQUEST = Obj("BlockRequest", {"memberId": F(_ID, required=True)})
-BLOCK = Obj("Block", {"memberId": F(Str(), required=True), "since": F(Str(), required=True)})
+BLOCK = Obj("Block", returned(Str(), "memberId", "since"))
 PROFILE = Obj(
     "PublicProfile",
     {
-        "id": F(Str(), required=True),
-        "handle": F(Str(), required=True),
-        "displayName": F(Str(), required=True),
+        **returned(Str(), "id", "handle", "displayName"),
         "bio": F(Str(), nullable=True),
         "links": F(Arr(Obj("ProfileLink", {"title": F(Str()), "url": F(Str())}))),
-        "followers": F(Int(minimum=0), required=True),
-        "following": F(Int(minimum=0), required=True),
+        **returned(Int(minimum=0), "followers", "following"),
         "followedByYou": F(Bool(), description="signed-in callers only"),
         "blockedByYou": F(Bool(), description="signed-in callers only"),
     },
@@ -75,10 +72,10 @@ CHANNEL = Obj(
         "visibility": F(Str(), description="mastodon"),
         "secret": F(Str(), description="webhook: the signing secret, in the creation response only"),
         "feedUrl": F(Str(), description="feed: the private Atom URL, in the creation response only"),
-        "createdAt": F(Str(), required=True),
-        "updatedAt": F(Str(), required=True),
+        **returned(Str(), "createdAt", "updatedAt"),
     },
 )
+CHANNEL_LIST = Obj("ChannelList", {"items": F(Arr(CHANNEL), required=True, description="every channel")})
 VERIFY_REQUEST = Obj(
     "ChannelVerification", {"code": F(Str(min_len=6, max_len=6, pattern=r"[0-9]{6}"), required=True)}
 )
@@ -103,14 +100,14 @@ INBOX_ENTRY = Obj(
     },
 )
 
+_left_out = {**returned(Str(), "reason"), **returned(Int(minimum=0), "count")}
 PUBLICATION = Obj(
     "Publication",
     {
         "packId": F(Str(), required=True),
         "version": F(Int(minimum=1), required=True),
         "status": F(Enum(("fanning-out", "enqueued")), required=True),
-        "publishedBy": F(Str(), required=True),
-        "publishedAt": F(Str(), required=True),
+        **returned(Str(), "publishedBy", "publishedAt"),
         "recipients": F(Int(minimum=0), required=True, description="counted once the fan-out is done"),
         "deliveries": F(Int(minimum=0), required=True, description="enqueued: one per recipient and channel"),
         "revision": F(
@@ -119,9 +116,7 @@ PUBLICATION = Obj(
             description="of the edition recipients fetch: 0 until built, +1 per retraction rebuild",
         ),
         "leftOut": F(
-            Arr(
-                Obj("LeftOut", {"reason": F(Str(), required=True), "count": F(Int(minimum=0), required=True)})
-            ),
+            Arr(Obj("LeftOut", _left_out)),
             required=True,
             description="notes the circulated edition did not take, by reason",
         ),
@@ -136,21 +131,12 @@ PREVIEW = Obj(
         "audience": F(Str(), required=True, description="who would receive it"),
         "membersOnly": F(Bool(), required=True, description="only members of the event receive it"),
         "includes": F(
-            Obj("PreviewCounts", {g: F(Int(minimum=0), required=True) for g in GROUPS}),
+            Obj("PreviewCounts", returned(Int(minimum=0), *GROUPS)),
             required=True,
             description="what the circulated edition would hold, by group",
         ),
         "leftOut": F(
-            Arr(
-                Obj(
-                    "PreviewLeftOut",
-                    {
-                        "reason": F(Str(), required=True),
-                        "count": F(Int(minimum=0), required=True),
-                        "why": F(Str(), required=True),
-                    },
-                )
-            ),
+            Arr(Obj("PreviewLeftOut", {**_left_out, **returned(Str(), "why")})),
             required=True,
         ),
     },

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from backchannel.core.model import camel_json
+
 VISIBILITIES = ("public", "unlisted", "private")
 
 
@@ -43,19 +45,11 @@ class Event:
 
     def to_json(self) -> dict:
         return {
-            "id": self.id,
-            "name": self.name,
-            "hashtag": self.hashtag,
+            **camel_json(self, "id", "name", "hashtag"),
             "startsOn": self.starts_on.isoformat(),
             "endsOn": self.ends_on.isoformat(),
-            "timezone": self.timezone,
-            "description": self.description,
-            "visibility": self.visibility,
-            "codeOfConductUrl": self.code_of_conduct_url,
-            "feedShards": self.feed_shards,
-            "createdBy": self.created_by,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
+            **camel_json(self, "timezone", "description", "visibility", "code_of_conduct_url", "feed_shards"),
+            **camel_json(self, "created_by", "created_at", "updated_at"),
         }
 
 
@@ -102,18 +96,12 @@ class Session:
 
     def to_json(self) -> dict:
         return {
-            "id": self.id,
-            "eventId": self.event_id,
-            "title": self.title,
-            "abstract": self.abstract,
+            **camel_json(self, "id", "event_id", "title", "abstract"),
             "speakers": [s.to_json() for s in self.speakers],
-            "room": self.room,
-            "track": self.track,
+            **camel_json(self, "room", "track"),
             "startsAt": self.starts_at.isoformat(),
             "endsAt": self.ends_at.isoformat(),
-            "hashtag": self.hashtag,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
+            **camel_json(self, "hashtag", "created_at", "updated_at"),
         }
 
 
@@ -137,16 +125,9 @@ class Member:
     def public_json(self) -> dict:
         """What anyone may see of a member (their public profile)."""
         return {
-            "id": self.id,
-            "displayName": self.display_name,
-            "handle": self.handle,
-            "bio": self.bio,
+            **camel_json(self, "id", "display_name", "handle", "bio"),
             "links": [{"title": link.title, "url": link.url} for link in self.links],
         }
 
     def to_json(self) -> dict:
-        return self.public_json() | {
-            "packConsent": self.pack_consent,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-        }
+        return self.public_json() | camel_json(self, "pack_consent", "created_at", "updated_at")

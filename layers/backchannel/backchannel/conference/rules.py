@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 
 from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Membership, Session, Speaker
 from backchannel.conference.store import ConferenceRepo
@@ -39,6 +41,16 @@ def visible_event(
     if event is None or not can_view(event, membership):
         raise NotFound(f"event {event_id} not found")
     return event, membership
+
+
+@contextlib.contextmanager
+def hidden_as(what: str) -> Iterator[None]:
+    """Inside, an event the caller may not see hides ``what`` of it too (``"session S1"``): the 404
+    names that, as for an unknown id."""
+    try:
+        yield
+    except NotFound:
+        raise NotFound(f"{what} not found") from None
 
 
 def organised_event(store: ConferenceRepo, event_id: str, caller: Caller) -> Event:
@@ -206,10 +218,8 @@ def visible_session(store: ConferenceRepo, session_id: str, caller: Caller | Non
     session = store.get_session(session_id)
     if session is None:
         raise NotFound(f"session {session_id} not found")
-    try:
+    with hidden_as(f"session {session_id}"):
         event, _ = visible_event(store, session.event_id, caller, need_membership=False)
-    except NotFound:
-        raise NotFound(f"session {session_id} not found") from None
     return session, event
 
 

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from backchannel.core.schemas import HANDLE, HASHTAG
-from backchannel.core.validation import Arr, Bool, Date, DateTime, Enum, F, Int, Obj, Str, TimeZone, Url
+from backchannel.core.validation import (
+    Arr,
+    Bool,
+    Date,
+    DateTime,
+    Enum,
+    F,
+    Int,
+    Obj,
+    Str,
+    TimeZone,
+    Url,
+    returned,
+)
 
 _hashtag = Str(
     max_len=50, pattern=HASHTAG, pattern_hint="letters, digits and underscore only, without #", min_len=1
@@ -33,7 +46,7 @@ EVENT_CREATE = Obj(
 )
 
 
-EVENT_UPDATE = Obj("EventUpdate", {k: F(f.spec, nullable=f.nullable) for k, f in EVENT_CREATE.fields.items()})
+EVENT_UPDATE = EVENT_CREATE.optional("EventUpdate")
 
 
 _speaker = Obj(
@@ -57,9 +70,7 @@ SESSION_CREATE = Obj(
 )
 
 
-SESSION_UPDATE = Obj(
-    "SessionUpdate", {k: F(f.spec, nullable=f.nullable) for k, f in SESSION_CREATE.fields.items()}
-)
+SESSION_UPDATE = SESSION_CREATE.optional("SessionUpdate")
 
 
 ORGANISER_ADD = Obj("OrganiserAdd", {"memberId": F(Str(min_len=1, max_len=128), required=True)})
@@ -94,58 +105,47 @@ ME_UPDATE = Obj(
 )
 
 
-# Response shapes, for the OpenAPI document.
+# Response shapes, for the OpenAPI document: a resource is its request's fields, each present (null
+# where unset), between its ids and its time stamps.
+_stamps = returned(DateTime(), "createdAt", "updatedAt")
+
+
 EVENT = Obj(
     "Event",
-    {
-        "id": F(Str(), required=True),
-        **{k: F(f.spec, required=True, nullable=True) for k, f in EVENT_CREATE.fields.items()},
-        "createdBy": F(Str(), required=True),
-        "createdAt": F(DateTime(), required=True),
-        "updatedAt": F(DateTime(), required=True),
-    },
+    {**returned(Str(), "id"), **EVENT_CREATE.returned_fields(), **returned(Str(), "createdBy"), **_stamps},
 )
 
 
-SESSION = Obj(
-    "Session",
-    {
-        "id": F(Str(), required=True),
-        "eventId": F(Str(), required=True),
-        **{k: F(f.spec, required=True, nullable=True) for k, f in SESSION_CREATE.fields.items()},
-        "createdAt": F(DateTime(), required=True),
-        "updatedAt": F(DateTime(), required=True),
-    },
-)
+SESSION = Obj("Session", {**returned(Str(), "id", "eventId"), **SESSION_CREATE.returned_fields(), **_stamps})
 
 
-MEMBER = Obj(
-    "Member",
-    {
-        "id": F(Str(), required=True),
-        **{k: F(f.spec, required=True, nullable=True) for k, f in ME_UPDATE.fields.items()},
-        "createdAt": F(DateTime(), required=True),
-        "updatedAt": F(DateTime(), required=True),
-    },
-)
+MEMBER = Obj("Member", {**returned(Str(), "id"), **ME_UPDATE.returned_fields(), **_stamps})
+
+
+_roles = Arr(Enum(("organiser", "attendee")))
 
 
 MY_EVENT = Obj(
     "MyEvent",
     {
         "event": F(EVENT, required=True),
-        "roles": F(Arr(Enum(("organiser", "attendee"))), required=True),
+        "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
     },
+)
+
+
+STAR = Obj(
+    "Star",
+    {**returned(Str(), "sessionId", "eventId"), "starredAt": F(DateTime(), required=True)},
 )
 
 
 MEMBERSHIP = Obj(
     "Membership",
     {
-        "eventId": F(Str(), required=True),
-        "memberId": F(Str(), required=True),
-        "roles": F(Arr(Enum(("organiser", "attendee"))), required=True),
+        **returned(Str(), "eventId", "memberId"),
+        "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
     },
 )

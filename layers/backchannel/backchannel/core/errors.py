@@ -6,10 +6,18 @@ from dataclasses import dataclass, field
 
 
 class DomainError(Exception):
-    """Base of every error the API reports to a client (never a 5xx)."""
+    """Base of every error the API reports to a client (never a 5xx). A kind of error says its HTTP
+    status and title where it is declared: ``class NotFound(DomainError, status=404, title="Not found")``."""
 
     status = 400
     title = "Bad request"
+
+    def __init_subclass__(cls, *, status: int | None = None, title: str | None = None, **kw: object) -> None:
+        super().__init_subclass__(**kw)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
     def __init__(self, detail: str, **extra: object) -> None:
         super().__init__(detail)
@@ -23,77 +31,49 @@ class FieldError:
     message: str
 
 
-class ValidationFailed(DomainError):
-    status = 422
-    title = "Validation failed"
-
+class ValidationFailed(DomainError, status=422, title="Validation failed"):
     def __init__(self, errors: list[FieldError] | FieldError, detail: str | None = None) -> None:
         self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
         summary = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
         super().__init__(detail or summary)
 
 
-class BadRequest(DomainError):
-    status = 400
-    title = "Bad request"
+class BadRequest(DomainError, status=400, title="Bad request"): ...
 
 
-class Unauthorized(DomainError):
-    status = 401
-    title = "Unauthorized"
+class Unauthorized(DomainError, status=401, title="Unauthorized"): ...
 
 
-class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(DomainError, status=403, title="Forbidden"): ...
 
 
-class NotFound(DomainError):
-    status = 404
-    title = "Not found"
+class NotFound(DomainError, status=404, title="Not found"): ...
 
 
-class Conflict(DomainError):
-    status = 409
-    title = "Conflict"
+class Conflict(DomainError, status=409, title="Conflict"): ...
 
 
-class Gone(DomainError):
+class Gone(DomainError, status=410, title="Gone"):
     """What was there is gone for good for this caller (a revoked or expired link, a retracted
     access): ``detail`` says why, in words for the person who followed the link."""
 
-    status = 410
-    title = "Gone"
+
+class PreconditionFailed(DomainError, status=412, title="Precondition failed"): ...
 
 
-class PreconditionFailed(DomainError):
-    status = 412
-    title = "Precondition failed"
+class PreconditionRequired(DomainError, status=428, title="Precondition required"): ...
 
 
-class PreconditionRequired(DomainError):
-    status = 428
-    title = "Precondition required"
+class PayloadTooLarge(DomainError, status=413, title="Payload too large"): ...
 
 
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Payload too large"
+class UnsupportedMediaType(DomainError, status=415, title="Unsupported media type"): ...
 
 
-class UnsupportedMediaType(DomainError):
-    status = 415
-    title = "Unsupported media type"
+class IdempotencyMismatch(DomainError, status=422, title="Idempotency key reused"): ...
 
 
-class IdempotencyMismatch(DomainError):
-    status = 422
-    title = "Idempotency key reused"
-
-
-class RequestInProgress(DomainError):
-    status = 409
-    title = "Request in progress"
+class RequestInProgress(DomainError, status=409, title="Request in progress"): ...
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The HTTP edge: one resolver per function, problem+json errors, JSON bodies, paging, idempotency.
 
-Domain errors become responses here and only here. Route functions stay thin: read the caller and the
-input with these helpers, call one domain function, return :func:`ok`.
+Domain errors become responses here and only here. Route functions stay thin: registered and described
+at once by the resolver's verb decorators (:class:`Api`), they read the caller and the input with these
+helpers, call one domain function, and return :func:`ok`, :func:`created`, :func:`page` or
+:func:`no_content`. :func:`lambda_handler` is the function's handler.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
 
 from backchannel.core import request_scope
 from backchannel.core.auth import resolve_caller
@@ -33,6 +36,8 @@ from backchannel.core.errors import (
 )
 from backchannel.core.model import Caller, Page
 from backchannel.core.observability import logger, metrics
+from backchannel.core.routes import Api
+from backchannel.core.routes import operation as operation  # re-exported: http.operation, as documented
 from backchannel.core.validation import Obj
 
 PROBLEM = "application/problem+json"
@@ -46,9 +51,9 @@ def problem_response(
     return Response(status_code=status, content_type=PROBLEM, body=json.dumps(doc, ensure_ascii=False))
 
 
-def make_app() -> APIGatewayHttpResolver:
+def make_app() -> Api:
     """A resolver with the error handling every function shares."""
-    app = APIGatewayHttpResolver()
+    app = Api()
 
     @app.exception_handler(DomainError)
     def _domain_error(err: DomainError) -> Response:
@@ -93,6 +98,17 @@ def optional_caller(app: APIGatewayHttpResolver) -> Caller | None:
     return resolve_caller(app.current_event.raw_event, required=False)
 
 
+def query(app: APIGatewayHttpResolver, name: str) -> str | None:
+    """A query parameter; None when it is absent or empty."""
+    return (app.current_event.query_string_parameters or {}).get(name) or None
+
+
+def header(app: APIGatewayHttpResolver, name: str) -> str | None:
+    """A request header, whatever the case of its name (``name`` in lower case)."""
+    headers = app.current_event.raw_event.get("headers") or {}
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
 def raw_body(event: dict) -> bytes:
     body = event.get("body")
     if body is None:
@@ -130,6 +146,12 @@ def json_body(
             f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
         ) from None
     return schema.validate(value, partial=partial)
+
+
+def body(app: APIGatewayHttpResolver, schema: Obj, *, partial: bool = False) -> Callable[[], dict]:
+    """The JSON body as a thunk for the domain (``core.model.read_input``): validated by
+    :func:`json_body` only once the domain has authorised the caller."""
+    return lambda: json_body(app, schema, partial=partial)
 
 
 def page_args(app: APIGatewayHttpResolver) -> tuple[int, str | None]:
@@ -181,45 +203,22 @@ def html_page(title: str, text: str, *, status: int = 200, form_action: str | No
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=headers)
 
 
-def created(body: dict, location: str) -> Response:
-    return ok(body, 201, {"Location": location})
+def created(body: Any, location: str, *, new: bool = True, headers: dict[str, str] | None = None) -> Response:
+    """201 with ``Location`` for what the request made; 200 without it for a replay of the request
+    that made it (``new`` false: a client id or a vote seen before)."""
+    if not new:
+        return ok(body, 200, headers)
+    return ok(body, 201, {**(headers or {}), "Location": location})
 
 
 def no_content() -> Response:
     return Response(status_code=204, content_type=JSON, body="")
 
 
-def page(result: Page, to_json: Callable[[Any], dict]) -> Response:
-    return ok({"items": [to_json(x) for x in result.items], "nextCursor": result.next_cursor})
-
-
-def operation(
-    *,
-    summary: str,
-    request: Obj | None = None,
-    response: Obj | None = None,
-    status: int = 200,
-    public: bool = False,
-    paginated: bool = False,
-    partial: bool = False,
-    errors: tuple[int, ...] = (),
-) -> Callable:
-    """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect."""
-
-    def mark(fn: Callable) -> Callable:
-        fn.__openapi__ = {  # type: ignore[attr-defined]
-            "summary": summary,
-            "request": request,
-            "response": response,
-            "status": status,
-            "public": public,
-            "paginated": paginated,
-            "partial": partial,
-            "errors": errors,
-        }
-        return fn
-
-    return mark
+def page(result: Page, to_json: Callable[[Any], dict] | None = None) -> Response:
+    """A page of items (each its ``to_json()`` unless ``to_json`` says otherwise) and the next cursor."""
+    items = [to_json(x) if to_json else x.to_json() for x in result.items]
+    return ok({"items": items, "nextCursor": result.next_cursor})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,6 +267,17 @@ def _idempotent_runner(app: APIGatewayHttpResolver) -> Callable[..., dict]:
 
 
 on_reset(_idempotent_runner.cache_clear)
+
+
+def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
+    """The function's handler: :func:`handle`, its logs keyed by the request id, its metrics flushed."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        return handle(app, event, context)
+
+    return handler
 
 
 def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:

@@ -13,12 +13,11 @@ _lock = threading.Lock()
 _last = (0, 0)
 
 
-def _encode(value: int, length: int) -> str:
-    out = []
-    for _ in range(length):
-        value, rem = divmod(value, 32)
-        out.append(_ALPHABET[rem])
-    return "".join(reversed(out))
+def encode_ulid(ms: int, randomness: int) -> str:
+    """The ULID of a time stamp in milliseconds and 80 bits of randomness: the 128-bit number they make,
+    as 26 characters of Crockford base32 (5 bits each, most significant first)."""
+    value = (ms << 80) | randomness
+    return "".join(_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def new_ulid(now_ms: int | None = None) -> str:
@@ -32,7 +31,7 @@ def new_ulid(now_ms: int | None = None) -> str:
         else:
             rand = int.from_bytes(os.urandom(10), "big")
         _last = (ms, rand)
-    return _encode(ms, 10) + _encode(rand, 16)
+    return encode_ulid(ms, rand)
 
 
 def is_ulid(value: object) -> bool:

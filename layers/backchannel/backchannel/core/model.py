@@ -4,9 +4,11 @@ the caller is authorised."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -26,6 +28,26 @@ def utcnow() -> dt.datetime:
 
 def iso(ts: dt.datetime) -> str:
     return ts.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@functools.cache
+def camel(name: str) -> str:
+    """``code_of_conduct_url`` -> ``codeOfConductUrl``: an attribute's name in the API's JSON."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel_json(obj: object, *names: str) -> dict[str, Any]:
+    """``{"camelCase": obj.snake_case}`` for the attributes named, in that order: the plain fields of
+    a resource's public JSON (each ``to_json`` adds what is not a plain field)."""
+    return {camel(name): getattr(obj, name) for name in names}
+
+
+def same_fields(a: object, b: object, *names: str) -> bool:
+    """Whether ``a`` and ``b`` agree on the attributes named (a replayed client id must carry the same
+    content as the item it names)."""
+    values = operator.attrgetter(*names)
+    return values(a) == values(b)
 
 
 @dataclass(frozen=True)

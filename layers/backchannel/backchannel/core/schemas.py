@@ -1,4 +1,5 @@
-"""Patterns every feature's schemas share (hashtag, handle, ULID) and the query of a paged list."""
+"""Patterns every feature's schemas share (hashtag, handle, ULID), the query of a paged list and the
+query of a feed (a paged list that can also be polled for what is newer)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,11 @@ ULID = r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}"
 PAGE_QUERY = {
     "limit": Int(minimum=1, maximum=100, description="page size (default 25, at most 100)"),
     "cursor": Str(description="the nextCursor of the previous page"),
+}
+
+
+FEED_QUERY = {
+    "since": Str(
+        description="the sinceCursor of an earlier answer: only what arrived after it (not with cursor)"
+    ),
 }

@@ -31,16 +31,29 @@ def _has_control(text: str, allow_newlines: bool) -> bool:
     return False
 
 
+@dataclass
 class Spec:
-    """A value's type and constraints."""
+    """A value's type and constraints; ``description`` documents it (OpenAPI)."""
 
-    description: str | None = None
+    description: str | None = field(default=None, kw_only=True)
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def schema(self) -> dict:  # pragma: no cover - abstract
+    def json_schema(self) -> dict:  # pragma: no cover - abstract
+        """The JSON Schema of the value, without its description."""
         raise NotImplementedError
+
+    def schema(self) -> dict:
+        schema = self.json_schema()
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+def _refuse(errors: Errors, path: str, message: str) -> None:
+    """Record what is wrong with the value at ``path``: a value refused reads as None."""
+    errors.append(FieldError(path, message))
 
 
 @dataclass
@@ -51,30 +64,25 @@ class Str(Spec):
     pattern_hint: str | None = None
     multiline: bool = False
     strip: bool = True
-    description: str | None = None
+    controls: bool = False  # let control characters through (text whose domain checks them itself)
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str):
-            errors.append(FieldError(path, "must be a string"))
-            return None
+            return _refuse(errors, path, "must be a string")
         if self.strip:
             value = value.strip()
-        if _has_control(value, self.multiline):
-            errors.append(FieldError(path, "must not contain control characters"))
-            return None
+        if not self.controls and _has_control(value, self.multiline):
+            return _refuse(errors, path, "must not contain control characters")
         if len(value) < self.min_len:
             msg = "must not be empty" if self.min_len == 1 else f"must be at least {self.min_len} characters"
-            errors.append(FieldError(path, msg))
-            return None
+            return _refuse(errors, path, msg)
         if self.max_len is not None and len(value) > self.max_len:
-            errors.append(FieldError(path, f"must be at most {self.max_len} characters"))
-            return None
+            return _refuse(errors, path, f"must be at most {self.max_len} characters")
         if self.pattern and not re.fullmatch(self.pattern, value):
-            errors.append(FieldError(path, self.pattern_hint or f"must match {self.pattern}"))
-            return None
+            return _refuse(errors, path, self.pattern_hint or f"must match {self.pattern}")
         return value
 
-    def schema(self) -> dict:
+    def json_schema(self) -> dict:
         s: dict = {"type": "string"}
         if self.min_len:
             s["minLength"] = self.min_len
@@ -82,28 +90,17 @@ class Str(Spec):
             s["maxLength"] = self.max_len
         if self.pattern:
             s["pattern"] = f"^{self.pattern}$"
-        return _describe(s, self.description)
+        return s
 
 
 @dataclass
-class Text(Spec):
+class Text(Str):
     """Free text checked by the domain (characters, not bytes; control characters; emptiness), which
     knows the rules of posts and notes; here only its type, and a ceiling against absurd input."""
 
-    max_len: int = 70_000
-    description: str | None = None
-
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        if not isinstance(value, str):
-            errors.append(FieldError(path, "must be a string"))
-            return None
-        if len(value) > self.max_len:
-            errors.append(FieldError(path, f"must be at most {self.max_len} characters"))
-            return None
-        return value
-
-    def schema(self) -> dict:
-        return _describe({"type": "string", "maxLength": self.max_len}, self.description)
+    max_len: int | None = 70_000
+    strip: bool = False
+    controls: bool = True
 
 
 @dataclass
@@ -115,144 +112,122 @@ class Bytes(Str):
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         value = super().check(value, path, errors)
         if isinstance(value, str) and len(value.encode("utf-8")) > self.max_bytes:
-            errors.append(FieldError(path, f"must be at most {self.max_bytes} bytes of UTF-8"))
-            return None
+            return _refuse(errors, path, f"must be at most {self.max_bytes} bytes of UTF-8")
         return value
 
 
 @dataclass
 class Enum(Spec):
     values: tuple[str, ...] = ()
-    description: str | None = None
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if value not in self.values:
-            errors.append(FieldError(path, "must be one of " + ", ".join(self.values)))
-            return None
+            return _refuse(errors, path, "must be one of " + ", ".join(self.values))
         return value
 
-    def schema(self) -> dict:
-        return _describe({"type": "string", "enum": list(self.values)}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "string", "enum": list(self.values)}
 
 
 @dataclass
 class Bool(Spec):
-    description: str | None = None
-
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, bool):
-            errors.append(FieldError(path, "must be true or false"))
-            return None
+            return _refuse(errors, path, "must be true or false")
         return value
 
-    def schema(self) -> dict:
-        return _describe({"type": "boolean"}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "boolean"}
 
 
 @dataclass
 class Int(Spec):
     minimum: int | None = None
     maximum: int | None = None
-    description: str | None = None
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(FieldError(path, "must be an integer"))
-            return None
+            return _refuse(errors, path, "must be an integer")
         if self.minimum is not None and value < self.minimum:
-            errors.append(FieldError(path, f"must be at least {self.minimum}"))
-            return None
+            return _refuse(errors, path, f"must be at least {self.minimum}")
         if self.maximum is not None and value > self.maximum:
-            errors.append(FieldError(path, f"must be at most {self.maximum}"))
-            return None
+            return _refuse(errors, path, f"must be at most {self.maximum}")
         return value
 
-    def schema(self) -> dict:
+    def json_schema(self) -> dict:
         s: dict = {"type": "integer"}
         if self.minimum is not None:
             s["minimum"] = self.minimum
         if self.maximum is not None:
             s["maximum"] = self.maximum
-        return _describe(s, self.description)
+        return s
 
 
 @dataclass
 class Date(Spec):
     """A calendar date, ``YYYY-MM-DD``; returned as :class:`datetime.date`."""
 
-    description: str | None = None
-
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            errors.append(FieldError(path, "must be a date as YYYY-MM-DD"))
-            return None
+            return _refuse(errors, path, "must be a date as YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            errors.append(FieldError(path, "is not a valid calendar date"))
-            return None
+            return _refuse(errors, path, "is not a valid calendar date")
 
-    def schema(self) -> dict:
-        return _describe({"type": "string", "format": "date"}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "string", "format": "date"}
+
+
+_TIMESTAMP_HINT = "must be a timestamp with offset, e.g. 2026-05-18T09:30:00+01:00"
 
 
 @dataclass
 class DateTime(Spec):
     """An ISO 8601 timestamp with a UTC offset; returned as an aware :class:`datetime.datetime`."""
 
-    description: str | None = None
-
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str) or len(value) > 40:
-            errors.append(FieldError(path, "must be a timestamp with offset, e.g. 2026-05-18T09:30:00+01:00"))
-            return None
+            return _refuse(errors, path, _TIMESTAMP_HINT)
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             parsed = None
         if parsed is None or "T" not in value.upper():
-            errors.append(FieldError(path, "must be a timestamp with offset, e.g. 2026-05-18T09:30:00+01:00"))
-            return None
+            return _refuse(errors, path, _TIMESTAMP_HINT)
         if parsed.tzinfo is None:
-            errors.append(FieldError(path, "must include a UTC offset (Z or +hh:mm)"))
-            return None
+            return _refuse(errors, path, "must include a UTC offset (Z or +hh:mm)")
         return parsed
 
-    def schema(self) -> dict:
-        return _describe({"type": "string", "format": "date-time"}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "string", "format": "date-time"}
 
 
 @dataclass
 class TimeZone(Spec):
-    description: str | None = None
-
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str) or not re.fullmatch(
             r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", value
         ):
-            errors.append(FieldError(path, "must be an IANA time zone such as Europe/London"))
-            return None
+            return _refuse(errors, path, "must be an IANA time zone such as Europe/London")
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(FieldError(path, f"unknown time zone {value!r}"))
-            return None
+            return _refuse(errors, path, f"unknown time zone {value!r}")
         return value
 
-    def schema(self) -> dict:
-        return _describe({"type": "string", "examples": ["Europe/London"]}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "string", "examples": ["Europe/London"]}
 
 
 @dataclass
 class Url(Spec):
     max_len: int = 2048
     https_only: bool = False
-    description: str | None = None
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, str):
-            errors.append(FieldError(path, "must be a URL string"))
-            return None
+            return _refuse(errors, path, "must be a URL string")
         value = value.strip()
         schemes = ("https",) if self.https_only else ("http", "https")
         try:
@@ -267,33 +242,27 @@ class Url(Spec):
             or _has_control(value, False)
             or " " in value
         ):
-            errors.append(FieldError(path, "must be an absolute " + "/".join(schemes) + " URL"))
-            return None
+            return _refuse(errors, path, "must be an absolute " + "/".join(schemes) + " URL")
         return value
 
-    def schema(self) -> dict:
-        return _describe({"type": "string", "format": "uri", "maxLength": self.max_len}, self.description)
+    def json_schema(self) -> dict:
+        return {"type": "string", "format": "uri", "maxLength": self.max_len}
 
 
 @dataclass
 class Arr(Spec):
     items: Spec = field(default_factory=Str)
     max_items: int = 100
-    description: str | None = None
 
     def check(self, value: Any, path: str, errors: Errors) -> Any:
         if not isinstance(value, list):
-            errors.append(FieldError(path, "must be an array"))
-            return None
+            return _refuse(errors, path, "must be an array")
         if len(value) > self.max_items:
-            errors.append(FieldError(path, f"must have at most {self.max_items} items"))
-            return None
+            return _refuse(errors, path, f"must have at most {self.max_items} items")
         return [self.items.check(v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
 
-    def schema(self) -> dict:
-        return _describe(
-            {"type": "array", "items": self.items.schema(), "maxItems": self.max_items}, self.description
-        )
+    def json_schema(self) -> dict:
+        return {"type": "array", "items": self.items.schema(), "maxItems": self.max_items}
 
 
 @dataclass
@@ -307,18 +276,30 @@ class F:
     description: str | None = None
 
 
+def returned(spec: Spec, *keys: str, nullable: bool = False) -> dict[str, F]:
+    """Fields of a response, each of ``spec``: always present (``required``), null only if ``nullable``."""
+    return {key: F(spec, required=True, nullable=nullable) for key in keys}
+
+
 @dataclass
 class Obj(Spec):
     """A JSON object with known fields; unknown fields are refused, so typos don't pass silently."""
 
     name: str = "Object"
     fields: dict[str, F] = field(default_factory=dict)
-    description: str | None = None
+
+    def optional(self, name: str) -> Obj:
+        """The object ``name`` of the same fields, none of them required and none with a default (a
+        partial update)."""
+        return Obj(name, {k: F(f.spec, nullable=f.nullable) for k, f in self.fields.items()})
+
+    def returned_fields(self) -> dict[str, F]:
+        """These fields as a response carries them: every one present, null where there is no value."""
+        return {k: F(f.spec, required=True, nullable=True) for k, f in self.fields.items()}
 
     def check(self, value: Any, path: str, errors: Errors, *, partial: bool = False) -> Any:
         if not isinstance(value, Mapping):
-            errors.append(FieldError(path or "body", "must be a JSON object"))
-            return None
+            return _refuse(errors, path or "body", "must be a JSON object")
         out: dict[str, Any] = {}
         prefix = f"{path}." if path else ""
         for key in value:
@@ -351,7 +332,7 @@ class Obj(Spec):
             raise ValidationFailed(errors)
         return out
 
-    def schema(self) -> dict:
+    def json_schema(self) -> dict:
         props = {}
         for key, f in self.fields.items():
             s = f.spec.schema()
@@ -364,10 +345,4 @@ class Obj(Spec):
         required = [k for k, f in self.fields.items() if f.required]
         if required:
             s["required"] = required
-        return _describe(s, self.description)
-
-
-def _describe(schema: dict, description: str | None) -> dict:
-    if description:
-        schema["description"] = description
-    return schema
+        return s

@@ -3,10 +3,15 @@
 - :func:`factory`: a handler's client, repository or service, made on first use, kept for the warm
   container, and dropped by ``config.reset()`` (a harness that swaps the environment gets fresh ones,
   bound to the tables and queues it configures). Tests replace a factory on the handler module.
+  :func:`lazy_factory` and :func:`from_setting` are the two common kinds: a class imported
+  on first use, and an adapter bound to one setting.
 - :func:`sqs_batch` and :func:`stream_batch`: a batch of SQS messages or DynamoDB stream records, one
   record at a time through Powertools' batch processor, answered with a partial batch response so that
   one poison record fails alone (the event source mapping has ``ReportBatchItemFailures``). Powertools
   calls the record handler with a keyword argument: its parameter must be named ``record``.
+  :func:`sqs_handler` is a queue worker's whole ``lambda_handler`` (logger and metrics included).
+- :func:`count` and :func:`log_outcome`: a handler's metrics, and the log line of what one domain
+  event came to.
 
 Powertools' batch utility is imported on first use: the HTTP functions import this module for
 :func:`factory` and never process a batch.
@@ -15,10 +20,14 @@ Powertools' batch utility is imported on first use: the HTTP functions import th
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.core.config import on_reset
+from backchannel.core.config import get_config, on_reset
+from backchannel.core.observability import logger, metrics
+
+RecordHandler = Callable[[Any], Any]
 
 
 def factory[T](make: Callable[[], T]) -> Callable[[], T]:
@@ -35,38 +44,29 @@ def factory[T](make: Callable[[], T]) -> Callable[[], T]:
     return cached
 
 
-def sqs_batch(
-    event: dict,
-    context: Any,
-    record_handler: Callable[[Any], Any],
-    *,
-    raise_on_entire_batch_failure: bool = True,
-) -> dict:
-    """Each message of an SQS batch through ``record_handler`` (given an ``SQSRecord``); the messages
-    it raised on are reported as ``batchItemFailures``. ``raise_on_entire_batch_failure=False``
-    reports even a batch that failed whole item by item instead of raising."""
-    return _process("SQS", event, context, record_handler, raise_on_entire_batch_failure)
+def lazy_factory(module: str, name: str) -> Callable[[], Any]:
+    """A :func:`factory` of the class ``name`` of ``module``, imported on first use: the import stays
+    off the cold start (``repo = wiring.lazy_factory("backchannel.circulation.dynamo", "...Repo")``)."""
+    return factory(lambda: getattr(importlib.import_module(module), name)())
 
 
-def stream_batch(
-    event: dict,
-    context: Any,
-    record_handler: Callable[[Any], Any],
-    *,
-    raise_on_entire_batch_failure: bool = True,
-) -> dict:
-    """Each record of a DynamoDB stream batch through ``record_handler`` (given a ``DynamoDBRecord``);
-    the records it raised on are reported as ``batchItemFailures`` (Lambda retries from the first)."""
-    return _process("DynamoDBStreams", event, context, record_handler, raise_on_entire_batch_failure)
+def from_setting[T](make: Callable[[str], T], setting: str) -> Callable[[], T]:
+    """A :func:`factory` of ``make(value)``, ``value`` being a required setting (a queue's URL, say)."""
+    return factory(lambda: make(get_config().require(setting)))
 
 
-def _process(
+def process_batch(
     event_type: str,
     event: dict,
     context: Any,
-    record_handler: Callable[[Any], Any],
-    raise_on_entire_batch_failure: bool,
+    record_handler: RecordHandler,
+    *,
+    raise_on_entire_batch_failure: bool = True,
 ) -> dict:
+    """Each record of a batch (``event_type``: Powertools' ``EventType`` name) through
+    ``record_handler``; the records it raised on are reported as ``batchItemFailures``.
+    ``raise_on_entire_batch_failure=False`` reports even a batch that failed whole item by item
+    instead of raising."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     return process_partial_response(
@@ -77,3 +77,36 @@ def _process(
         ),
         context=context,
     )
+
+
+# An SQS batch: the handler is given an ``SQSRecord``.
+sqs_batch = functools.partial(process_batch, "SQS")
+# A DynamoDB stream batch: the handler is given a ``DynamoDBRecord`` (Lambda retries from the first failed).
+stream_batch = functools.partial(process_batch, "DynamoDBStreams")
+
+
+def sqs_handler(record_handler: RecordHandler, *, raise_on_entire_batch_failure: bool = True) -> Callable:
+    """A worker's handler: :func:`sqs_batch` through ``record_handler``, logs cleared, metrics flushed."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        return sqs_batch(
+            event, context, record_handler, raise_on_entire_batch_failure=raise_on_entire_batch_failure
+        )
+
+    return handler
+
+
+def count(**values: int) -> None:
+    """Each ``MetricName=value`` as a Count metric."""
+    for name, value in values.items():
+        metrics.add_metric(name=name, unit="Count", value=value)
+
+
+def log_outcome(message: str, detail_type: str, detail: dict, outcome: Any, *fields: str) -> None:
+    """Log what one domain event came to: its type, its id and the named ``fields`` of ``outcome``
+    (the log line's location is the caller's)."""
+    extra = {"detail_type": detail_type, "domain_event_id": detail.get("domainEventId")}
+    fields_of = {name: getattr(outcome, name) for name in fields}
+    logger.info(message, extra={**extra, **fields_of}, stacklevel=3)

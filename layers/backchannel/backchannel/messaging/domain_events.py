@@ -16,6 +16,7 @@ consumers read the current state, which is authorised and reflects withdrawals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backchannel.messaging.changes import (
@@ -64,20 +65,30 @@ EVENT_FIELDS = (
 )
 
 
-def _event_rule(c: Change) -> list[DomainEvent]:
-    resources = [f"event/{c.current.get('id')}"]
-    if c.old is None and c.new is not None:
-        return [c.event("EventCreated", public_fields(c.new, EVENT_FIELDS), resources)]
-    if c.old is not None and c.new is not None:
-        changed = changed_fields(c.old, c.new, EVENT_FIELDS)
-        if not changed:
-            return []
-        return [
-            c.event("EventChanged", {**public_fields(c.new, EVENT_FIELDS), "changed": changed}, resources)
-        ]
-    if c.old is not None:
-        return [c.event("EventDeleted", public_fields(c.old, ("id", "version")), resources)]
-    return []
+Resources = Callable[[Item], list[str]]  # what an event is about (EventBridge resources), from the item
+
+
+def _entity_rule(entity: str, fields: tuple[str, ...], ids: tuple[str, ...], resources: Resources) -> Rule:
+    """The rule of an entity announced as ``<entity>Created`` and ``<entity>Changed`` (its public
+    ``fields``, and which of them changed: no event when none did) and ``<entity>Deleted`` (its ``ids``)."""
+
+    def rule(c: Change) -> list[DomainEvent]:
+        about = resources(c.current)
+        if c.old is None and c.new is not None:
+            return [c.event(f"{entity}Created", public_fields(c.new, fields), about)]
+        if c.old is not None and c.new is not None:
+            changed = changed_fields(c.old, c.new, fields)
+            if not changed:
+                return []
+            return [c.event(f"{entity}Changed", {**public_fields(c.new, fields), "changed": changed}, about)]
+        if c.old is not None:
+            return [c.event(f"{entity}Deleted", public_fields(c.old, ids), about)]
+        return []
+
+    return rule
+
+
+_event_rule = _entity_rule("Event", EVENT_FIELDS, ("id", "version"), lambda item: [f"event/{item.get('id')}"])
 
 
 SESSION_FIELDS = (
@@ -97,21 +108,12 @@ SESSION_FIELDS = (
 )
 
 
-def _session_rule(c: Change) -> list[DomainEvent]:
-    current = c.current
-    resources = [f"event/{current.get('eventId')}", f"session/{current.get('id')}"]
-    if c.old is None and c.new is not None:
-        return [c.event("SessionCreated", public_fields(c.new, SESSION_FIELDS), resources)]
-    if c.old is not None and c.new is not None:
-        changed = changed_fields(c.old, c.new, SESSION_FIELDS)
-        if not changed:
-            return []
-        return [
-            c.event("SessionChanged", {**public_fields(c.new, SESSION_FIELDS), "changed": changed}, resources)
-        ]
-    if c.old is not None:
-        return [c.event("SessionDeleted", public_fields(c.old, ("id", "eventId", "version")), resources)]
-    return []
+_session_rule = _entity_rule(
+    "Session",
+    SESSION_FIELDS,
+    ("id", "eventId", "version"),
+    lambda item: [f"event/{item.get('eventId')}", f"session/{item.get('id')}"],
+)
 
 
 # role -> (event when gained, event when lost)

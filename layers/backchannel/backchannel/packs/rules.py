@@ -4,7 +4,13 @@ no event shapes."""
 from __future__ import annotations
 
 from backchannel.conference.model import ATTENDEE, ORGANISER, Event
-from backchannel.conference.rules import membership_of, organised_event, visible_event
+from backchannel.conference.rules import (
+    hidden_as,
+    membership_of,
+    organised_event,
+    visible_event,
+    visible_session,
+)
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import Forbidden, NotFound
 from backchannel.core.model import Caller
@@ -38,10 +44,8 @@ def session_target(store: ConferenceRepo, caller: Caller, session_id: str) -> Ta
     session = store.get_session(session_id)
     if session is None:
         raise NotFound(f"session {session_id} not found")
-    try:
+    with hidden_as(f"session {session_id}"):
         organised_event(store, session.event_id, caller)
-    except NotFound:
-        raise NotFound(f"session {session_id} not found") from None
     return Target("session", session_id, session.event_id)
 
 
@@ -73,21 +77,13 @@ def readable(store: ConferenceRepo, caller: Caller | None, pack: Pack | None, pa
         if event is None:
             raise NotFound(f"pack {pack_id} not found")
         return event
-    try:
+    with hidden_as(f"pack {pack_id}"):
         event, _ = visible_event(store, pack.target.event_id, caller, need_membership=False)
-    except NotFound:
-        raise NotFound(f"pack {pack_id} not found") from None
     return event
 
 
 def visible_session_event(store: ConferenceRepo, caller: Caller | None, session_id: str) -> Event:
-    session = store.get_session(session_id)
-    if session is None:
-        raise NotFound(f"session {session_id} not found")
-    try:
-        event, _ = visible_event(store, session.event_id, caller, need_membership=False)
-    except NotFound:
-        raise NotFound(f"session {session_id} not found") from None
+    _, event = visible_session(store, session_id, caller)
     return event
 
 

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from backchannel.core import aws_clients
 from backchannel.core.config import on_reset
+from backchannel.core.lazy import LazyClient
 from backchannel.core.observability import logger
 from backchannel.packs.rules import SESSION_ENDED
 
@@ -43,11 +44,7 @@ class SessionEndSchedules:
         self.group, self.queue_arn, self.role_arn = group, queue_arn, role_arn
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = scheduler_client()
-        return self._client
+    client = LazyClient(scheduler_client)
 
     def group_exists(self) -> bool:
         """The template creates the group; a stack without it (a partial local one) skips scheduling

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from backchannel.core import aws_clients
+from backchannel.core.lazy import LazyClient
 from backchannel.packs.settings import DOWNLOAD_URL_TTL_S, PART_SIZE
 
 EXTENSIONS = {"html": "html", "md": "md", "json": "json", "epub": "epub"}
@@ -144,11 +145,7 @@ class S3Storage:
         self._client = client
         self.part_size = part_size
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = s3_client()
-        return self._client
+    client = LazyClient(s3_client)
 
     def writer(self, pack_id: str, version: int) -> PackWriter:
         return PackWriter(self.client, self.bucket, pack_id, version, part_size=self.part_size)

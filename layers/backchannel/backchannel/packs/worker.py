@@ -77,29 +77,15 @@ def handle(worker: Worker, detail_type: str, detail: dict) -> str:
         session = worker.store.get_session(str(detail.get("sessionId") or ""))
         if session is None:
             return "session gone"
-        target = Target("session", session.id, session.event_id)
-        service.request(
-            worker.repo,
-            worker.publisher,
-            target,
-            requested_by=None,
-            trigger="session-ended",
-            now=worker.now(),
-        )
+        _request_session_pack(worker, session.id, session.event_id, "session-ended")
         return "session pack requested"
     if detail_type in SESSION_SCHEDULE_EVENTS:
         return _schedule(worker, detail_type, detail)
     if detail_type in WITHDRAWING_TRIGGERS or detail_type in REFRESHING_TRIGGERS:
         done = ""
         if detail_type == "SummaryPublished" and detail.get("sessionId") and detail.get("eventId"):
-            target = Target("session", str(detail["sessionId"]), str(detail["eventId"]))
-            service.request(
-                worker.repo,
-                worker.publisher,
-                target,
-                requested_by=None,
-                trigger="summary-published",
-                now=worker.now(),
+            _request_session_pack(
+                worker, str(detail["sessionId"]), str(detail["eventId"]), "summary-published"
             )
             done = "session pack requested; "
             detail = {k: v for k, v in detail.items() if k != "sessionId"}  # its pack is asked for already
@@ -115,6 +101,13 @@ def handle(worker: Worker, detail_type: str, detail: dict) -> str:
         return f"{done}{len(asked)} packs rebuilt"
     logger.info("event not handled here", extra={"detail_type": detail_type})
     return "ignored"
+
+
+def _request_session_pack(worker: Worker, session_id: str, event_id: str, trigger: str) -> None:
+    target = Target("session", session_id, event_id)
+    service.request(
+        worker.repo, worker.publisher, target, requested_by=None, trigger=trigger, now=worker.now()
+    )
 
 
 def _schedule(worker: Worker, detail_type: str, detail: dict) -> str:

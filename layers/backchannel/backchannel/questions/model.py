@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backchannel.core.model import Caller
+from backchannel.core.model import Caller, camel_json, same_fields
 
 QUESTION_MAX_CHARS = 300
 
@@ -45,28 +45,15 @@ class Question:
 
     def same_content(self, other: Question) -> bool:
         """A replayed client id carries the same question: same asker, session, words and anonymity."""
-        return (self.asker_id, self.session_id, self.text, self.anonymous) == (
-            other.asker_id,
-            other.session_id,
-            other.text,
-            other.anonymous,
-        )
+        return same_fields(self, other, "asker_id", "session_id", "text", "anonymous")
 
     def to_json(self, *, show_asker: bool, voted: bool = False) -> dict:
         return {
-            "id": self.id,
-            "eventId": self.event_id,
-            "sessionId": self.session_id,
-            "text": self.text,
-            "anonymous": self.anonymous,
+            **camel_json(self, "id", "event_id", "session_id", "text", "anonymous"),
             "asker": {"id": self.asker_id, "displayName": self.asker_name} if show_asker else None,
-            "status": self.status,
-            "answered": self.answered,
-            "answeredAt": self.answered_at,
-            "votes": self.votes,
+            **camel_json(self, "status", "answered", "answered_at", "votes"),
             "voted": voted,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
+            **camel_json(self, "created_at", "updated_at"),
         }
 
 
@@ -77,11 +64,7 @@ class QuestionSettings:
     updated_at: str | None = None
 
     def to_json(self) -> dict:
-        return {
-            "sessionId": self.session_id,
-            "preModeration": self.pre_moderation,
-            "updatedAt": self.updated_at,
-        }
+        return camel_json(self, "session_id", "pre_moderation", "updated_at")
 
 
 @dataclass(frozen=True)

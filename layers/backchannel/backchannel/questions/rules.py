@@ -23,7 +23,7 @@ from backchannel.capture.rules import writable_event
 from backchannel.capture.text import TextProblem, clean_text
 from backchannel.conference.members import ensure_member
 from backchannel.conference.model import Membership
-from backchannel.conference.rules import organised_event, visible_event, visible_session
+from backchannel.conference.rules import membership_of, organised_event, visible_event, visible_session
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.core.ids import new_ulid
@@ -104,8 +104,7 @@ def _text(value: str) -> str:
 
 
 def _viewer(store: ConferenceRepo, event_id: str, caller: Caller | None) -> Viewer:
-    membership = store.get_membership(event_id, caller.member_id) if caller else None
-    return Viewer(caller, is_organiser(membership))
+    return Viewer(caller, is_organiser(membership_of(store, event_id, caller)))
 
 
 def _view(questions: QuestionsRepo, q: Question, viewer: Viewer) -> QuestionView:

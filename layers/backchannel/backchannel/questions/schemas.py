@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backchannel.core.schemas import ULID
-from backchannel.core.validation import Bool, DateTime, Enum, F, Int, Obj, Str, Text
+from backchannel.core.validation import Bool, DateTime, Enum, F, Int, Obj, Str, Text, returned
 
 QUESTION_CREATE = Obj(
     "QuestionCreate",
@@ -41,14 +41,11 @@ QUESTION_SETTINGS_PUT = Obj(
     },
 )
 
-_asker = Obj("QuestionAsker", {"id": F(Str(), required=True), "displayName": F(Str(), required=True)})
+_asker = Obj("QuestionAsker", returned(Str(), "id", "displayName"))
 QUESTION = Obj(
     "Question",
     {
-        "id": F(Str(), required=True),
-        "eventId": F(Str(), required=True),
-        "sessionId": F(Str(), required=True),
-        "text": F(Str(), required=True),
+        **returned(Str(), "id", "eventId", "sessionId", "text"),
         "anonymous": F(Bool(), required=True),
         "asker": F(
             _asker,
@@ -61,8 +58,7 @@ QUESTION = Obj(
         "answeredAt": F(DateTime(), required=True, nullable=True),
         "votes": F(Int(minimum=0), required=True),
         "voted": F(Bool(description="whether you voted for it"), required=True),
-        "createdAt": F(DateTime(), required=True),
-        "updatedAt": F(DateTime(), required=True),
+        **returned(DateTime(), "createdAt", "updatedAt"),
     },
 )
 QUESTION_SETTINGS = Obj(

@@ -10,7 +10,7 @@ import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 from backchannel.packs.render import fragments as f
-from backchannel.packs.render.base import StreamingRenderer
+from backchannel.packs.render.markup import MarkupRenderer
 
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
@@ -72,7 +72,7 @@ class _Head:
         pass
 
 
-class EpubRenderer(StreamingRenderer):
+class EpubRenderer(MarkupRenderer):
     def __init__(self, out) -> None:
         super().__init__(out)
         self.head = _Head(out)
@@ -108,15 +108,6 @@ class EpubRenderer(StreamingRenderer):
     def open_section(self, section: dict) -> None:
         self._open(f"section-{len(self.chapters):04d}.xhtml", section["title"])
         self.write(f"<section>\n{f.section_head(section)}\n")
-
-    def open_group(self, group: str) -> None:
-        self.write(f.group_open(group, self.personal) + "\n")
-
-    def item(self, group: str, data: dict) -> None:
-        self.write(f.item(group, data) + "\n")
-
-    def close_group(self, group: str) -> None:
-        self.write(f.group_close(group) + "\n")
 
     def close_section(self, section: dict) -> None:
         self.write("</section>")

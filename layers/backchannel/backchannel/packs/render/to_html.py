@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from backchannel.packs.render import fragments as f
 from backchannel.packs.render import sanitize as s
-from backchannel.packs.render.base import StreamingRenderer
+from backchannel.packs.render.markup import MarkupRenderer
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'"
 
 
-class HtmlRenderer(StreamingRenderer):
+class HtmlRenderer(MarkupRenderer):
     def begin(self, meta: dict) -> None:
         self.write(
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
@@ -23,15 +23,6 @@ class HtmlRenderer(StreamingRenderer):
 
     def open_section(self, section: dict) -> None:
         self.write(f'<section class="pack-section">\n{f.section_head(section)}\n')
-
-    def open_group(self, group: str) -> None:
-        self.write(f.group_open(group, self.personal) + "\n")
-
-    def item(self, group: str, data: dict) -> None:
-        self.write(f.item(group, data) + "\n")
-
-    def close_group(self, group: str) -> None:
-        self.write(f.group_close(group) + "\n")
 
     def close_section(self, section: dict) -> None:
         self.write("</section>\n")

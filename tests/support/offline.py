@@ -1,6 +1,6 @@
-"""The environment every in-process benchmark sets before any project module or boto3 client exists:
-moto's fake credentials, no endpoint or profile of the machine's own, quiet Powertools. Nothing can
-reach real AWS."""
+"""The environment the tests (tests/conftest.py) and every in-process benchmark set before any project
+module or boto3 client exists: moto's fake credentials, no endpoint or profile of the machine's own, quiet
+Powertools. Nothing can reach real AWS."""
 
 from __future__ import annotations
 

@@ -1,0 +1,87 @@
+"""Routes registered and described at once: the resolver of every HTTP function.
+
+:class:`Api` is Powertools' HTTP API resolver whose verb decorators also attach :func:`operation`'s
+metadata, read by ``backchannel_openapi`` for ``openapi.json``::
+
+    @app.post("/events/<eventId>/sessions", request=schemas.SESSION_CREATE, response=schemas.SESSION)
+    def create_session(eventId: str):
+        '''Add a session (its organisers)'''
+
+The route function's docstring is the operation's summary. A POST is documented as 201, a DELETE as
+204, and a PATCH takes a partial body, unless the route says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from backchannel.core.validation import Obj
+
+
+def operation(
+    *,
+    summary: str,
+    request: Obj | None = None,
+    response: Obj | None = None,
+    status: int = 200,
+    public: bool = False,
+    paginated: bool = False,
+    polled: bool = False,
+    partial: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable:
+    """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect.
+
+    ``paginated``: the answer is a page (``limit`` and ``cursor`` in the query); ``polled`` as well: a
+    feed's page, which also answers ``sinceCursor`` and takes it back as ``since``."""
+
+    def mark(fn: Callable) -> Callable:
+        fn.__openapi__ = {  # type: ignore[attr-defined]
+            "summary": summary,
+            "request": request,
+            "response": response,
+            "status": status,
+            "public": public,
+            "paginated": paginated,
+            "polled": polled,
+            "partial": partial,
+            "errors": errors,
+        }
+        return fn
+
+    return mark
+
+
+class Api(APIGatewayHttpResolver):
+    """The verb decorators take :func:`operation`'s arguments (but the summary: the docstring), not
+    Powertools' route options; a route that needs one of those goes through ``route()``."""
+
+    def described(self, method: str, rule: str, spec: dict[str, Any]) -> Callable:
+        def register(fn: Callable) -> Callable:
+            summary = " ".join((fn.__doc__ or "").split())
+            if not summary:
+                raise TypeError(f"{fn.__name__}: say what the route does in its docstring (its summary)")
+            return self.route(rule, method)(operation(summary=summary, **spec)(fn))
+
+        return register
+
+    def get(self, rule: str, **spec: Any) -> Callable:  # type: ignore[override]
+        return self.described("GET", rule, spec)
+
+    def post(self, rule: str, *, status: int = 201, **spec: Any) -> Callable:  # type: ignore[override]
+        """A POST creates: 201 unless ``status`` says otherwise."""
+        return self.described("POST", rule, {"status": status, **spec})
+
+    def put(self, rule: str, **spec: Any) -> Callable:  # type: ignore[override]
+        return self.described("PUT", rule, spec)
+
+    def patch(self, rule: str, **spec: Any) -> Callable:  # type: ignore[override]
+        """A PATCH takes a partial body: only the fields to change."""
+        return self.described("PATCH", rule, {"partial": True, **spec})
+
+    def delete(self, rule: str, *, status: int = 204, **spec: Any) -> Callable:  # type: ignore[override]
+        """A DELETE answers 204 with no body unless ``status`` says otherwise."""
+        return self.described("DELETE", rule, {"status": status, **spec})
