@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ class LocalRuntime:
         self._moto: ThreadedMotoServer | None = None
         self._saved_env: dict[str, str | None] | None = None
         self._started = False
+        self.stopping: str | None = None  # what stop() is stopping now (to say what hangs)
 
     # ----------------------------------------------------------------------------------------
     @property
@@ -226,10 +228,12 @@ class LocalRuntime:
             ("pumps", lambda: self.pumps and self.pumps.stop()),
             ("moto", lambda: self._moto and self._moto.stop()),
         ):
+            self.stopping = name
             try:
                 action()
             except Exception:
                 log.exception("stopping the %s failed", name)
+        self.stopping = None
         self.gateway = None
         self.websocket_gateway = None
         self.pumps = None
@@ -388,11 +392,47 @@ def _banner(runtime: LocalRuntime) -> str:
     )
 
 
+STOP_SECONDS = 10
+
+
+class _StopRequest:
+    """Ctrl-C and SIGTERM, handled without a lock.
+
+    A signal handler runs in the main thread between two bytecodes, possibly while that thread holds
+    a lock (an Event's, a logging handler's); a handler that takes such a lock waits for itself
+    forever. So this one only sets a flag. While starting up it raises KeyboardInterrupt instead, so
+    that start() stops what it started. A second signal exits at once."""
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self.runtime = runtime
+        self.requested = False
+        self.started = False
+
+    def handle(self, _signum: int, _frame: Any) -> None:
+        if self.requested:  # the second Ctrl-C: now
+            with contextlib.suppress(OSError):
+                self.runtime.outputs_path.unlink()
+            os.write(2, b"\nstopped at once\n")
+            os._exit(130)
+        self.requested = True
+        if not self.started:
+            raise KeyboardInterrupt
+
+
+def stop_within(runtime: LocalRuntime, seconds: float) -> str | None:
+    """Stop the runtime in a helper thread; what was still stopping after ``seconds``, or None."""
+    import threading
+
+    worker = threading.Thread(target=runtime.stop, name="stop", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return (runtime.stopping or "runtime") if worker.is_alive() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start everything, print where to go, and block until Ctrl-C (or SIGTERM)."""
     import signal
     import sys
-    import threading
     import warnings
 
     args = _parser().parse_args(argv)
@@ -413,25 +453,30 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         websocket_port=args.ws_port,
     )
-    stopping = threading.Event()
-
-    def request_stop(signum: int, _frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stop = _StopRequest(runtime)
+    signal.signal(signal.SIGINT, stop.handle)
+    signal.signal(signal.SIGTERM, stop.handle)
     try:
         runtime.start()
+        stop.started = True
     except PortInUse as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(_banner(runtime), flush=True)
-    try:
-        while not stopping.wait(0.5):
-            pass
-    finally:
-        print("stopping: gateway, pumps, local AWS ...", flush=True)
-        runtime.stop()
+    except KeyboardInterrupt:  # asked to stop while starting
+        runtime.stop()  # idempotent: start() stops what it started when interrupted inside
         runtime.remove_outputs()
         print("stopped", flush=True)
+        return 130
+    print(_banner(runtime), flush=True)
+    while not stop.requested:
+        time.sleep(0.2)  # a plain sleep: the handler only sets a flag, so nothing here holds a lock
+    print("stopping: gateway, pumps, local AWS ...", flush=True)
+    stuck = stop_within(runtime, STOP_SECONDS)
+    runtime.remove_outputs()
+    if stuck:
+        print(
+            f"the {stuck} did not stop within {STOP_SECONDS} s: exiting anyway", file=sys.stderr, flush=True
+        )
+        os._exit(1)  # its threads would keep the process alive
+    print("stopped", flush=True)
     return 0
