@@ -47,14 +47,14 @@ def _free_port() -> int:
 
 
 def _port_is_free(port: int) -> bool:
-    """As the next ``make run`` probes it (SO_REUSEADDR: a closed connection's TIME_WAIT is no owner)."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+    """As the next ``make run`` probes it."""
+    from local.runner import PortInUse, check_port
+
+    try:
+        check_port("127.0.0.1", port, "PORT")
+    except PortInUse:
+        return False
+    return True
 
 
 class Run:
