@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of Backchannel's HTTP API, generated from the code and the template.
 
 Not part of the layer and never deployed: it imports the functions' resolvers to read the metadata
-that :func:`backchannel.http.operation` attaches to each route, and ``template.yaml`` for the routes
+that :func:`backchannel.core.routes.operation` attaches to each route, and ``template.yaml`` for the routes
 themselves and which of them API Gateway's JWT authorizer guards. ``python -m backchannel_openapi``
 prints the document; ``make openapi`` writes it to ``openapi.json``.
 """

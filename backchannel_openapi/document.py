@@ -268,7 +268,9 @@ def build_document(template_path: str | Path = TEMPLATE) -> dict[str, Any]:
         if route is None:
             raise LookupError(f"{where} is in template.yaml but not in {fn.module}'s resolver")
         if route.openapi is None:
-            raise LookupError(f"{where}: decorate {route.func.__name__} with backchannel.http.operation(...)")
+            raise LookupError(
+                f"{where}: register {route.func.__name__} with @app.get/post/... of backchannel.core.routes"
+            )
         paths.setdefault(api_route.path, {})[api_route.method.lower()] = builder.operation(
             api_route, route.openapi, route.func.__name__
         )

@@ -137,7 +137,7 @@ class ResolverRoute:
 
     @property
     def openapi(self) -> dict[str, Any] | None:
-        """What ``backchannel.http.operation`` recorded for the route, if anything."""
+        """What ``backchannel.core.routes.operation`` recorded for the route, if anything."""
         return getattr(self.func, "__openapi__", None)
 
 

@@ -61,7 +61,9 @@ def test_route_metadata_agrees_with_the_template(template, check):
             continue
         where = f"{route.method} {route.path} ({served.func.__name__})"
         meta = served.openapi
-        assert meta is not None, f"{where}: decorate it with backchannel.http.operation(...)"
+        assert meta is not None, (
+            f"{where}: register it with the resolver of backchannel.core.routes (@app.get/post/... with a docstring)"
+        )
         if check == "public":
             said = "Auth: {Authorizer: NONE}" if route.public else "the JWT authorizer"
             assert bool(meta["public"]) == route.public, f"{where}: the template gives it {said}"

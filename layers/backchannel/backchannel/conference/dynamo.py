@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.conference.items import (
     PUBLIC_EVENTS,
@@ -36,7 +35,6 @@ from backchannel.core import request_scope
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import (
     Transaction,
-    connection,
     delete_if,
     get_item,
     save_new,
@@ -237,7 +235,7 @@ class DynamoConferenceRepo:
 
     def delete_session(self, session: Session) -> None:
         self._forget(("session", session.id))
-        with TransactWrite(connection=connection()) as tx:
+        with Transaction() as tx:
             tx.delete(session_item(session))
             if session.hashtag:
                 tx.delete(session_tag(session.event_id, session.hashtag, session.id))

@@ -37,7 +37,6 @@ from backchannel.core.errors import (
 from backchannel.core.model import Caller, Page
 from backchannel.core.observability import logger, metrics
 from backchannel.core.routes import Api
-from backchannel.core.routes import operation as operation  # re-exported: http.operation, as documented
 from backchannel.core.validation import Obj
 
 PROBLEM = "application/problem+json"

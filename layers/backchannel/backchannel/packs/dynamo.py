@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import connection, get_item, update_if
+from backchannel.core.dynamo.conditions import Transaction, get_item, update_if
 from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.paging import page
 from backchannel.core.dynamo.table import Item, bind, plain
@@ -172,7 +171,7 @@ class DynamoPacksRepo:
 
     def create(self, pack: Pack) -> bool:
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.save(
                     PackTargetItem(pk=_target_pk(pack.target), sk="TARGET", pack_id=pack.id),
                     condition=PackTargetItem.pk.does_not_exist(),

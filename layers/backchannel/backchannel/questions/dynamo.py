@@ -25,10 +25,9 @@ import random
 import time
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import connection, get_item, save_new, update_if
+from backchannel.core.dynamo.conditions import Transaction, get_item, save_new, update_if
 from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
@@ -146,7 +145,7 @@ class DynamoQuestionsRepo:
             if adding:
                 condition &= QuestionItem.status == APPROVED
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with Transaction() as tx:
                     if adding:
                         vote.question_id = question.id
                         vote.session_id = question.session_id

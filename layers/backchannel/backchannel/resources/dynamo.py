@@ -30,13 +30,12 @@ import time
 from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.capture.dynamo import to_note, to_post, to_summary
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
 from backchannel.capture.model import Note, Post, Summary
 from backchannel.core.dynamo import cursor as cursors
-from backchannel.core.dynamo.conditions import connection, get_item
+from backchannel.core.dynamo.conditions import Transaction, get_item
 from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.paging import GSI_KEYS, page
 from backchannel.core.dynamo.table import Item, bind
@@ -130,7 +129,7 @@ class DynamoResourcesRepo:
         if share is not None:
             return  # recorded already: a replay
         pk = resource_pk(c.scope, c.resource_id)
-        with TransactWrite(connection=connection()) as tx:
+        with Transaction() as tx:
             tx.save(
                 to_item(
                     ResourceShareItem,
@@ -190,7 +189,7 @@ class DynamoResourcesRepo:
         if share is None:
             return  # gone already: a replay
         pk = resource_pk(c.scope, c.resource_id)
-        with TransactWrite(connection=connection()) as tx:
+        with Transaction() as tx:
             tx.delete(share, condition=ResourceShareItem.pk.exists())
             if sharer is None:  # cannot happen while the invariants hold; do not make it worse
                 return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
     ChannelItem,
@@ -21,7 +20,7 @@ from backchannel.circulation.model import (
     Job,
     Route,
 )
-from backchannel.core.dynamo.conditions import connection, failed_conditions, get_item
+from backchannel.core.dynamo.conditions import Transaction, get_item
 
 
 class ChannelsRepo(RepoBase):
@@ -29,7 +28,7 @@ class ChannelsRepo(RepoBase):
 
     def create_channel(self, channel: Channel, tokens: dict[str, str]) -> None:
         """The channel, its route if it is active, and its tokens (purpose -> hash), in one write."""
-        with TransactWrite(connection=connection()) as tx:
+        with Transaction() as tx:
             tx.save(channel_item(channel, tokens), condition=ChannelItem.pk.does_not_exist())
             for purpose, token_hash in tokens.items():
                 tx.save(
@@ -61,7 +60,7 @@ class ChannelsRepo(RepoBase):
         if item is None:
             return False
         channel = to_channel(item)
-        with TransactWrite(connection=connection()) as tx:
+        with Transaction() as tx:
             tx.delete(item)
             for token_hash in (plain(item.token_hashes) or {}).values():
                 tx.delete(TokenItem(pk=f"TOKEN#{token_hash}", sk="TOKEN"))
@@ -72,7 +71,7 @@ class ChannelsRepo(RepoBase):
         """Move a channel from ``expect`` to ``status`` (and add or drop its route)."""
         key = ChannelItem(pk=member_pk(channel.member_id), sk=f"CHANNEL#{channel.id}")
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.update(
                     key,
                     actions=[ChannelItem.status.set(status), ChannelItem.updated_at.set(now)],
@@ -84,7 +83,7 @@ class ChannelsRepo(RepoBase):
                 )
             return True
         except TransactWriteError as err:
-            if failed_conditions(err):  # not in ``expect`` (any more)
+            if tx.refused(err):  # not in ``expect`` (any more)
                 return False
             raise
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
     DIGESTS_DUE,
@@ -24,12 +23,7 @@ from backchannel.circulation.model import (
     Job,
     stats_shard,
 )
-from backchannel.core.dynamo.conditions import (
-    connection,
-    failed_conditions,
-    get_item,
-    update_if,
-)
+from backchannel.core.dynamo.conditions import Transaction, get_item, update_if
 from backchannel.core.dynamo.convert import to_item
 
 
@@ -107,7 +101,7 @@ class DeliveriesRepo(RepoBase):
             else f"{job.channel_type}#retract-{status}"
         )
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.update(
                     DeliveryItem(pk=pk, sk=sk),
                     actions=actions,
@@ -143,7 +137,7 @@ class DeliveriesRepo(RepoBase):
                     )
             return True
         except TransactWriteError as err:
-            if failed_conditions(err):
+            if tx.refused(err):
                 return False
             raise
 

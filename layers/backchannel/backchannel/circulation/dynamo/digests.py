@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
     DIGESTS_DUE,
@@ -21,7 +20,7 @@ from backchannel.circulation.model import (
     Delivery,
     stats_shard,
 )
-from backchannel.core.dynamo.conditions import connection
+from backchannel.core.dynamo.conditions import Transaction
 
 
 class DigestsRepo(RepoBase):
@@ -56,7 +55,7 @@ class DigestsRepo(RepoBase):
         for e in entries:
             shard = stats_shard(e["memberId"])
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with Transaction() as tx:
                     tx.delete(
                         DigestEntryItem(pk=f"DIGEST#{channel_id}", sk=f"{e['packId']}#{e['version']:06d}"),
                         condition=DigestEntryItem.pk.exists(),

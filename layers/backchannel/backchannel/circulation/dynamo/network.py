@@ -21,12 +21,7 @@ from backchannel.circulation.model import (
     Follow,
 )
 from backchannel.conference.items import ClaimItem
-from backchannel.core.dynamo.conditions import (
-    connection,
-    delete_if,
-    failed_conditions,
-    get_item,
-)
+from backchannel.core.dynamo.conditions import Transaction, delete_if, get_item
 from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.model import Page
 
@@ -49,12 +44,12 @@ class NetworkRepo(RepoBase):
             gsi1sk=follow.follower_id,
         )
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.save(item, condition=FollowItem.pk.does_not_exist())
                 self._count(tx, follow.follower_id, follow.target_type, follow.target_id, 1)
             return True
         except TransactWriteError as err:
-            if failed_conditions(err):
+            if tx.refused(err):
                 return False
             raise
 
@@ -72,12 +67,12 @@ class NetworkRepo(RepoBase):
     def unfollow(self, follower_id: str, kind: str, target_id: str) -> bool:
         item = FollowItem(pk=member_pk(follower_id), sk=f"FOLLOW#{kind}#{target_id}")
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.delete(item, condition=FollowItem.pk.exists())
                 self._count(tx, follower_id, kind, target_id, -1)
             return True
         except TransactWriteError as err:
-            if failed_conditions(err):
+            if tx.refused(err):
                 return False
             raise
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from backchannel.circulation.dynamo.items import (
     DeliveryStatsItem,
@@ -21,12 +20,7 @@ from backchannel.circulation.model import (
     InboxEntry,
     Publication,
 )
-from backchannel.core.dynamo.conditions import (
-    connection,
-    failed_conditions,
-    get_item,
-    update_if,
-)
+from backchannel.core.dynamo.conditions import Transaction, get_item, update_if
 from backchannel.core.dynamo.table import Item
 from backchannel.core.model import Page
 from backchannel.packs.model import Artifact
@@ -66,7 +60,7 @@ class PublicationsRepo(RepoBase):
             updated_at=pub.published_at,
         )
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction() as tx:
                 tx.save(item, condition=PublicationItem.pk.does_not_exist())
                 for shard in range(STATS_SHARDS):
                     tx.save(
@@ -76,7 +70,7 @@ class PublicationsRepo(RepoBase):
                     )
             return True
         except TransactWriteError as err:
-            if failed_conditions(err):
+            if tx.refused(err):
                 return False
             raise
 

@@ -32,7 +32,7 @@ def condition_failed(err: PynamoDBException) -> bool:
     return getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def failed_conditions(err: TransactWriteError) -> list[int]:
+def _failed_positions(err: TransactWriteError) -> list[int]:
     """The positions, in the request as sent, of the items whose conditions refused a transaction.
     To ask about a particular item, use :meth:`Transaction.refused`."""
     reasons = err.cancellation_reasons or []
@@ -52,7 +52,7 @@ class Transaction(TransactWrite):
     def refused(self, err: TransactWriteError, *items: Item) -> bool:
         """Whether the condition of any of ``items`` (of any item, when none is named) refused."""
         sent = [*self._condition_check_items, *self._delete_items, *self._put_items, *self._update_items]
-        failed = set(failed_conditions(err))
+        failed = set(_failed_positions(err))
         keys = {_key(op) for position, op in enumerate(sent) if position in failed}
         return bool(keys) if not items else any((item.pk, item.sk) in keys for item in items)
 
