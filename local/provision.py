@@ -118,6 +118,7 @@ def provision(
     template_path = Path(template_path).resolve()
     template = load_template(template_path)
     stack = Stack(template, stack_name=stack_name, region=region, parameters=parameters)
+    stack.check_rules()
     provisioner = _Provisioner(stack, template_path.parent, region, endpoint_url)
     provisioner.run()
     outputs = _outputs(stack)

@@ -32,7 +32,7 @@ from local.mailbox import Mailbox, mount_mailbox
 from local.provision import LocalStack, provision
 from local.template import load_template
 from local.web import mount_web
-from local.webhook_receiver import WebhookReceiver, mount_webhook_receiver
+from local.webhook_receiver import ReceiverServer, WebhookReceiver
 from local.websocket_gateway import WebSocketGateway, start_websocket_gateway
 
 __all__ = [
@@ -76,18 +76,22 @@ def function_environment(endpoint_url: str, region: str = REGION) -> dict[str, s
 
 
 # Local values for template parameters, used where the template declares them and the caller gives
-# none: outbound calls may reach this machine (the webhook receiver on the gateway, test servers on
-# loopback), and failed deliveries are retried within seconds rather than minutes.
+# none: this is the local runtime (so the outbound allow list may name its receivers), and failed
+# deliveries are retried within seconds rather than minutes.
 LOCAL_PARAMETERS = {
-    "OutboundAllowList": "127.0.0.1,localhost",
+    "LocalOnly": "true",
     "DeliveryRetryBaseSeconds": "1",
 }
 
 
-def local_parameters(template_path: str | Path, given: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``given`` over :data:`LOCAL_PARAMETERS`, the latter only for parameters the template declares."""
+def local_parameters(
+    template_path: str | Path, given: dict[str, Any] | None = None, *, receivers: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``given`` over :data:`LOCAL_PARAMETERS` and an ``OutboundAllowList`` of exactly the local
+    ``receivers`` (``http://host:port`` origins), the latter only for parameters the template declares."""
     declared = load_template(template_path).get("Parameters") or {}
-    return {**{k: v for k, v in LOCAL_PARAMETERS.items() if k in declared}, **(given or {})}
+    local = {**LOCAL_PARAMETERS, **({"OutboundAllowList": ",".join(receivers)} if receivers else {})}
+    return {**{k: v for k, v in local.items() if k in declared}, **(given or {})}
 
 
 # Settings that would send the SDK elsewhere or sign as someone else; unset while running.
@@ -126,6 +130,7 @@ class LocalRuntime:
         stack_name: str = "backchannel-local",
         parameters: dict[str, Any] | None = None,
         websocket_port: int = 0,
+        webhook_port: int = 0,
         sqs_retry_visibility: int | None = None,
     ) -> None:
         self.host = host
@@ -143,6 +148,8 @@ class LocalRuntime:
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.gateway: Gateway | None = None
         self.websocket_port = websocket_port
+        self.webhook_port = webhook_port
+        self._webhook_server: ReceiverServer | None = None
         self.websocket_gateway: WebSocketGateway | None = None
         self.pumps: Any = None
         self.bus_tap: Any = None
@@ -167,6 +174,13 @@ class LocalRuntime:
         return self.gateway.url
 
     @property
+    def webhook_url(self) -> str:
+        """The webhook receiver's own origin: the only one the outbound allow list names."""
+        if self._webhook_server is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._webhook_server.url
+
+    @property
     def outputs_path(self) -> Path:
         return self.state_dir / "outputs.json"
 
@@ -176,16 +190,23 @@ class LocalRuntime:
             return self
         check_port(self.host, self.port, "PORT")
         check_port(self.host, self.aws_port, "AWS_PORT")
+        check_port(self.host, self.webhook_port, "WEBHOOK_PORT")
         self._started = True
         try:
             self._start_moto()
             self._set_environment()
+            # Before provisioning: the allow list names its port.
+            self.webhooks = WebhookReceiver()
+            self._webhook_server = ReceiverServer(self.webhooks, self.host, self.webhook_port)
+            self.webhook_port = self._webhook_server.port
             self.local_stack = provision(
                 self.template_path,
                 stack_name=self.stack_name,
                 region=REGION,
                 endpoint_url=self.aws_endpoint,
-                parameters=local_parameters(self.template_path, self.parameters),
+                parameters=local_parameters(
+                    self.template_path, self.parameters, receivers=(self._webhook_server.url,)
+                ),
             )
             base_env = function_environment(self.aws_endpoint)
             self.runtimes = {
@@ -201,7 +222,7 @@ class LocalRuntime:
             # Before the demo seed, so its events are listed too; independent of the pumps.
             self.bus_tap = start_bus_tap(self.local_stack, self.gateway)
             self.mailbox = mount_mailbox(self.gateway, REGION)
-            self.webhooks = mount_webhook_receiver(self.gateway)
+            self.webhooks.mount(self.gateway)  # browsable there too; deliveries go to its own port
             self.gateway.add_route("*", FAULTS_PATH, FAULTS)
             mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
             self.gateway.start()
@@ -226,6 +247,7 @@ class LocalRuntime:
             ("gateway", lambda: self.gateway and self.gateway.stop()),
             ("websocket gateway", lambda: self.websocket_gateway and self.websocket_gateway.stop()),
             ("pumps", lambda: self.pumps and self.pumps.stop()),
+            ("webhook receiver", lambda: self._webhook_server and self._webhook_server.stop()),
             ("moto", lambda: self._moto and self._moto.stop()),
         ):
             self.stopping = name
@@ -240,6 +262,7 @@ class LocalRuntime:
         self.bus_tap = None
         self.mailbox = None
         self.webhooks = None
+        self._webhook_server = None
         self._moto = None
         self._restore_environment()
 
@@ -361,6 +384,12 @@ def _parser() -> Any:
         default=int(os.environ.get("WS_PORT") or 3001),
         help="WebSocket API port (env WS_PORT, 3001)",
     )
+    parser.add_argument(
+        "--webhook-port",
+        type=int,
+        default=int(os.environ.get("WEBHOOK_PORT") or 3002),
+        help="webhook receiver port, the only origin webhooks may reach locally (env WEBHOOK_PORT, 3002)",
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo event")
     parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
     parser.add_argument("--state-dir", default=".local", help="where outputs.json goes (default .local)")
@@ -380,7 +409,7 @@ def _banner(runtime: LocalRuntime) -> str:
             *([f"  live         {runtime.websocket_gateway.url}"] if runtime.websocket_gateway else []),
             f"  bus events   {url}/_local/events   (?detailType=PostCreated, ?after=<id>)",
             f"  mail         {url}/_local/mail   (?to=<address>; one raw: /_local/mail/<id>)",
-            f"  webhooks     {url}/_local/webhooks/<name>   (register this URL as a webhook channel)",
+            f"  webhooks     {runtime.webhook_url}/_local/webhooks/<name>   (register this URL as a webhook channel)",
             f'  faults       {url}/_local/faults   (POST {{"function": "DeliveryWorkerFunction"}}: watch a retry)',
             f"  local AWS    {runtime.aws_endpoint}   (region {REGION}, keys testing/testing)",
             f"  outputs      {runtime.outputs_path}",
@@ -452,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         template_path=args.template,
         state_dir=args.state_dir,
         websocket_port=args.ws_port,
+        webhook_port=args.webhook_port,
     )
     stop = _StopRequest(runtime)
     signal.signal(signal.SIGINT, stop.handle)

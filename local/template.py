@@ -177,6 +177,16 @@ class Stack:
             self._conditions[name] = bool(self.resolve(conditions[name]))
         return self._conditions[name]
 
+    def check_rules(self) -> None:
+        """Raise ValueError naming the first failed assertion of the template's ``Rules``, as
+        CloudFormation refuses to create a stack whose parameters break one."""
+        for name, rule in (self.template.get("Rules") or {}).items():
+            if "RuleCondition" in rule and not self._truth(rule["RuleCondition"]):
+                continue
+            for assertion in rule.get("Assertions") or []:
+                if not self._truth(assertion["Assert"]):
+                    raise ValueError(f"template rule {name}: {assertion.get('AssertDescription', 'failed')}")
+
     def resource_enabled(self, logical_id: str) -> bool:
         """False when the resource's ``Condition`` is false (CloudFormation skips it)."""
         name = self.resources[logical_id].get("Condition")

@@ -41,7 +41,7 @@ from local.wsgi import respond
 if TYPE_CHECKING:
     from local.gateway import Gateway
 
-__all__ = ["PATH", "WebhookReceiver", "mount_webhook_receiver"]
+__all__ = ["PATH", "ReceiverServer", "WebhookReceiver", "mount_webhook_receiver"]
 
 PATH = "/_local/webhooks"
 DEFAULT_MAX_ITEMS = 1000
@@ -192,6 +192,32 @@ class WebhookReceiver:
             return respond(start_response, exc.status, {"message": str(exc)})
         except ImportError as exc:
             return respond(start_response, 503, {"message": f"signatures cannot be checked: {exc}"})
+
+
+class ReceiverServer:
+    """A receiver on a port of its own, so that the outbound allow list can name exactly its origin
+    (``http://host:port``) and no other local service (the API, moto) is reachable by a webhook."""
+
+    def __init__(self, receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 0) -> None:
+        from werkzeug.serving import make_server
+
+        try:
+            self._server = make_server(host, port, receiver, threaded=True)
+        except SystemExit as exc:  # werkzeug exits when the port is taken
+            raise OSError(f"port {port} is in use") from exc
+        self.host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        self.port = int(self._server.server_port)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-webhooks", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
 
 
 def mount_webhook_receiver(gateway: Gateway, **kwargs: Any) -> WebhookReceiver:

@@ -30,7 +30,7 @@ queue = wiring.from_setting(DeliveryQueue, "delivery_queue_url")
 def transports() -> delivery.Outbound:
     from backchannel.circulation.transports import outbound
     from backchannel.circulation.transports.mail import SesMailer
-    from backchannel.circulation.transports.sealing import Sealer
+    from backchannel.circulation.transports.sealing import KmsMac, Sealer
 
     cfg = get_config()
     return delivery.Outbound(
@@ -42,6 +42,7 @@ def transports() -> delivery.Outbound:
         public_url=cfg.require("public_api_url"),
         mail_from=cfg.require("mail_from"),
         link_days=cfg.circulated_link_days,
+        mac=KmsMac(cfg.require("circulation_mac_key_id")),
     )
 
 

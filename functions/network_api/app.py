@@ -22,6 +22,13 @@ def sealer():
     return Sealer(get_config().require("circulation_key_id"))
 
 
+@wiring.factory
+def code_mac():
+    from backchannel.circulation.transports.sealing import KmsMac
+
+    return KmsMac(get_config().require("circulation_mac_key_id"))
+
+
 def _mine(read):
     """A page of the caller's follows or blocks (``read``)."""
     limit, cursor = http.page_args(app)
@@ -88,7 +95,7 @@ def unblock(memberId: str):
 # -- channels -----------------------------------------------------------------------------------------
 
 
-@app.post("/me/channels", request=schemas.CHANNEL_REQUEST, response=schemas.CHANNEL, errors=(409,))
+@app.post("/me/channels", request=schemas.CHANNEL_REQUEST, response=schemas.CHANNEL, errors=(409, 429))
 def add_channel():
     """Add a channel (email, webhook, feed, mastodon); secrets are shown in this answer only"""
     from backchannel.circulation.transports import mastodon, outbound
@@ -102,6 +109,10 @@ def add_channel():
         http.body(app, schemas.CHANNEL_REQUEST),
         check_url=lambda url: outbound.check_url(url, allow=allow),
         normalise_instance=lambda url: mastodon.normalise_instance(url, allow=allow),
+        check_token=lambda url, token: mastodon.verify_credentials(
+            url, token, allow=allow, timeout_s=cfg.outbound_timeout_s
+        ),
+        code_mac=code_mac(),
         public_url=http.base_url(app),
     )
     return http.ok(body, 201, {"Location": f"/me/channels/{body['id']}", "Cache-Control": "no-store"})
@@ -129,7 +140,7 @@ def remove_channel(channelId: str):
 def verify_channel(channelId: str):
     """Confirm an email channel with the code mailed to it"""
     code = http.body(app, schemas.VERIFY_REQUEST)
-    return http.ok(channels.verify(repo(), http.caller(app), channelId, code))
+    return http.ok(channels.verify(repo(), http.caller(app), channelId, code, code_mac=code_mac()))
 
 
 def _page(title: str, text: str, form_action: str | None = None) -> Response:

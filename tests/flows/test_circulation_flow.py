@@ -53,10 +53,14 @@ def test_alice_gets_bobs_pack_once_on_every_channel_despite_failures(stack):
         "POST", f"{base}/me/channels/{channel.json['id']}/verification", token=alice, json_body={"code": code}
     )
     assert verified.status == 200 and verified.json["status"] == "active", verified.body
-    hook_url = f"{base}/_local/webhooks/alice"
+    hook_url = f"{runtime.webhook_url}/_local/webhooks/alice"
     hook = http("POST", f"{base}/me/channels", token=alice, json_body={"type": "webhook", "url": hook_url})
     assert hook.status == 201, hook.body
     assert http("PUT", f"{hook_url}/secret", json_body={"secret": hook.json["secret"]}).status in (200, 204)
+    # the allow list names the receiver's origin only: loopback elsewhere is refused as anywhere
+    for url in ("https://127.0.0.1/hook", f"{runtime.aws_endpoint}/", f"{base}/_local/webhooks/alice"):
+        refused = http("POST", f"{base}/me/channels", token=alice, json_body={"type": "webhook", "url": url})
+        assert refused.status == 422 and refused.json["errors"][0]["field"] == "url", (url, refused.body)
 
     # bob's personal pack, built
     pack = http("POST", f"{base}/me/packs", token=bob, json_body={"eventId": event["id"]}).json

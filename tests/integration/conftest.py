@@ -155,14 +155,25 @@ class BusTap:
 # -- circulation: the chain through the workers, driven by the local pumps -----------------------------
 
 
+class Loopback:
+    """The local runtime's setting: ``allow(origin, ...)`` lets webhooks and Mastodon reach exactly
+    those ``http://127.0.0.1:<port>`` origins (over http); failed deliveries are retried within seconds."""
+
+    def __init__(self, aws) -> None:
+        self.specs = [s for s in aws.functions.values() if "OUTBOUND_ALLOW_LIST" in s.environment]
+        self.origins: list[str] = []
+        for spec in self.specs:
+            spec.environment["DELIVERY_RETRY_BASE_SECONDS"] = "1"
+
+    def allow(self, *origins: str) -> None:
+        self.origins += origins
+        for spec in self.specs:
+            spec.environment["OUTBOUND_ALLOW_LIST"] = ",".join(self.origins)
+
+
 @pytest.fixture
 def loopback(aws):
-    """The local runtime's setting: webhooks and Mastodon on 127.0.0.1 are allowed (over http)."""
-    for spec in aws.functions.values():
-        if "OUTBOUND_ALLOW_LIST" in spec.environment:
-            spec.environment["OUTBOUND_ALLOW_LIST"] = "127.0.0.1"
-            spec.environment["DELIVERY_RETRY_BASE_SECONDS"] = "1"
-    return aws
+    return Loopback(aws)
 
 
 @pytest.fixture
@@ -185,8 +196,9 @@ def pumps(aws, pumps_of, loopback):
 
 
 @pytest.fixture
-def receiver():
+def receiver(loopback):
     found = Receiver()
+    loopback.allow(found.origin)
     yield found
     found.server.shutdown()
     found.server.server_close()

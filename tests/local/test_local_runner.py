@@ -135,6 +135,9 @@ Parameters:
   OutboundAllowList:
     Type: String
     Default: ""
+  LocalOnly:
+    Type: String
+    Default: "false"
   DeliveryRetryBaseSeconds:
     Type: Number
     Default: 30
@@ -169,6 +172,8 @@ def test_local_parameters_apply_only_to_what_the_template_declares(tmp_path):
 
     assert local_parameters(TEMPLATE, {"Stage": "prod"}) == {"Stage": "prod"}
     assert local_parameters(template) == LOCAL_PARAMETERS
+    receiver = "http://127.0.0.1:3002"
+    assert local_parameters(template, receivers=(receiver,)) == {**LOCAL_PARAMETERS, "OutboundAllowList": receiver}
     given = local_parameters(template, {"DeliveryRetryBaseSeconds": "5"})
     assert given == {**LOCAL_PARAMETERS, "DeliveryRetryBaseSeconds": "5"}
 
@@ -182,7 +187,10 @@ def test_circulation_settings_mail_and_webhooks_through_a_running_runtime(tmp_pa
         env = runtime.runtimes["Sender"].environment
         assert env["PUBLIC_API_URL"] == base_url
         assert env["UNSUBSCRIBE_URL"] == f"{base_url}/unsubscribe"
-        assert env["OUTBOUND_ALLOW_LIST"] == LOCAL_PARAMETERS["OutboundAllowList"]
+        # exactly the webhook receiver's own origin: not the gateway, not moto
+        assert env["OUTBOUND_ALLOW_LIST"] == runtime.webhook_url
+        assert runtime.webhook_url.startswith("http://127.0.0.1:")
+        assert runtime.webhook_url not in (base_url, runtime.aws_endpoint)
         assert env["DELIVERY_RETRY_BASE_SECONDS"] == "1"
 
         boto3.client("sesv2").send_email(  # the runtime points this process's SDK at its moto
@@ -194,7 +202,8 @@ def test_circulation_settings_mail_and_webhooks_through_a_running_runtime(tmp_pa
         assert mail.status == 200
         assert [m["subject"] for m in mail.json["items"]] == ["Your pack"]
 
-        hook = f"{base_url}/_local/webhooks/x"
+        hook = f"{runtime.webhook_url}/_local/webhooks/x"
         assert http("POST", hook, json_body={"n": 1}, headers={"webhook-id": "msg_1"}).status == 204
         assert http("GET", hook).json["unique"] == 1
+        assert http("GET", f"{base_url}/_local/webhooks/x").json["unique"] == 1  # browsable there too
         assert "_local/webhooks/<name>" in _banner(runtime)

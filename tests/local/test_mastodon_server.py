@@ -106,3 +106,12 @@ def test_fail_next_answers_the_next_requests_with_the_status_and_records_them(se
     assert answers == [503, 503, 429, 200]
     assert len(server.requests) == 4
     assert len(server.statuses) == 1
+
+
+def test_verify_credentials_names_the_account_of_a_known_token_only(server):
+    mine = http("GET", f"{server.url}/api/v1/accounts/verify_credentials", token=TOKEN)
+    assert mine.status == 200
+    assert mine.json["acct"] == server.accounts[TOKEN]["acct"]
+    assert mine.json["url"] == f"{server.url}/@{mine.json['username']}"
+    refused = http("GET", f"{server.url}/api/v1/accounts/verify_credentials", token="nope")
+    assert (refused.status, refused.json) == (401, {"error": "The access token is invalid"})

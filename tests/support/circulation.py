@@ -45,7 +45,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/backchannel"
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"{self.origin}/hooks/backchannel"
 
     def delivered(self, secret: str) -> list[dict]:
         """Distinct deliveries by webhook-id (what a Standard Webhooks receiver keeps), verified."""

@@ -1,12 +1,14 @@
-"""A recording Mastodon API server for tests: the two endpoints Backchannel calls, answered as Mastodon does.
+"""A recording Mastodon API server for tests: the endpoints Backchannel calls, answered as Mastodon does.
 
     with mastodon_server(tokens={"t0ken"}) as server:
         status_id = post_status(server.url, "t0ken", "hello", idempotency_key="k1", allow=server.allow)
         assert server.statuses[status_id]["content"] == "<p>hello</p>"
 
-It listens on ``http://127.0.0.1:<free port>`` (``server.allow`` is the ``host:port`` entry that lets
+It listens on ``http://127.0.0.1:<free port>`` (``server.allow`` is the ``http://host:port`` entry that lets
 Backchannel's outbound guard call it) and implements:
 
+* ``GET /api/v1/accounts/verify_credentials``: with a token the server was given, 200 with the
+  Account entity (``id``, ``username``, ``acct``, ``display_name``, ``url``), else 401.
 * ``POST /api/v1/statuses``: ``Authorization: Bearer <token>`` with a token the server was given,
   else 401 ``{"error": "The access token is invalid"}``; a JSON or form-encoded body whose
   ``status`` is required (422 ``Validation failed: Text can't be blank``) and at most
@@ -89,7 +91,7 @@ class MastodonServer:
     @property
     def allow(self) -> tuple[str, ...]:
         """The outbound allow list that lets Backchannel call this server over plain HTTP."""
-        return (f"127.0.0.1:{self.port}",)
+        return (self.url,)
 
     def start(self) -> MastodonServer:
         self._thread = threading.Thread(
@@ -120,11 +122,19 @@ class MastodonServer:
                 return status, {"error": HTTPStatus(status).phrase}
             route = path.split("?", 1)[0]
             match = _STATUS_PATH.match(route) if method == "DELETE" else None
-            if match is None and (route, method) != ("/api/v1/statuses", "POST"):
+            credentials = (route, method) == ("/api/v1/accounts/verify_credentials", "GET")
+            if match is None and not credentials and (route, method) != ("/api/v1/statuses", "POST"):
                 return 404, {"error": "Not Found"}
             token = _bearer(headers.get("authorization", ""))
             if token not in self.accounts:
                 return 401, {"error": "The access token is invalid"}
+            if credentials:
+                account = self.accounts[token]
+                return 200, {
+                    **account,
+                    "display_name": account["username"],
+                    "url": f"{self.url}/@{account['username']}",
+                }
             if match is not None:
                 return self._delete(token, match["id"])
             if parsed is not None and not isinstance(parsed, dict):

@@ -92,12 +92,14 @@ def test_a_webhook_secret_is_shown_once_and_unsafe_urls_are_refused(api, alice, 
     assert missing.status == 422 and missing.json["errors"][0]["field"] == "accessToken"
 
 
-def test_secrets_are_sealed_in_the_table(api, aws, alice):
-    r = api.post(
-        "/me/channels",
-        {"type": "mastodon", "instanceUrl": "https://93.184.215.14", "accessToken": "tok-very-secret"},
-        as_=alice,
-    )
+def test_secrets_are_sealed_in_the_table(api, aws, alice, loopback):
+    with mastodon_server(tokens={"tok-very-secret"}) as mastodon:
+        loopback.allow(mastodon.url)
+        r = api.post(
+            "/me/channels",
+            {"type": "mastodon", "instanceUrl": mastodon.url, "accessToken": "tok-very-secret"},
+            as_=alice,
+        )
     assert r.status == 201 and "accessToken" not in r.json
     table = aws.client("dynamodb")
     item = table.get_item(
@@ -105,6 +107,32 @@ def test_secrets_are_sealed_in_the_table(api, aws, alice):
         Key={"pk": {"S": f"MEMBER#{alice.sub}"}, "sk": {"S": f"CHANNEL#{r.json['id']}"}},
     )["Item"]
     assert "tok-very-secret" not in json.dumps(item)
+
+
+def test_a_mastodon_token_is_checked_with_the_instance_when_the_channel_is_added(api, alice, loopback):
+    with mastodon_server(tokens={"good-token"}) as mastodon:
+        loopback.allow(mastodon.url)
+        bad = api.post(
+            "/me/channels",
+            {"type": "mastodon", "instanceUrl": mastodon.url, "accessToken": "typo-token"},
+            as_=alice,
+        )
+        assert bad.status == 422 and bad.json["errors"][0]["field"] == "accessToken", bad
+        assert "refused this token" in bad.json["errors"][0]["message"]
+        mastodon.fail_next(1, 503)
+        down = api.post(
+            "/me/channels",
+            {"type": "mastodon", "instanceUrl": mastodon.url, "accessToken": "good-token"},
+            as_=alice,
+        )
+        assert down.status == 422 and down.json["errors"][0]["field"] == "instanceUrl", down
+        good = mastodon_channel(api, alice, mastodon, "good-token")
+        asked = [(q.method, q.path, q.headers["authorization"]) for q in mastodon.requests]
+    assert asked == [
+        ("GET", "/api/v1/accounts/verify_credentials", f"Bearer {t}")
+        for t in ("typo-token", "good-token", "good-token")
+    ]
+    assert [c["id"] for c in api.get("/me/channels", as_=alice).json["items"]] == [good["id"]]
 
 
 def test_an_email_channel_is_verified_by_code_and_unsubscribed_in_one_click(api, alice, pumps):
@@ -132,13 +160,14 @@ def test_a_feed_channel_gives_a_private_atom_feed(api, alice):
 
 
 def test_bob_circulates_his_pack_and_alice_gets_it_once_on_every_channel(
-    api, aws, alice, bob, event, pumps, receiver
+    api, aws, alice, bob, event, pumps, receiver, loopback
 ):
     api.get("/me", as_=bob)  # members exist from their first signed-in call
     follow(api, alice, "member", bob.sub)
     email_channel(api, pumps, alice, "alice@example.org")
     hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=alice).json
     with mastodon_server(tokens={"alice-token"}) as mastodon:
+        loopback.allow(mastodon.url)
         mastodon_channel(api, alice, mastodon, "alice-token")
         pack = ready_personal_pack(api, pumps, bob, event)
         r = api.post(f"/packs/{pack['id']}/publish", as_=bob)
@@ -286,12 +315,15 @@ def test_only_its_member_circulates_a_personal_pack_and_only_ready_packs(api, al
     assert api.post("/packs/01NOSUCHPACK/publish", as_=bob).status == 404
 
 
-def test_a_withdrawn_note_retracts_the_circulated_pack(api, alice, bob, event, make_session, pumps, receiver):
+def test_a_withdrawn_note_retracts_the_circulated_pack(
+    api, alice, bob, event, make_session, pumps, receiver, loopback
+):
     session = make_session(event)
     api.get("/me", as_=bob)  # members exist from their first signed-in call
     follow(api, alice, "member", bob.sub)
     hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=alice).json
     with mastodon_server(tokens={"alice-token"}) as mastodon:
+        loopback.allow(mastodon.url)
         mastodon_channel(api, alice, mastodon, "alice-token")
         assert api.post(f"/events/{event['id']}/attendance", {}, as_=bob).status == 201
         note = api.post(

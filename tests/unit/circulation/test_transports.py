@@ -78,7 +78,7 @@ class Server:
         self.port = self.httpd.server_address[1]
         self.authority = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.authority}"
-        self.allow = (self.authority,)
+        self.allow = (self.url,)
         threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
 
     @property
@@ -185,14 +185,57 @@ def test_one_private_address_among_public_ones_is_enough_to_refuse():
         check_url("https://hooks.example/in", resolve=mixed)
 
 
-def test_the_allow_list_admits_http_and_local_addresses_for_its_host_and_port_only():
+def test_the_allow_list_admits_exactly_its_scheme_host_and_port():
     local = dns({"receiver": ["127.0.0.1"]})
-    target = check_url("http://receiver:9000/in", allow=("receiver:9000",), resolve=local)
+    allow = ("http://receiver:9000",)
+    target = check_url("http://receiver:9000/in", allow=allow, resolve=local)
     assert (target.scheme, target.port, target.addresses) == ("http", 9000, ("127.0.0.1",))
     with pytest.raises(UnsafeUrl, match="https"):
-        check_url("http://receiver:9001/in", allow=("receiver:9000",), resolve=local)
+        check_url("http://receiver:9001/in", allow=allow, resolve=local)
+    with pytest.raises(UnsafeUrl, match="loopback"):  # same host and port, another scheme
+        check_url("https://receiver:9000/in", allow=allow, resolve=local)
     with pytest.raises(UnsafeUrl, match="loopback"):
-        check_url("https://receiver/in", allow=("receiver:9000",), resolve=local)
+        check_url("https://receiver/in", allow=allow, resolve=local)
+
+
+def test_the_local_runtimes_allow_list_refuses_loopback_elsewhere():
+    """``make run`` allows its webhook receiver's origin: not port 443, not moto's port 5000."""
+    allow = ("http://127.0.0.1:3002",)
+    assert check_url("http://127.0.0.1:3002/_local/webhooks/a", allow=allow).port == 3002
+    for url in ("https://127.0.0.1/hook", "http://127.0.0.1:5000/", "https://localhost:3002/"):
+        with pytest.raises(UnsafeUrl, match=r"must use https|loopback"):
+            check_url(url, allow=allow, resolve=dns({"localhost": ["127.0.0.1"]}))
+
+
+@pytest.mark.parametrize(
+    "entry", ["127.0.0.1", "localhost", "127.0.0.1:3002", "http://127.0.0.1", "ftp://h:1"]
+)
+def test_an_allow_list_entry_must_name_scheme_host_and_port(entry):
+    with pytest.raises(ValueError, match="scheme://host:port"):
+        check_url("https://hooks.example/", allow=(entry,), resolve=PUBLIC)
+
+
+@pytest.mark.parametrize(
+    ("address", "inner"),
+    [
+        ("2002:7f00:1::", "loopback address (127.0.0.1)"),  # 6to4 of loopback
+        ("2002:a9fe:a9fe::", "instance metadata address (169.254.169.254)"),
+        ("2002:a00:5::1", "private address (10.0.0.5)"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "address (192.0.2.45)"),  # Teredo client 192.0.2.45
+        ("2001:0:a00:5:8000:63bf:3fff:fdd2", "private address (10.0.0.5)"),  # Teredo server 10.0.0.5
+        ("::7f00:1", "loopback address (127.0.0.1)"),  # IPv4-compatible
+        ("64:ff9b:1::a00:1", "address (64:ff9b:1::a00:1)"),  # local-use NAT64: never global
+    ],
+)
+def test_ipv6_addresses_that_embed_a_non_global_ipv4_are_refused(address, inner):
+    with pytest.raises(UnsafeUrl, match=re.escape(inner)):
+        check_url(f"https://[{address}]/", resolve=dns({}))
+    with pytest.raises(UnsafeUrl, match=re.escape(inner)):
+        check_url("https://hooks.example/", resolve=dns({"hooks.example": [address]}))
+
+
+def test_6to4_of_a_global_address_is_allowed():
+    assert check_url("https://[2002:808:808::1]/", resolve=dns({})).addresses == ("2002:808:808::1",)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,7 +246,7 @@ def test_the_allow_list_admits_http_and_local_addresses_for_its_host_and_port_on
 def test_send_posts_to_the_checked_address_with_the_original_host(server):
     # "hooks.example" exists only in the fake DNS: the connection must go to the address it checked
     resolve = dns({"hooks.example": ["127.0.0.1"]})
-    allow = (f"hooks.example:{server.port}",)
+    allow = (f"http://hooks.example:{server.port}",)
     server.reply(status=202, headers={"X-Answer": "yes"}, body=b"ok")
     answer = outbound.send(
         "POST",
@@ -258,7 +301,7 @@ def test_a_refused_connection_is_a_transport_error():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(TransportError, match="failed"):
-        outbound.send("GET", f"http://127.0.0.1:{port}/", headers={}, allow=(f"127.0.0.1:{port}",))
+        outbound.send("GET", f"http://127.0.0.1:{port}/", headers={}, allow=(f"http://127.0.0.1:{port}",))
 
 
 def test_a_header_with_a_line_break_is_refused_without_showing_it(server):
@@ -307,7 +350,7 @@ def test_https_sends_the_real_host_name_and_verifies_its_certificate(tmp_path):
                 "GET",
                 f"https://hooks.example:{server.port}/",
                 headers={},
-                allow=(f"hooks.example:{server.port}",),
+                allow=(f"https://hooks.example:{server.port}",),
                 resolve=dns({"hooks.example": ["127.0.0.1"]}),
             )
     finally:

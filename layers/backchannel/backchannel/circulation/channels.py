@@ -2,14 +2,18 @@
 
 | type | settings | status on creation | shown once |
 |---|---|---|---|
-| email | address | pending until the emailed 6-digit code is confirmed | |
+| email | address | pending until the emailed 6-digit code is confirmed (5 tries) | |
 | webhook | url (https, public address) | active | the signing secret |
 | feed | | active | the private Atom URL (its token is stored hashed) |
-| mastodon | instanceUrl, accessToken (write:statuses), visibility | active | |
+| mastodon | instanceUrl, accessToken (write:statuses; checked with the instance), visibility | active | |
 
 Secrets (webhook secret, Mastodon token, the email's verification code and unsubscribe token) are
 sealed with the circulation key, bound to the member and the channel; they are never returned after
-creation and never logged. URLs are checked against private, loopback, link-local and metadata
+creation and never logged. The code is compared by its HMAC under a KMS HMAC key (``code_mac``), so
+reading the table is not enough to find it; each try is counted before the comparison, and after
+:data:`MAX_CODE_ATTEMPTS` wrong ones the code is void. Verification mails are capped per address and
+per member and UTC day (:data:`MAX_CODE_MAILS_PER_ADDRESS`, :data:`MAX_CODE_MAILS_PER_MEMBER`), counted
+apart from the channel, so deleting and adding it again does not reset them. URLs are checked against private, loopback, link-local and metadata
 addresses here and again by every send. Pure: the repo, the sealer and the URL check are parameters.
 """
 
@@ -23,13 +27,15 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.circulation.model import Channel
+from backchannel.circulation.model import Channel, CodeMail
 from backchannel.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import Caller, Input, iso, read_input, utcnow
 
 MAX_CHANNELS = 10
-MAX_CODE_ATTEMPTS = 5
+MAX_CODE_ATTEMPTS = 5  # wrong codes before the code is void
+MAX_CODE_MAILS_PER_ADDRESS = 3  # verification mails to one address a UTC day, whoever adds it
+MAX_CODE_MAILS_PER_MEMBER = 10  # verification mails one member causes a UTC day
 _REQUIRED = {
     "email": ("address",),
     "webhook": ("url",),
@@ -50,8 +56,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def code_hash(channel_id: str, code: str) -> str:
-    return hashlib.sha256(f"{channel_id}:{code}".encode()).hexdigest()
+def code_hash(code_mac: Callable[[str], str], channel_id: str, code: str) -> str:
+    """The keyed hash of a channel's verification code (six digits are too few for an unkeyed one)."""
+    return code_mac(f"code:{channel_id}:{code}")
 
 
 def context(channel: Channel) -> dict[str, str]:
@@ -85,6 +92,15 @@ def _safe(check_url: Callable[[str], Any], name: str, url: str) -> None:
         raise ValidationFailed(FieldError(name, str(err))) from None
 
 
+def _token_works(check_token: Callable[[str, str], Any], instance: str, token: str) -> None:
+    """The instance accepts the token (GET verify_credentials), or 422 naming the field at fault."""
+    try:
+        check_token(instance, token)
+    except Exception as err:  # mastodon.MastodonError: 401/403 is the token's fault, else the instance's
+        field = "accessToken" if getattr(err, "status", None) in (401, 403) else "instanceUrl"
+        raise ValidationFailed(FieldError(field, str(err))) from None
+
+
 def create(
     repo: Any,
     sealer: Any,
@@ -93,6 +109,8 @@ def create(
     *,
     check_url: Callable[[str], Any],
     normalise_instance: Callable[[str], str],
+    check_token: Callable[[str, str], Any],
+    code_mac: Callable[[str], str],
     public_url: str,
     now: dt.datetime | None = None,
 ) -> dict:
@@ -102,7 +120,8 @@ def create(
     _check_settings(kind, body)
     if len(repo.list_channels(caller.member_id)) >= MAX_CHANNELS:
         raise Conflict(f"you have {MAX_CHANNELS} channels already: delete one first")
-    stamp = iso(now or utcnow())
+    at = now or utcnow()
+    stamp = iso(at)
     channel = Channel(
         id=new_ulid(),
         member_id=caller.member_id,
@@ -116,13 +135,18 @@ def create(
     sealed: dict[str, str] = {}
     tokens: dict[str, str] = {}
     shown: dict[str, str] = {}
+    code_mail = None
     if kind == "email":
         channel.status = "pending"
         channel.settings = {"address": body["address"]}
         code = f"{secrets.randbelow(10**6):06d}"
         unsubscribe = secrets.token_urlsafe(24)
-        channel.code_hash = code_hash(channel.id, code)
+        channel.code_hash = code_hash(code_mac, channel.id, code)
         sealed = {"code": code, "unsubscribe": unsubscribe}
+        address_key = code_mac(f"address:{body['address'].strip().lower()}")
+        code_mail = CodeMail(
+            address_key, at.date().isoformat(), MAX_CODE_MAILS_PER_ADDRESS, MAX_CODE_MAILS_PER_MEMBER
+        )
         tokens["unsubscribe"] = token_hash(unsubscribe)
     elif kind == "webhook":
         _safe(check_url, "url", body["url"])
@@ -138,6 +162,7 @@ def create(
         except ValueError as err:
             raise ValidationFailed(FieldError("instanceUrl", str(err))) from None
         _safe(check_url, "instanceUrl", instance)
+        _token_works(check_token, instance, body["accessToken"])
         channel.settings = {"instanceUrl": instance, "visibility": body.get("visibility") or "direct"}
         sealed = {"accessToken": body["accessToken"]}
     else:  # feed: a private URL to the member's inbox as Atom
@@ -146,25 +171,37 @@ def create(
         shown["feedUrl"] = f"{public_url}/feeds/inbox/{feed}"
     if sealed:
         channel.sealed = sealer.seal(json.dumps(sealed), context(channel))
-    repo.create_channel(channel, tokens)
+    repo.create_channel(channel, tokens, code_mail=code_mail)
     return {**channel.to_json(), **shown}
 
 
 def verify(
-    repo: Any, caller: Caller, channel_id: str, data: Input, *, now: dt.datetime | None = None
+    repo: Any,
+    caller: Caller,
+    channel_id: str,
+    data: Input,
+    *,
+    code_mac: Callable[[str], str],
+    now: dt.datetime | None = None,
 ) -> dict:
-    """Confirm an email channel with the code sent to its address."""
+    """Confirm an email channel with the code sent to its address (one of :data:`MAX_CODE_ATTEMPTS`
+    tries, counted before the code is compared)."""
     channel = repo.get_channel(caller.member_id, channel_id)
     if channel is None:
         raise NotFound(f"channel {channel_id} not found")
     code = read_input(data)["code"]
     if channel.type != "email" or channel.status != "pending":
         raise Conflict("this channel needs no verification")
-    if channel.code_attempts >= MAX_CODE_ATTEMPTS:
-        raise Conflict("too many wrong codes: delete the channel and add it again")
-    if not channel.code_hash or not hmac.compare_digest(channel.code_hash, code_hash(channel.id, code)):
-        repo.count_code_attempt(channel)
-        raise ValidationFailed(FieldError("code", "is not the code we sent"))
+    if not repo.take_code_attempt(channel, MAX_CODE_ATTEMPTS):
+        raise Conflict(
+            f"{MAX_CODE_ATTEMPTS} wrong codes: this code no longer works. "
+            "Delete the channel and add it again for a new one"
+        )
+    if not channel.code_hash or not hmac.compare_digest(
+        channel.code_hash, code_hash(code_mac, channel.id, code)
+    ):
+        left = MAX_CODE_ATTEMPTS - channel.code_attempts - 1
+        raise ValidationFailed(FieldError("code", f"is not the code we sent ({max(left, 0)} tries left)"))
     stamp = iso(now or utcnow())
     if not repo.set_status(channel, "active", expect="pending", now=stamp):
         raise Conflict("the channel changed meanwhile: read it again")

@@ -26,13 +26,21 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from backchannel.circulation import channels
 from backchannel.circulation.digests import send_digest
 from backchannel.circulation.effects import Effect
 from backchannel.circulation.links import pack_link
 from backchannel.circulation.model import FINAL, INBOX, InboxEntry, Job
-from backchannel.circulation.transports.send import Refused, Transient, send_mail, send_mastodon, send_webhook
+from backchannel.circulation.transports.send import (
+    ChannelGone,
+    Refused,
+    Transient,
+    send_mail,
+    send_mastodon,
+    send_webhook,
+)
 from backchannel.core import request_scope
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import iso, utcnow
@@ -65,6 +73,7 @@ class Outbound:
     public_url: str
     mail_from: str
     link_days: int = 30  # how long a pack link works (CIRCULATED_LINK_DAYS)
+    mac: Callable[[str], str] | None = None  # keyed hash (KMS): each delivery's one link token
 
 
 def backoff(attempt: int, *, base_s: int, cap_s: int, rand: Callable[[], float] = random.random) -> int:
@@ -147,6 +156,8 @@ def deliver(
         raise Retry("another attempt holds this delivery", LEASE_S)
     try:
         done = send_digest(repo, out, job) if job.kind == "digest" else _effect(repo, store, packs, out, job)
+    except ChannelGone as err:
+        return _disable(repo, delivery, job, err, now=iso(now()))
     except Refused as err:
         repo.complete(delivery, "failed", now=iso(now()), error=str(err))
         logger.warning("delivery refused", extra={"delivery_id": job.id, "reason": str(err)})
@@ -171,6 +182,33 @@ def deliver(
     if done.cleared:
         repo.clear_digest(job.channel_id, done.cleared, as_status=done.cleared_as)
     return done.status
+
+
+def _disable(repo: Any, delivery: Any, job: Job, err: ChannelGone, *, now: str) -> str:
+    """A receiver that answered 410 Gone: the delivery fails with a notice in the member's inbox (in
+    the same write), then the channel is disabled, so nothing more is sent to it."""
+    channel = err.channel
+    if channel is None:  # not a channel's own delivery: an ordinary refusal
+        repo.complete(delivery, "failed", now=now, error=str(err))
+        return "failed"
+    where = urlsplit(channel.settings.get("url") or "").netloc or channel.type
+    notice = InboxEntry(
+        id=new_ulid(),
+        member_id=job.recipient_id,
+        pack_id=job.pack_id,
+        version=job.version,
+        title=f"Your {channel.type} at {where} answered 410 Gone, so we disabled it. "
+        "This pack is here instead; add the channel again to receive packs there",
+        from_member=None,
+        received_at=now,
+        kind="channel-disabled",
+        channel_id=channel.id,
+    )
+    if not repo.complete(delivery, "failed", now=now, error=str(err), inbox=notice):
+        return "claim lost"
+    repo.set_status(channel, "disabled", expect="active", now=now)
+    logger.warning("channel disabled", extra={"delivery_id": job.id, "channel_id": channel.id})
+    return "failed: channel disabled"
 
 
 def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effect:
@@ -219,7 +257,11 @@ def _effect(repo: Any, store: Any, packs: Any, out: Outbound, job: Job) -> Effec
         )
         return Effect("sent")
     if channel.type == "webhook":
-        send_webhook(out, channel, sealed, job, info, link)
+        try:
+            send_webhook(out, channel, sealed, job, info, link)
+        except ChannelGone as err:
+            err.channel = channel
+            raise
         return Effect("sent")
     if channel.type == "mastodon":
         return Effect("sent", remote_id=send_mastodon(repo, out, channel, sealed, job, info, link))

@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from backchannel.core.errors import DomainError
 from backchannel.core.model import camel_json
 
 FOLLOW_TYPES = ("member", "event", "session")
@@ -72,6 +73,21 @@ class Block:
         return {"memberId": self.blocked_id, "since": self.created_at}
 
 
+class CodeMailCap(DomainError, status=429, title="Too many requests"):
+    """Too many verification mails today: to one address (whoever asks) or caused by one member."""
+
+
+@dataclass(frozen=True)
+class CodeMail:
+    """One verification mail to count before a new email channel is added: against its address
+    (a keyed hash of it, never the address) and against its member, per UTC day."""
+
+    address_key: str
+    day: str  # YYYY-MM-DD (UTC)
+    per_address: int
+    per_member: int
+
+
 @dataclass
 class Channel:
     """One way packs reach a member. ``settings`` are public (address, URL, instance); ``sealed`` holds
@@ -81,7 +97,7 @@ class Channel:
     member_id: str
     type: str
     mode: str
-    status: str  # pending (email not verified yet) | active | unsubscribed
+    status: str  # pending (email not verified yet) | active | unsubscribed | disabled (webhook: 410)
     settings: dict[str, Any]
     created_at: str
     updated_at: str
@@ -233,6 +249,10 @@ class InboxEntry:
     title: str
     from_member: str | None
     received_at: str
+    # "pack": a pack circulated to you; "channel-disabled": a notice that one of your channels was
+    # disabled while delivering this pack (a webhook answered 410 Gone); ``channel_id`` names it.
+    kind: str = "pack"
+    channel_id: str | None = None
 
     def to_json(self, available: str) -> dict:
         """``version`` is the version published to this member, the only one they can fetch (a
@@ -244,4 +264,6 @@ class InboxEntry:
             "receivedAt": self.received_at,
             "available": available,
             "downloadUrl": f"/me/inbox/{self.id}/download",
+            "kind": self.kind,
+            "channelId": self.channel_id,
         }

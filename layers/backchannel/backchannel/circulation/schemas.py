@@ -65,7 +65,11 @@ CHANNEL = Obj(
         "id": F(Str(), required=True),
         "type": F(Enum(CHANNEL_TYPES), required=True),
         "mode": F(Enum(MODES), required=True),
-        "status": F(Enum(("pending", "active", "unsubscribed")), required=True),
+        "status": F(
+            Enum(("pending", "active", "unsubscribed", "disabled")),
+            required=True,
+            description="disabled: the webhook answered 410 Gone (your inbox says so); add it again to resume",
+        ),
         "address": F(Str(), description="email"),
         "url": F(Str(), description="webhook"),
         "instanceUrl": F(Str(), description="mastodon"),
@@ -97,6 +101,13 @@ INBOX_ENTRY = Obj(
         "downloadUrl": F(
             Str(), required=True, description="the edition published to you (?format=html|md|json|epub)"
         ),
+        "kind": F(
+            Enum(("pack", "channel-disabled")),
+            required=True,
+            description="pack; or channel-disabled: a notice that the channel channelId was disabled "
+            "while this pack was being delivered to it",
+        ),
+        "channelId": F(Str(), nullable=True, description="channel-disabled: the channel"),
     },
 )
 

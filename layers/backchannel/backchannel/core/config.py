@@ -68,10 +68,12 @@ class Config:
     push_backoff_s: float = 0.2
     # Circulation (follows, channels, deliveries of packs)
     circulation_key_id: str | None = None  # KMS key that seals channel secrets
+    # KMS HMAC key: verification codes, verification-mail counters, one link token per delivery
+    circulation_mac_key_id: str | None = None
     delivery_queue_url: str | None = None
     mail_from: str | None = None
     public_api_url: str | None = None  # links in mail, feeds and statuses point here
-    # host:port pairs exempt from the HTTPS and private-address checks: for a local receiver only.
+    # scheme://host:port origins exempt from the HTTPS and private-address checks: local receivers only.
     outbound_allow_list: tuple[str, ...] = ()
     outbound_timeout_s: float = 5.0
     delivery_max_attempts: int = 5
@@ -108,6 +110,7 @@ def get_config() -> Config:
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),
         write_window_days=_int("WRITE_WINDOW_DAYS", 7),
         circulation_key_id=env.get("CIRCULATION_KEY_ID"),
+        circulation_mac_key_id=env.get("CIRCULATION_MAC_KEY_ID"),
         delivery_queue_url=env.get("DELIVERY_QUEUE_URL"),
         mail_from=env.get("MAIL_FROM"),
         public_api_url=(env.get("PUBLIC_API_URL") or "").rstrip("/") or None,

@@ -6,6 +6,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from backchannel.circulation.dynamo.items import (
     ChannelItem,
+    CodeMailCountItem,
     RepoBase,
     RoutesItem,
     TokenItem,
@@ -17,35 +18,56 @@ from backchannel.circulation.dynamo.items import (
 )
 from backchannel.circulation.model import (
     Channel,
+    CodeMail,
+    CodeMailCap,
     Job,
     Route,
 )
-from backchannel.core.dynamo.conditions import Transaction, get_item
+from backchannel.core.dynamo.conditions import Transaction, get_item, update_if
 
 
 class ChannelsRepo(RepoBase):
     # -- channels ------------------------------------------------------------------------------------
 
-    def create_channel(self, channel: Channel, tokens: dict[str, str]) -> None:
-        """The channel, its route if it is active, and its tokens (purpose -> hash), in one write."""
-        with Transaction() as tx:
-            tx.save(channel_item(channel, tokens), condition=ChannelItem.pk.does_not_exist())
-            for purpose, token_hash in tokens.items():
-                tx.save(
-                    TokenItem(
-                        pk=f"TOKEN#{token_hash}",
-                        sk="TOKEN",
-                        purpose=purpose,
-                        member_id=channel.member_id,
-                        channel_id=channel.id,
-                    ),
-                    condition=TokenItem.pk.does_not_exist(),
-                )
-            if channel.active:
-                tx.update(
-                    RoutesItem(pk=member_pk(channel.member_id), sk="ROUTES"),
-                    actions=route_actions(channel, True),
-                )
+    def create_channel(
+        self, channel: Channel, tokens: dict[str, str], *, code_mail: CodeMail | None = None
+    ) -> None:
+        """The channel, its route if it is active, and its tokens (purpose -> hash), in one write; with
+        ``code_mail``, the day's verification mails to its address and of its member counted in the
+        same write, or :class:`CodeMailCap` (and nothing written) when either count is at its cap.
+        The counts outlive the channel, so deleting and adding it again counts again."""
+        counts = _code_mail_counts(channel.member_id, code_mail) if code_mail else []
+        tx = Transaction()
+        try:
+            with tx:
+                for item, cap, _ in counts:
+                    tx.update(
+                        item,
+                        actions=[CodeMailCountItem.count.add(1)],
+                        condition=CodeMailCountItem.count.does_not_exist() | (CodeMailCountItem.count < cap),
+                    )
+                tx.save(channel_item(channel, tokens), condition=ChannelItem.pk.does_not_exist())
+                for purpose, token_hash in tokens.items():
+                    tx.save(
+                        TokenItem(
+                            pk=f"TOKEN#{token_hash}",
+                            sk="TOKEN",
+                            purpose=purpose,
+                            member_id=channel.member_id,
+                            channel_id=channel.id,
+                        ),
+                        condition=TokenItem.pk.does_not_exist(),
+                    )
+                if channel.active:
+                    tx.update(
+                        RoutesItem(pk=member_pk(channel.member_id), sk="ROUTES"),
+                        actions=route_actions(channel, True),
+                    )
+        except TransactWriteError as err:
+            for item, _, message in counts:
+                if tx.refused(err, item):
+                    raise CodeMailCap(message) from None
+            raise
 
     def get_channel(self, member_id: str, channel_id: str) -> Channel | None:
         item = get_item(ChannelItem, member_pk(member_id), f"CHANNEL#{channel_id}", consistent_read=True)
@@ -87,9 +109,15 @@ class ChannelsRepo(RepoBase):
                 return False
             raise
 
-    def count_code_attempt(self, channel: Channel) -> None:
+    def take_code_attempt(self, channel: Channel, limit: int) -> bool:
+        """Count one try of a pending channel's code, unless ``limit`` tries were made (False): the
+        count is taken before the code is compared, so parallel guesses cannot pass the cap."""
         key = ChannelItem(pk=member_pk(channel.member_id), sk=f"CHANNEL#{channel.id}")
-        key.update(actions=[ChannelItem.code_attempts.add(1)])
+        return update_if(
+            key,
+            [ChannelItem.code_attempts.add(1)],
+            (ChannelItem.status == "pending") & (ChannelItem.code_attempts < limit),
+        )
 
     def routes_of(self, member_ids: list[str]) -> dict[str, list[Route]]:
         """The active channels of any number of members (BatchGetItem: PynamoDB pages by 100)."""
@@ -129,3 +157,20 @@ class ChannelsRepo(RepoBase):
             delivery_id=job.id,
             expires_at=expires_at,
         ).save()
+
+
+def _code_mail_counts(member_id: str, mail: CodeMail) -> list[tuple[CodeMailCountItem, int, str]]:
+    """The two counts a verification mail adds to (item, cap, what to say when it is full)."""
+    day = f"DAY#{mail.day}"
+    return [
+        (
+            CodeMailCountItem(pk=f"CODEMAIL#ADDRESS#{mail.address_key}", sk=day),
+            mail.per_address,
+            f"this address has had {mail.per_address} verification mails today: try again tomorrow",
+        ),
+        (
+            CodeMailCountItem(pk=f"CODEMAIL#MEMBER#{member_id}", sk=day),
+            mail.per_member,
+            f"you have asked for {mail.per_member} verification mails today: try again tomorrow",
+        ),
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -21,6 +23,25 @@ from backchannel.circulation.model import (
     stats_shard,
 )
 from backchannel.core.dynamo.conditions import Transaction
+
+# DynamoDB's answers that mean "not now" (the whole call, or one item of a cancelled transaction)
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "ProvisionedThroughputExceeded",
+    "ThrottlingError",
+    "TransactionConflict",
+}
+CLEAR_ATTEMPTS = 5  # per entry; then the error propagates and SQS brings the message back
+CLEAR_BACKOFF_S = 0.05  # the first back-off ceiling, doubled per attempt (full jitter)
+
+
+def throttled(err: TransactWriteError) -> bool:
+    """Whether a transaction was refused for the rate of requests, not for a condition or a fault."""
+    reasons = {getattr(r, "code", None) for r in (getattr(err, "cancellation_reasons", None) or []) if r}
+    return err.cause_response_code in _THROTTLED or bool(reasons & _THROTTLED)
 
 
 class DigestsRepo(RepoBase):
@@ -49,29 +70,48 @@ class DigestsRepo(RepoBase):
             if isinstance(i, DigestEntryItem)
         ]
 
-    def clear_digest(self, channel_id: str, entries: list[dict], *, as_status: str = "sent") -> None:
+    def clear_digest(
+        self,
+        channel_id: str,
+        entries: list[dict],
+        *,
+        as_status: str = "sent",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         """The entries a digest carried (or dropped): counted ``as_status`` instead of held and
-        removed, each in one transaction (so a second run cannot count them twice)."""
+        removed, each in one transaction (so a second run cannot count them twice). A refused condition
+        means done already (a repeated run, or the pack's counters are gone); throttling is retried
+        :data:`CLEAR_ATTEMPTS` times with a bounded back-off; anything else, or throttling that lasts,
+        propagates (the delivery's message comes back from SQS and clears what is left)."""
         for e in entries:
-            shard = stats_shard(e["memberId"])
-            try:
-                with Transaction() as tx:
-                    tx.delete(
-                        DigestEntryItem(pk=f"DIGEST#{channel_id}", sk=f"{e['packId']}#{e['version']:06d}"),
-                        condition=DigestEntryItem.pk.exists(),
-                    )
-                    tx.update(
-                        DeliveryStatsItem(
-                            pk=f"PACK#{e['packId']}", sk=f"{circ_sk(e['version'])}#STATS#{shard}"
-                        ),
-                        actions=[
-                            DeliveryStatsItem.counts[f"{e['channelType']}#held"].add(-1),
-                            DeliveryStatsItem.counts[f"{e['channelType']}#{as_status}"].add(1),
-                        ],
-                        condition=DeliveryStatsItem.pk.exists(),
-                    )
-            except TransactWriteError:
-                continue  # removed already (a repeated run), or the pack's counters are gone
+            for attempt in range(1, CLEAR_ATTEMPTS + 1):
+                tx = Transaction()
+                try:
+                    with tx:
+                        self._clear_entry(tx, channel_id, e, as_status)
+                    break
+                except TransactWriteError as err:
+                    if tx.refused(err):
+                        break
+                    if not throttled(err) or attempt == CLEAR_ATTEMPTS:
+                        raise
+                    sleep(random.uniform(0, CLEAR_BACKOFF_S * 2 ** (attempt - 1)))
+
+    @staticmethod
+    def _clear_entry(tx: Transaction, channel_id: str, e: dict, as_status: str) -> None:
+        shard = stats_shard(e["memberId"])
+        tx.delete(
+            DigestEntryItem(pk=f"DIGEST#{channel_id}", sk=f"{e['packId']}#{e['version']:06d}"),
+            condition=DigestEntryItem.pk.exists(),
+        )
+        tx.update(
+            DeliveryStatsItem(pk=f"PACK#{e['packId']}", sk=f"{circ_sk(e['version'])}#STATS#{shard}"),
+            actions=[
+                DeliveryStatsItem.counts[f"{e['channelType']}#held"].add(-1),
+                DeliveryStatsItem.counts[f"{e['channelType']}#{as_status}"].add(1),
+            ],
+            condition=DeliveryStatsItem.pk.exists(),
+        )
 
     def retractable(self, pack_id: str, version: int) -> Iterator[Delivery]:
         """Sent webhook and Mastodon deliveries of one published version."""

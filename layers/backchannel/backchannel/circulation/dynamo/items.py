@@ -81,6 +81,11 @@ class ChannelItem(Item, discriminator="Channel"):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
 
 
+class CodeMailCountItem(Item, discriminator="CodeMailCount"):
+    # verification mails of one UTC day: pk CODEMAIL#ADDRESS#<keyed hash> or CODEMAIL#MEMBER#<id>, sk DAY#<day>
+    count = NumberAttribute(null=True)
+
+
 class RoutesItem(Item, discriminator="ChannelRoutes"):
     # "<channelId>#<type>#<mode>" per active channel: a set, so ADD and DELETE need no item to exist.
     routes = UnicodeSetAttribute(null=True)
@@ -105,6 +110,8 @@ class InboxItem(Item, discriminator="InboxEntry"):
     title = UnicodeAttribute()
     from_member = UnicodeAttribute(null=True, attr_name="fromMember")
     received_at = UnicodeAttribute(attr_name="receivedAt")
+    kind = UnicodeAttribute(null=True)  # absent: "pack"
+    channel_id = UnicodeAttribute(null=True, attr_name="channelId")
 
 
 class PublicationItem(Item, discriminator="Publication"):

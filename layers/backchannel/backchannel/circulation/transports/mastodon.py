@@ -1,7 +1,8 @@
 """Posting to and deleting from a member's Mastodon account, through :mod:`.outbound` (so the instance
 URL passes the same forgery guard as a webhook).
 
-Only two endpoints: ``POST /api/v1/statuses`` (with an ``Idempotency-Key``, so a retried delivery
+Three endpoints: ``GET /api/v1/accounts/verify_credentials`` (the token is checked when the channel
+is created), ``POST /api/v1/statuses`` (with an ``Idempotency-Key``, so a retried delivery
 never posts twice: Mastodon answers a repeat with the first status) and ``DELETE
 /api/v1/statuses/{id}`` (a retraction; 404 means already gone). The token needs the
 ``write:statuses`` scope. Of a response we read only the status ``id``; bodies are neither kept nor
@@ -33,7 +34,7 @@ class MastodonError(Exception):
 
 def normalise_instance(url: str, *, allow: tuple[str, ...] = ()) -> str:
     """``https://host[:port]`` of an instance URL (a bare host name is taken as https); ValueError for
-    a path, query, credentials or another scheme (``http`` only for a ``host:port`` in ``allow``)."""
+    a path, query, credentials or another scheme (``http`` only for an ``http://host:port`` in ``allow``)."""
     url = url.strip()
     parts = urlsplit(url if "://" in url else f"https://{url}")
     scheme = parts.scheme.lower()
@@ -45,7 +46,7 @@ def normalise_instance(url: str, *, allow: tuple[str, ...] = ()) -> str:
     if extra or not _HOST.match(host):
         raise ValueError("an instance URL is https://host with no path")
     netloc = f"[{host}]" if ":" in host else host
-    if scheme == "http" and ({f"{netloc}:{port or 80}", host} & set(allow)):
+    if scheme == "http" and ("http", host, port or 80) in outbound.allowed_origins(allow):
         return f"http://{netloc}" + (f":{port}" if port and port != 80 else "")
     if scheme != "https":
         raise ValueError("an instance URL must use https")
@@ -82,6 +83,32 @@ def _refusal(status: int) -> MastodonError:
     if status >= 500:
         return MastodonError(status, True, f"the instance failed (HTTP {status})")
     return MastodonError(status, False, f"the instance refused the request (HTTP {status})")
+
+
+def verify_credentials(
+    instance_url: str,
+    token: str,
+    *,
+    send: outbound.Sender = outbound.send,
+    allow: tuple[str, ...] = (),
+    timeout_s: float = 5.0,
+) -> str:
+    """The ``acct`` of the account ``token`` belongs to; :class:`MastodonError` if the instance refuses
+    the token (401/403: not retryable), fails or cannot be reached."""
+    url = normalise_instance(instance_url, allow=allow) + "/api/v1/accounts/verify_credentials"
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    answer = _call(send, "GET", url, headers, allow=allow, timeout_s=timeout_s)
+    if answer.status in (401, 403):
+        raise MastodonError(answer.status, False, "the instance refused this token (revoked or mistyped)")
+    if not 200 <= answer.status < 300:
+        raise _refusal(answer.status)
+    try:
+        acct = json.loads(answer.body)["acct"]
+    except (ValueError, TypeError, KeyError):
+        acct = None
+    if not isinstance(acct, str) or not acct:
+        raise MastodonError(answer.status, False, "the instance did not answer as Mastodon does")
+    return acct
 
 
 def post_status(

@@ -7,12 +7,19 @@ of them. :func:`send` checks again at send time and connects to an address it ha
 fresh DNS lookup, which defeats DNS rebinding), verifies TLS for the real host name, never follows a
 redirect (a 3xx is returned as it is) and reads at most ``max_body`` bytes of the answer.
 
-The allow list (``OUTBOUND_ALLOW_LIST``, see :mod:`backchannel.core.config`) names ``host:port`` pairs exempt
-from the HTTPS and address rules: a local receiver under the local runtime, never a deployment.
+Addresses that embed an IPv4 address are judged by what they embed too: IPv4-mapped (``::ffff:0:0/96``)
+and IPv4-compatible (``::/96``) addresses, NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``), 6to4
+(``2002::/16``, which Python counts as global) and Teredo (``2001::/32``: its server and its client).
+
+The allow list (``OUTBOUND_ALLOW_LIST``, see :mod:`backchannel.core.config`) names exact
+``scheme://host:port`` origins exempt from the HTTPS and address rules: the local runtime's receivers,
+never a deployment (the template empties it unless ``LocalOnly`` is true). An entry without a scheme
+or a port is refused (:class:`ValueError`): a bare host would open every port of it.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import socket
@@ -28,6 +35,8 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the last 32 bits are an IPv4 address
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215): never global
+_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible addresses (::a.b.c.d)
 
 
 class UnsafeUrl(Exception):
@@ -57,13 +66,20 @@ class Response:
 Sender = Callable[..., Response]  # the signature of :func:`send`, for callers that take it as a parameter
 
 
-def _refusal(address: str) -> str | None:
-    """Why ``address`` may not be called (a phrase), or None when it is a global unicast address."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    elif ip in _NAT64:
-        ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+def _embedded(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo)."""
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):  # "::" and "::1" are themselves
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)  # (server, client)
+    return []
+
+
+def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     checks = (
         ("an instance metadata", ip in _METADATA),
         ("an unspecified", ip.is_unspecified),
@@ -72,10 +88,43 @@ def _refusal(address: str) -> str | None:
         ("a multicast", ip.is_multicast),
         ("a shared (carrier-grade NAT)", ip in _SHARED),
         ("a reserved", ip.is_reserved),
-        ("a private", ip.is_private),
+        ("a private", ip.is_private or ip in _LOCAL_NAT64),
         ("a non-global", not ip.is_global),
     )
-    return next((f"{kind} address ({ip})" for kind, hit in checks if hit), None)
+    return next((kind for kind, hit in checks if hit), None)
+
+
+def _refusal(address: str) -> str | None:
+    """Why ``address`` may not be called (a phrase), or None when it is a global unicast address and
+    so is every IPv4 address it embeds."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
+    inner = _embedded(ip) if isinstance(ip, ipaddress.IPv6Address) else []
+    for embedded in inner:
+        if kind := _kind(embedded):
+            return f"{kind} address ({embedded})" + (
+                "" if ip.ipv4_mapped or ip in _NAT64 else f" inside {ip}"
+            )
+    if kind := _kind(ip):
+        return f"{kind} address ({ip})"
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def allowed_origins(allow: tuple[str, ...]) -> frozenset[tuple[str, str, int]]:
+    """The allow list as (scheme, host, port) triples; ValueError for an entry that is not exactly
+    ``http(s)://host:port`` (a bare host would allow every port of it)."""
+    origins = set()
+    for entry in allow:
+        parts = urlsplit(entry.strip().lower())
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        exact = parts.scheme in _DEFAULT_PORTS and parts.hostname and port and "@" not in parts.netloc
+        if not exact or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(f"outbound allow list entry {entry!r} is not scheme://host:port")
+        origins.add((parts.scheme, str(parts.hostname).rstrip("."), int(port)))
+    return frozenset(origins)
 
 
 def _authority(host: str, port: int) -> str:
@@ -99,8 +148,7 @@ def check_url(url: str, *, allow: tuple[str, ...] = (), resolve: Resolver = sock
         port = parts.port or _DEFAULT_PORTS[scheme]
     except ValueError:
         raise UnsafeUrl("has an invalid port") from None
-    # "host:port" allows that port, a bare "host" every port of it (the local runtime's loopback)
-    allowed = bool({_authority(host, port), host} & {a.lower() for a in allow})
+    allowed = (scheme, host.lower(), port) in allowed_origins(allow)  # exactly that origin
     if scheme != "https" and not allowed:
         raise UnsafeUrl("must use https")
     try:

@@ -6,7 +6,9 @@ sealed value copied onto another item cannot be opened there. The table holds on
 plaintext is never logged.
 
 Tokens we hand out and must recognise later (feed URLs, unsubscribe and pack links) are not sealed
-but hashed: :func:`backchannel.circulation.channels.token_hash`.
+but hashed: :func:`backchannel.circulation.channels.token_hash`. Values too guessable for a plain
+hash (six-digit verification codes, mail addresses as counter keys) are keyed with :class:`KmsMac`:
+HMAC-SHA-256 under a KMS HMAC key whose material never leaves KMS.
 """
 
 from __future__ import annotations
@@ -69,3 +71,21 @@ class Sealer:
                 raise SealError("the sealed value does not open with this key and context") from None
             raise
         return answer["Plaintext"].decode()
+
+
+class KmsMac:
+    """HMAC-SHA-256 (hex) of short values under one KMS HMAC key (``kms:GenerateMac``); the client is
+    made on first use. AWS errors pass through as ``ClientError``."""
+
+    def __init__(self, key_id: str, client_factory: Callable[[], Any] | None = None) -> None:
+        self.key_id = key_id
+        self._client_factory = client_factory or kms_client
+        self._client: Any = None
+
+    def __call__(self, message: str) -> str:
+        if self._client is None:
+            self._client = self._client_factory()
+        answer = self._client.generate_mac(
+            KeyId=self.key_id, Message=message.encode(), MacAlgorithm="HMAC_SHA_256"
+        )
+        return bytes(answer["Mac"]).hex()

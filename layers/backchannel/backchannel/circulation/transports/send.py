@@ -25,6 +25,12 @@ class Refused(Exception):
     pass
 
 
+class ChannelGone(Refused):
+    """The receiver answered 410 Gone: it wants no more deliveries, so the channel is disabled."""
+
+    channel: Any = None  # set by the sender that knows it
+
+
 def send_mail(
     out: Outbound,
     channel: Any,
@@ -107,6 +113,8 @@ def post_webhook(out: Outbound, channel: Any, sealed: dict, msg_id: str, kind: s
         return
     if answer.status in (408, 425, 429) or answer.status >= 500:
         raise Transient(f"the webhook answered HTTP {answer.status}")
+    if answer.status == 410:
+        raise ChannelGone("the webhook answered HTTP 410 Gone: its channel is disabled")
     raise Refused(f"the webhook refused the delivery (HTTP {answer.status})")
 
 
