@@ -326,6 +326,8 @@ def seed(stack, api, followers: int, webhook_share: float, rng: random.Random) -
             {"type": "webhook", "url": url},
             check_url=lambda url: outbound.check_url(url),
             normalise_instance=lambda url: url,
+            check_token=lambda url, token: None,  # webhooks only: no Mastodon token to check
+            code_mac=lambda message: message,  # webhooks only: no verification code to key
             public_url="https://bench.invalid",
         )
         hooks[member] = (made["id"], made["secret"], url)

@@ -173,7 +173,10 @@ def test_local_parameters_apply_only_to_what_the_template_declares(tmp_path):
     assert local_parameters(TEMPLATE, {"Stage": "prod"}) == {"Stage": "prod"}
     assert local_parameters(template) == LOCAL_PARAMETERS
     receiver = "http://127.0.0.1:3002"
-    assert local_parameters(template, receivers=(receiver,)) == {**LOCAL_PARAMETERS, "OutboundAllowList": receiver}
+    assert local_parameters(template, receivers=(receiver,)) == {
+        **LOCAL_PARAMETERS,
+        "OutboundAllowList": receiver,
+    }
     given = local_parameters(template, {"DeliveryRetryBaseSeconds": "5"})
     assert given == {**LOCAL_PARAMETERS, "DeliveryRetryBaseSeconds": "5"}
 
