@@ -27,6 +27,7 @@ from backchannel_openapi.routes import api_routes, load_template
 from local.pumps import Pumps
 from tests.integration.conftest import future_event, session_body
 from tests.support.circulation import WORKERS, Runtime, email_channel, follow, sent_mail
+from tests.support.mastodon import mastodon_server
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
@@ -166,7 +167,7 @@ CASES: dict[tuple[str, str], Case] = {
         Call(
             "/me/channels",
             "dave",
-            {"type": "mastodon", "instanceUrl": "https://93.184.215.14", "accessToken": "dave-token"},
+            {"type": "mastodon", "instanceUrl": "{mastodon_url}", "accessToken": "dave-token"},
         ),
     ),
     ("GET", "/me/channels"): case(Call("/me/channels", "alice"), Call("/me/channels", "olga")),
@@ -427,6 +428,14 @@ def _fill(value: Any, names: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
+def mastodon(loopback):
+    """A Mastodon instance on loopback that knows olga's and dave's tokens (checked on creation)."""
+    with mastodon_server(tokens={"olga-token", "dave-token"}) as server:
+        loopback.allow(server.url)
+        yield server
+
+
+@pytest.fixture
 def all_workers(aws, api, loopback):
     """The integration conftest's ``pumps`` with the resources worker too: the resource lists need it."""
     aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
@@ -442,9 +451,9 @@ def _empty_list(reply) -> bool:
 
 
 def test_every_route_answers_in_its_documented_shape(
-    api, all_workers, olga, alice, bob, make_event, make_session
+    api, all_workers, mastodon, olga, alice, bob, make_event, make_session
 ):
-    users, names = seed(api, all_workers, olga, alice, bob, make_event, make_session)
+    users, names = seed(api, all_workers, olga, alice, bob, make_event, make_session, mastodon.url)
     found: dict[str, list[str]] = {}
     for (method, template), route_case in CASES.items():
         for call in route_case.calls:
@@ -472,7 +481,7 @@ def test_every_route_answers_in_its_documented_shape(
 # ---------------------------------------------------------------------------------------------------
 
 
-def seed(api, pumps, olga, alice, bob, make_event, make_session) -> tuple[dict, dict]:
+def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: str) -> tuple[dict, dict]:
     """An event with sessions, posts, notes, questions, a summary and the resources they share, built
     packs (published, circulated to alice's inbox, mail and feed, and one left unpublished), follows,
     blocks and channels; returns the users and the names the cases use."""
@@ -542,7 +551,7 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session) -> tuple[dict, 
     olga_webhook = api.post(
         "/me/channels", {"type": "webhook", "url": "https://93.184.215.14/h"}, as_=olga
     ).json
-    mastodon = {"type": "mastodon", "instanceUrl": "https://93.184.215.14", "accessToken": "olga-token"}
+    mastodon = {"type": "mastodon", "instanceUrl": mastodon_url, "accessToken": "olga-token"}
     assert api.post("/me/channels", {**mastodon, "visibility": "unlisted"}, as_=olga).status == 201
 
     pumps.drain()  # the resources worker has counted the links; the packs are built after it
@@ -595,5 +604,6 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session) -> tuple[dict, 
         "entry": entry["id"],
         "link_token": link_token,
         "unsubscribe_token": unsubscribe_token,
+        "mastodon_url": mastodon_url,
     }
     return users, names
