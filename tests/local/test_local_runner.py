@@ -83,6 +83,7 @@ def _python_m_local(state_dir: Path, port: int = 0) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'backchannel'}"}
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "local", "--port", str(port), "--aws-port", "0", "--no-demo"]
+    command += ["--webhook-port", "0"]
     command += ["--template", str(TEMPLATE), "--state-dir", str(state_dir)]
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         command,

@@ -61,10 +61,11 @@ class Run:
     """``python -m local`` in a subprocess, its output collected by a thread."""
 
     def __init__(self, state_dir: Path, *, held_lock: bool = False) -> None:
-        self.ports = [_free_port(), _free_port(), _free_port()]
+        self.ports = [_free_port(), _free_port(), _free_port(), _free_port()]
         self.state_dir = state_dir
         args = ["--no-demo", "--state-dir", str(state_dir), "--port", str(self.ports[0])]
         args += ["--aws-port", str(self.ports[1]), "--ws-port", str(self.ports[2])]
+        args += ["--webhook-port", str(self.ports[3])]
         if held_lock:
             code = HELD_LOCK + "import sys\nfrom local.runner import main\nsys.exit(main(sys.argv[1:]))"
             command = [sys.executable, "-c", code, *args]
