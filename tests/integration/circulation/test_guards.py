@@ -86,17 +86,14 @@ def test_an_address_gets_three_verification_mails_a_day_however_channels_come_an
     assert len(_codes("victim@example.org")) == 3
 
 
-def test_a_member_causes_ten_verification_mails_a_day(api, alice, pumps):
-    for n in range(10):
+def test_a_member_causes_ten_verification_mails_a_day(api, alice):
+    for n in range(10):  # counted when each channel is added, mailed or not
         added = _add_email(api, alice, f"someone{n}@example.org")
         assert added.status == 201, added
-        pumps.drain()  # the code is mailed
         assert api.delete(f"/me/channels/{added.json['id']}", as_=alice).status == 204
     refused = _add_email(api, alice, "someone-else@example.org")
     assert refused.status == 429 and "you have asked for 10" in refused.json["detail"], refused
-    pumps.drain()
-    assert len(_codes("someone-else@example.org")) == 0
-    assert sum(len(_codes(f"someone{n}@example.org")) for n in range(10)) == 10
+    assert api.get("/me/channels", as_=alice).json["items"] == []
 
 
 # -- webhooks -----------------------------------------------------------------------------------------
@@ -191,24 +188,22 @@ def _failing(monkeypatch, codes: list[str]) -> list[str]:
     return raised
 
 
-def test_clearing_a_digest_retries_throttling(api, bob, held, monkeypatch):
+def test_clearing_a_digest_retries_throttling_only(api, bob, held, monkeypatch):
     repo, channel_id, entry, pack = held
+    no_sleep = {"sleep": lambda _s: None}
+    _failing(monkeypatch, ["ValidationException"])  # not throttling: through at once
+    with pytest.raises(TransactWriteError):
+        repo.clear_digest(channel_id, [entry], **no_sleep)
+    _failing(monkeypatch, ["ThrottlingException"] * 5)  # throttling that lasts: through, bounded
+    with pytest.raises(TransactWriteError):
+        repo.clear_digest(channel_id, [entry], **no_sleep)
+    assert len(repo.digest_entries(channel_id)) == 1  # still held: the message comes back for it
+    assert _counts(api, bob, pack)["held"] == 1
+
     raised = _failing(monkeypatch, ["ThrottlingException", "ProvisionedThroughputExceededException"])
-    repo.clear_digest(channel_id, [entry], sleep=lambda _s: None)
+    repo.clear_digest(channel_id, [entry], **no_sleep)
     assert len(raised) == 2
     assert repo.digest_entries(channel_id) == []
-    assert (_counts(api, bob, pack).get("held"), _counts(api, bob, pack).get("sent")) == (0, 1)
+    assert (_counts(api, bob, pack)["held"], _counts(api, bob, pack)["sent"]) == (0, 1)
     repo.clear_digest(channel_id, [entry])  # again: its condition refuses, so it is done already
-    assert _counts(api, bob, pack).get("sent") == 1
-
-
-def test_clearing_a_digest_lets_other_errors_and_lasting_throttling_through(api, bob, held, monkeypatch):
-    repo, channel_id, entry, pack = held
-    _failing(monkeypatch, ["ValidationException"])
-    with pytest.raises(TransactWriteError):
-        repo.clear_digest(channel_id, [entry], sleep=lambda _s: None)
-    _failing(monkeypatch, ["ThrottlingException"] * 5)
-    with pytest.raises(TransactWriteError):
-        repo.clear_digest(channel_id, [entry], sleep=lambda _s: None)
-    assert len(repo.digest_entries(channel_id)) == 1  # still held: the message comes back for it
-    assert _counts(api, bob, pack).get("held") == 1
+    assert _counts(api, bob, pack)["sent"] == 1
