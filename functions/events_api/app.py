@@ -1,4 +1,4 @@
-"""Events API: events, their organisers and sessions."""
+"""Events API: events, their organisers and sessions, and schedule imports."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import datetime as dt
 from backchannel.conference import rules as events
 from backchannel.conference import schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
+from backchannel.conference.schedule import rules as schedule
+from backchannel.conference.schedule import schemas as schedule_schemas
+from backchannel.conference.schedule.fetch import MAX_DOCUMENT_BYTES
 from backchannel.core import http, wiring
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
+imports = wiring.lazy_factory("backchannel.conference.schedule.dynamo", "DynamoScheduleRepo")
 
 
 @app.post("/events", request=schemas.EVENT_CREATE, response=schemas.EVENT, errors=(403, 409))
@@ -99,6 +103,30 @@ def delete_session(sessionId: str):
     """Delete a session (the event's organisers)"""
     events.delete_session(store(), http.caller(app), sessionId)
     return http.no_content()
+
+
+@app.post(
+    "/events/<eventId>/schedule-imports",
+    request=schedule_schemas.SCHEDULE_IMPORT_CREATE,
+    response=schedule_schemas.SCHEDULE_IMPORT,
+    errors=(403, 404, 409, 413),
+)
+def import_schedule(eventId: str):
+    """Import sessions from a frab/pretalx schedule (JSON or XML) or an iCalendar file (its organisers)"""
+    data = http.body(app, schedule_schemas.SCHEDULE_IMPORT_CREATE, max_bytes=MAX_DOCUMENT_BYTES + 64 * 1024)
+    record = schedule.import_schedule(store(), imports(), http.caller(app), eventId, data)
+    wiring.count(ScheduleImports=1, SessionsImported=record.created)
+    return http.created(record.to_json(), f"/events/{eventId}/schedule-imports/{record.id}")
+
+
+@app.get(
+    "/events/<eventId>/schedule-imports/<importId>",
+    response=schedule_schemas.SCHEDULE_IMPORT,
+    errors=(403, 404),
+)
+def get_schedule_import(eventId: str, importId: str):
+    """A schedule import and what it came to (the event's organisers)"""
+    return http.ok(schedule.get_import(store(), imports(), http.caller(app), eventId, importId).to_json())
 
 
 def _membership(m) -> dict:

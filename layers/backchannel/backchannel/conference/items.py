@@ -65,6 +65,11 @@ class SpeakerAttribute(MapAttribute):
     link = UnicodeAttribute(null=True)
 
 
+class LinkAttribute(MapAttribute):
+    title = UnicodeAttribute()
+    url = UnicodeAttribute()
+
+
 class SessionItem(Item, discriminator="Session"):
     id = UnicodeAttribute()
     event_id = UnicodeAttribute(attr_name="eventId")
@@ -76,14 +81,11 @@ class SessionItem(Item, discriminator="Session"):
     starts_at = UnicodeAttribute(attr_name="startsAt")
     ends_at = UnicodeAttribute(attr_name="endsAt")
     hashtag = UnicodeAttribute(null=True)
+    links = ListAttribute(of=LinkAttribute, default=list)
+    external_id = UnicodeAttribute(null=True, attr_name="externalId")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     version = NumberAttribute(default=1)
-
-
-class LinkAttribute(MapAttribute):
-    title = UnicodeAttribute()
-    url = UnicodeAttribute()
 
 
 class MemberItem(Item, discriminator="Member"):

@@ -79,6 +79,15 @@ class Speaker:
 
 
 @dataclass
+class Link:
+    title: str
+    url: str
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "url": self.url}
+
+
+@dataclass
 class Session:
     id: str
     event_id: str
@@ -92,23 +101,22 @@ class Session:
     room: str | None = None
     track: str | None = None
     hashtag: str | None = None
+    links: list[Link] = field(default_factory=list)
+    # the id of the session in the schedule it was imported from (frab/pretalx guid, iCalendar UID)
+    external_id: str | None = None
     version: int = 1
 
     def to_json(self) -> dict:
         return {
-            **camel_json(self, "id", "event_id", "title", "abstract"),
+            **camel_json(self, "id", "event_id", "external_id", "title", "abstract"),
             "speakers": [s.to_json() for s in self.speakers],
             **camel_json(self, "room", "track"),
             "startsAt": self.starts_at.isoformat(),
             "endsAt": self.ends_at.isoformat(),
-            **camel_json(self, "hashtag", "created_at", "updated_at"),
+            "hashtag": self.hashtag,
+            "links": [link.to_json() for link in self.links],
+            **camel_json(self, "created_at", "updated_at"),
         }
-
-
-@dataclass
-class Link:
-    title: str
-    url: str
 
 
 @dataclass
@@ -126,7 +134,7 @@ class Member:
         """What anyone may see of a member (their public profile)."""
         return {
             **camel_json(self, "id", "display_name", "handle", "bio"),
-            "links": [{"title": link.title, "url": link.url} for link in self.links],
+            "links": [link.to_json() for link in self.links],
         }
 
     def to_json(self) -> dict:

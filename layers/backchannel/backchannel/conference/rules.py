@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
-from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Membership, Session, Speaker
+from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Link, Membership, Session, Speaker
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.core.ids import new_ulid
@@ -137,7 +137,7 @@ def update_event(
         # posts stay in the shard they were written to; fewer shards would hide them from readers
         raise ValidationFailed(FieldError("feedShards", f"may only grow (it is {before.feed_shards})"))
     if (after.opens_at, after.closes_at) != (before.opens_at, before.closes_at):
-        outside = [s.title for s in all_sessions(store, event_id) if not _fits(after, s.starts_at, s.ends_at)]
+        outside = [s.title for s in all_sessions(store, event_id) if not fits(after, s.starts_at, s.ends_at)]
         if outside:
             raise Conflict(
                 "the new dates would leave sessions outside the event: " + ", ".join(outside[:5]),
@@ -165,7 +165,7 @@ def add_organiser(store: ConferenceRepo, caller: Caller, event_id: str, data: In
 # --------------------------------------------------------------------------------------------------
 
 
-def _fits(event: Event, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+def fits(event: Event, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
     return event.opens_at <= starts_at and ends_at <= event.closes_at
 
 
@@ -189,6 +189,10 @@ def _speakers(raw: list[dict] | None) -> list[Speaker]:
     return [Speaker(name=s["name"], link=s.get("link")) for s in raw or []]
 
 
+def _links(raw: list[dict] | None) -> list[Link]:
+    return [Link(title=x["title"], url=x["url"]) for x in raw or []]
+
+
 def create_session(
     store: ConferenceRepo, caller: Caller, event_id: str, data: Input, *, now: dt.datetime | None = None
 ) -> Session:
@@ -207,6 +211,7 @@ def create_session(
         starts_at=data["startsAt"],
         ends_at=data["endsAt"],
         hashtag=data.get("hashtag"),
+        links=_links(data.get("links")),
         created_at=stamp,
         updated_at=stamp,
     )
@@ -254,6 +259,8 @@ def update_session(
     values = {_SESSION_FIELDS[k]: v for k, v in changes.items() if k in _SESSION_FIELDS}
     if "speakers" in changes:
         values["speakers"] = _speakers(changes["speakers"])
+    if "links" in changes:
+        values["links"] = _links(changes["links"])
     after = dataclasses.replace(before, **values, updated_at=iso(now or utcnow()), version=before.version + 1)
     _check_times(event, after.starts_at, after.ends_at)
     store.update_session(before, after)

@@ -55,6 +55,9 @@ _speaker = Obj(
 )
 
 
+_link = Obj("Link", {"title": F(Str(min_len=1, max_len=100), required=True), "url": F(Url(), required=True)})
+
+
 SESSION_CREATE = Obj(
     "SessionCreate",
     {
@@ -66,6 +69,7 @@ SESSION_CREATE = Obj(
         "startsAt": F(DateTime(), required=True),
         "endsAt": F(DateTime(), required=True),
         "hashtag": F(_hashtag, nullable=True),
+        "links": F(Arr(_link, max_items=20), default=[]),
     },
 )
 
@@ -81,9 +85,6 @@ ATTENDANCE = Obj(
     {"memberId": F(Str(min_len=1, max_len=128), nullable=True)},
     description="Empty to join yourself; an organiser may add another member (private events).",
 )
-
-
-_link = Obj("Link", {"title": F(Str(min_len=1, max_len=100), required=True), "url": F(Url(), required=True)})
 
 
 ME_UPDATE = Obj(
@@ -116,7 +117,17 @@ EVENT = Obj(
 )
 
 
-SESSION = Obj("Session", {**returned(Str(), "id", "eventId"), **SESSION_CREATE.returned_fields(), **_stamps})
+SESSION = Obj(
+    "Session",
+    {
+        **returned(Str(), "id", "eventId"),
+        "externalId": F(
+            Str(), required=True, nullable=True, description="its id in the schedule it was imported from"
+        ),
+        **SESSION_CREATE.returned_fields(),
+        **_stamps,
+    },
+)
 
 
 MEMBER = Obj("Member", {**returned(Str(), "id"), **ME_UPDATE.returned_fields(), **_stamps})

@@ -121,14 +121,21 @@ def raw_body(event: dict) -> bytes:
 
 
 def json_body(
-    app: APIGatewayHttpResolver, schema: Obj, *, partial: bool = False, allow_empty: bool = False
+    app: APIGatewayHttpResolver,
+    schema: Obj,
+    *,
+    partial: bool = False,
+    allow_empty: bool = False,
+    max_bytes: int | None = None,
 ) -> dict:
-    """The request's JSON body validated against ``schema``: 415, 413, 400 or 422 when it is not right."""
+    """The request's JSON body validated against ``schema``: 415, 413, 400 or 422 when it is not right.
+    ``max_bytes``: a route's own limit on the body (else the configured ``max_body_bytes``)."""
     event = app.current_event.raw_event
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     data = raw_body(event)
-    if len(data) > get_config().max_body_bytes:
-        raise PayloadTooLarge(f"the body is larger than {get_config().max_body_bytes} bytes")
+    limit = max_bytes or get_config().max_body_bytes
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     if not data.strip():
         if allow_empty:
             return schema.validate({}, partial=partial) if not partial else {}
@@ -147,10 +154,12 @@ def json_body(
     return schema.validate(value, partial=partial)
 
 
-def body(app: APIGatewayHttpResolver, schema: Obj, *, partial: bool = False) -> Callable[[], dict]:
+def body(
+    app: APIGatewayHttpResolver, schema: Obj, *, partial: bool = False, max_bytes: int | None = None
+) -> Callable[[], dict]:
     """The JSON body as a thunk for the domain (``core.model.read_input``): validated by
     :func:`json_body` only once the domain has authorised the caller."""
-    return lambda: json_body(app, schema, partial=partial)
+    return lambda: json_body(app, schema, partial=partial, max_bytes=max_bytes)
 
 
 def page_args(app: APIGatewayHttpResolver) -> tuple[int, str | None]:

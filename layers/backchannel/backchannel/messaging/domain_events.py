@@ -327,4 +327,5 @@ RULES: dict[str, Rule] = {
     "DeliveryStats": _nothing,
     "Delivery": _nothing,
     "DigestEntry": _nothing,  # a pack held for a daily digest
+    "ScheduleImport": _nothing,  # an import's record: its sessions' own changes are the news
 }

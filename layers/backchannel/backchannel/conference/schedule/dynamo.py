@@ -1,0 +1,125 @@
+"""Writing an import's plan, and the import records.
+
+A plan is written in transactions of at most 100 items, each session whole in one of them (the session
+and its hashtag claim). Every write is conditional on what the plan read: a new session and its
+hashtag must not exist, an updated or removed session must still be at the version read. When a
+transaction is refused (an organiser edited a session, or took a hashtag, meanwhile) or fails, the
+transactions already written are undone, newest first, each conditional on nobody having changed
+those sessions since, and the import fails with 409: the programme is as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+from backchannel.conference.items import ClaimItem, SessionItem, session_item, session_tag
+from backchannel.conference.model import Session
+from backchannel.conference.schedule.items import ScheduleImportItem, import_item, import_key, to_import
+from backchannel.conference.schedule.model import ScheduleImport
+from backchannel.conference.schedule.plan import Plan
+from backchannel.core.dynamo.conditions import Transaction, get_item
+from backchannel.core.dynamo.table import bind
+from backchannel.core.errors import Conflict
+from backchannel.core.observability import logger
+
+MAX_ITEMS = 100  # DynamoDB's limit of one transaction
+
+
+@dataclass
+class _Change:
+    """One session's change: ``before`` (None: created) and ``after`` (None: removed)."""
+
+    before: Session | None
+    after: Session | None
+
+    @property
+    def size(self) -> int:
+        """Items written: the session, and its claim when it is created or removed with a hashtag."""
+        tagged = (self.after if self.before is None else self.before).hashtag  # type: ignore[union-attr]
+        return 2 if (self.before is None or self.after is None) and tagged else 1
+
+    def write(self, tx: Transaction) -> None:
+        if self.before is None:  # create
+            tx.save(session_item(self.after), condition=SessionItem.pk.does_not_exist())
+            if self.after.hashtag:
+                claim = session_tag(self.after.event_id, self.after.hashtag, self.after.id)
+                tx.save(claim, condition=ClaimItem.pk.does_not_exist())
+        elif self.after is None:  # remove
+            tx.delete(session_item(self.before), condition=SessionItem.version == self.before.version)
+            if self.before.hashtag:
+                tx.delete(session_tag(self.before.event_id, self.before.hashtag, self.before.id))
+        else:  # update (an import never changes a hashtag)
+            tx.save(session_item(self.after), condition=SessionItem.version == self.before.version)
+
+    def undone(self) -> _Change:
+        """The change back; a session put back moves to a newer version than the one undone."""
+        if self.before is not None and self.after is not None:
+            return _Change(self.after, dataclasses.replace(self.before, version=self.after.version + 1))
+        return _Change(self.after, self.before)
+
+
+def _batches(changes: list[_Change]) -> Iterator[list[_Change]]:
+    batch: list[_Change] = []
+    size = 0
+    for change in changes:
+        if batch and size + change.size > MAX_ITEMS:
+            yield batch
+            batch, size = [], 0
+        batch.append(change)
+        size += change.size
+    if batch:
+        yield batch
+
+
+class DynamoScheduleRepo:
+    def __init__(self) -> None:
+        bind()
+
+    def apply(self, plan: Plan) -> None:
+        """Write ``plan`` all or nothing (see the module's docstring); Conflict when refused."""
+        changes = [
+            *(_Change(None, s) for s in plan.create),
+            *(_Change(before, after) for before, after in plan.update),
+            *(_Change(s, None) for s in plan.remove),
+        ]
+        written: list[list[_Change]] = []
+        for batch in _batches(changes):
+            try:
+                self._write(batch)
+            except PynamoDBException as err:
+                self._undo(written)
+                if (
+                    isinstance(err, TransactWriteError)
+                    and err.cause_response_code == "TransactionCanceledException"
+                ):
+                    raise Conflict(
+                        "sessions of the event changed while the schedule was imported: nothing was "
+                        "imported; import again"
+                    ) from None
+                raise
+            written.append(batch)
+
+    @staticmethod
+    def _write(batch: list[_Change]) -> None:
+        with Transaction() as tx:
+            for change in batch:
+                change.write(tx)
+
+    def _undo(self, written: list[list[_Change]]) -> None:
+        for batch in reversed(written):
+            try:
+                self._write([change.undone() for change in batch])
+            except PynamoDBException:
+                # someone changed these sessions after the import wrote them: theirs is newer
+                logger.exception("could not undo a batch of a failed schedule import")
+
+    def save_import(self, record: ScheduleImport) -> None:
+        import_item(record).save()
+
+    def get_import(self, import_id: str) -> ScheduleImport | None:
+        item = get_item(ScheduleImportItem, *import_key(import_id))
+        return to_import(item) if item else None

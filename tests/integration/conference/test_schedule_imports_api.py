@@ -1,0 +1,221 @@
+"""Schedule imports through the events API: a pretalx schedule.json imported twice duplicates
+nothing, a changed title updates one session, removeMissing removes only imported sessions, a dry
+run and a failed import write nothing, a URL is fetched through the outbound guard, and only the
+event's organisers may import."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import future_event, pages, session_body
+
+SAMPLES = Path(__file__).parents[2] / "unit" / "conference" / "schedules"
+SCHEDULE = (SAMPLES / "pretalx_schedule.json").read_text(encoding="utf-8")
+GUIDS = [f"0b9a1c3e-5b0d-5c7e-9b1c-00000000000{n}" for n in (1, 2, 3, 5)] + ["frab-id:104"]
+
+
+@pytest.fixture
+def demo(api, olga):
+    """A public event in Berlin over the spring DST switch of 2026, organised by olga."""
+    body = future_event(
+        hashtag="demo26", startsOn="2026-03-28", endsOn="2026-03-29", timezone="Europe/Berlin"
+    )
+    r = api.post("/events", body, as_=olga)
+    assert r.status == 201, r
+    return r.json
+
+
+def imported(api, event, content=SCHEDULE, as_=None, **options):
+    return api.post(f"/events/{event['id']}/schedule-imports", {"content": content, **options}, as_=as_)
+
+
+def programme(api, event) -> dict[str, dict]:
+    """The event's sessions by externalId (hand-made ones under their title)."""
+    found = [s for items in pages(api, f"/events/{event['id']}/sessions", limit=100) for s in items]
+    return {s["externalId"] or s["title"]: s for s in found}
+
+
+def with_changes(change) -> str:
+    doc = json.loads(SCHEDULE)
+    change(doc["schedule"]["conference"]["days"])
+    return json.dumps(doc)
+
+
+def test_importing_a_schedule_twice_creates_its_sessions_once(api, demo, olga):
+    first = imported(api, demo, as_=olga)
+    assert first.status == 201, first
+    assert first.json | {"id": None, "createdAt": None} == {
+        "id": None,
+        "eventId": demo["id"],
+        "format": "frab-json",
+        "url": None,
+        "dryRun": False,
+        "removeMissing": False,
+        "status": "done",
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "removed": 0,
+        "errors": [],
+        "requestedBy": olga.sub,
+        "createdAt": None,
+    }
+    assert first.headers["location"] == f"/events/{demo['id']}/schedule-imports/{first.json['id']}"
+    sessions = programme(api, demo)
+    assert sorted(sessions) == sorted(GUIDS)
+    keynote = sessions[GUIDS[0]]
+    assert keynote["speakers"] == [
+        {"name": "Ada Lovelace", "link": "https://pretalx.example.org/demo26/speaker/P1/"},
+        {"name": "Grace Hopper", "link": None},
+    ]
+    assert (keynote["room"], keynote["track"], keynote["hashtag"]) == ("Saal 1", "Security", "OpeningKeynote")
+    assert keynote["links"][1] == {"title": "Slides", "url": "https://example.org/slides.pdf"}
+    clock = sessions[GUIDS[2]]  # across the spring switch: two real hours
+    assert (clock["startsAt"], clock["endsAt"]) == ("2026-03-29T01:30:00+01:00", "2026-03-29T04:30:00+02:00")
+
+    again = imported(api, demo, as_=olga)
+    assert again.status == 201, again
+    assert [again.json[k] for k in ("created", "updated", "unchanged", "removed")] == [0, 0, 5, 0]
+    assert programme(api, demo) == sessions  # no duplicates, nothing touched
+
+    polled = api.get(f"/events/{demo['id']}/schedule-imports/{first.json['id']}", as_=olga)
+    assert polled.status == 200 and polled.json == first.json
+
+
+def test_a_changed_title_updates_one_session_and_remove_missing_removes_only_imported_ones(api, demo, olga):
+    hand = api.post(f"/events/{demo['id']}/sessions", session_body(demo, title="Hand made"), as_=olga)
+    assert hand.status == 201
+    assert imported(api, demo, as_=olga).status == 201
+    before = programme(api, demo)
+
+    def retitle(days):
+        days[0]["rooms"]["Saal 1"][0]["title"] = "Opening Keynote, moved"
+
+    r = imported(api, demo, with_changes(retitle), as_=olga)
+    assert [r.json[k] for k in ("created", "updated", "unchanged", "removed")] == [0, 1, 4, 0]
+    after = programme(api, demo)
+    assert after[GUIDS[0]]["title"] == "Opening Keynote, moved"
+    assert after[GUIDS[0]]["id"] == before[GUIDS[0]]["id"]
+    assert {k: v for k, v in after.items() if k != GUIDS[0]} == {
+        k: v for k, v in before.items() if k != GUIDS[0]
+    }
+
+    def drop_night_session(days):
+        days[0]["rooms"]["Saal 2"] = []
+
+    shorter = with_changes(drop_night_session)
+    kept = imported(api, demo, shorter, as_=olga)
+    assert [kept.json[k] for k in ("updated", "unchanged", "removed")] == [1, 3, 0]  # the title back
+    assert len(programme(api, demo)) == 6
+    removed = imported(api, demo, shorter, as_=olga, removeMissing=True)
+    assert [removed.json[k] for k in ("unchanged", "removed")] == [4, 1]
+    assert sorted(programme(api, demo)) == sorted([*(g for g in GUIDS if g != GUIDS[1]), "Hand made"])
+
+
+def test_a_dry_run_or_a_failed_import_writes_nothing_and_names_the_entry_and_the_field(api, demo, olga):
+    dry = imported(api, demo, as_=olga, dryRun=True)
+    assert dry.status == 201 and dry.json["dryRun"] is True and dry.json["created"] == 5
+    assert programme(api, demo) == {}
+
+    assert imported(api, demo, as_=olga).status == 201
+    before = programme(api, demo)
+
+    def break_one(days):
+        days[0]["rooms"]["Saal 1"][0]["title"] = "A new title that must not land"
+        days[1]["rooms"]["Saal 2"][0]["date"] = "2026-04-02T10:00:00+02:00"  # after the event
+
+    r = imported(api, demo, with_changes(break_one), as_=olga)
+    assert r.status == 422, r
+    assert r.headers["content-type"] == "application/problem+json"
+    (problem,) = r.json["errors"]
+    assert problem["field"].startswith(
+        'days[1].rooms["Saal 2"][0] (guid 0b9a1c3e-5b0d-5c7e-9b1c-000000000005'
+    )
+    assert problem["field"].endswith(".date") and "outside the event" in problem["message"]
+    assert programme(api, demo) == before
+    import_id = r.json["detail"].split()[1]
+    record = api.get(f"/events/{demo['id']}/schedule-imports/{import_id}", as_=olga).json
+    assert record["status"] == "failed" and record["errors"][0]["field"] == "date"
+    assert record["errors"][0]["entry"].startswith('days[1].rooms["Saal 2"][0]')
+
+    malformed = imported(api, demo, '{"schedule": {"conference": ', as_=olga)
+    assert malformed.status == 422
+    assert malformed.json["errors"] == [
+        {"field": "content", "message": "is not valid JSON: Expecting value at line 1 column 29"}
+    ]
+    too_large = imported(api, demo, SCHEDULE + " " * (5 * 1024 * 1024), as_=olga)
+    assert too_large.status == 413 and too_large.json["errors"][0]["field"] == "content"
+    assert imported(api, demo, "x" * (6 * 1024 * 1024), as_=olga).status == 413  # the body itself
+    both = {"url": "https://pretalx.example.org/s.json", "content": SCHEDULE}
+    assert api.post(f"/events/{demo['id']}/schedule-imports", both, as_=olga).status == 422
+    assert api.post(f"/events/{demo['id']}/schedule-imports", {"format": "ical"}, as_=olga).status == 422
+    assert programme(api, demo) == before
+
+
+def test_only_the_event_s_organisers_may_import_or_read_imports(api, demo, olga, oscar, alice):
+    done = imported(api, demo, as_=olga)
+    assert imported(api, demo, as_=alice).status == 403
+    assert imported(api, demo, as_=oscar).status == 403
+    assert api.get(f"/events/{demo['id']}/schedule-imports/{done.json['id']}", as_=alice).status == 403
+    private = api.post("/events", future_event(hashtag="hidden26", visibility="private"), as_=olga).json
+    assert imported(api, private, as_=alice).status == 404
+    assert api.get(f"/events/{private['id']}/schedule-imports/{done.json['id']}", as_=olga).status == 404
+
+
+# ---------------------------------------------------------------------------------------------------
+# from a URL
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def schedule_server():
+    """A web server on loopback serving the schedule at /schedule.json, redirected from /latest."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/latest":
+                self.send_response(302)
+                self.send_header("location", "/schedule.json")
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
+            body = SCHEDULE.encode() if self.path == "/schedule.json" else b"not here"
+            self.send_response(200 if self.path == "/schedule.json" else 404)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_url_is_fetched_through_the_outbound_guard_following_a_redirect(
+    api, demo, olga, loopback, schedule_server
+):
+    r = api.post(f"/events/{demo['id']}/schedule-imports", {"url": f"{schedule_server}/latest"}, as_=olga)
+    assert r.status == 201, r
+    assert r.json["url"] == f"{schedule_server}/latest" and r.json["created"] == 5
+    missing = api.post(f"/events/{demo['id']}/schedule-imports", {"url": f"{schedule_server}/nope"}, as_=olga)
+    assert missing.status == 422 and missing.json["errors"][0]["message"] == "answered HTTP 404, not 200"
+    refused = {
+        "http://pretalx.example.org/schedule.json": "must use https",
+        "https://127.0.0.2/schedule.json": "loopback address",
+        "https://10.1.2.3/schedule.json": "private address",
+        "https://169.254.169.254/latest/meta-data": "instance metadata address",
+    }
+    for url, says in refused.items():
+        r = api.post(f"/events/{demo['id']}/schedule-imports", {"url": url}, as_=olga)
+        assert r.status == 422, r
+        (problem,) = r.json["errors"]
+        assert problem["field"] == "url" and says in problem["message"], url
