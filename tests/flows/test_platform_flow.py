@@ -136,3 +136,27 @@ def test_bad_input_never_yields_a_500(stack):
                 method, f"{base}{path}", body=raw, token=token, headers={"Content-Type": "application/json"}
             )
             assert 400 <= r.status < 500, (path, raw[:20], r.status, r.body[:200])
+
+
+def test_an_organiser_imports_a_pretalx_schedule_twice_and_gets_no_duplicates(stack):
+    from tests.support.flows import member_token
+
+    runtime, base = stack
+    token = member_token(runtime, "flow_importer", organiser=True)
+    body = event_body(
+        "Demo 26", "flowdemo26", starts_on=dt.date(2026, 3, 28), days=2, timezone="Europe/Berlin"
+    )
+    event = http("POST", f"{base}/events", json_body=body, token=token).json
+    sample = Path(__file__).parents[1] / "unit" / "conference" / "schedules" / "pretalx_schedule.json"
+    document = {"format": "auto", "content": sample.read_text(encoding="utf-8")}
+    url = f"{base}/events/{event['id']}/schedule-imports"
+
+    first = http("POST", url, json_body=document, token=token)
+    assert first.status == 201, first.body
+    assert (first.json["status"], first.json["created"]) == ("done", 5)
+    again = http("POST", url, json_body=document, token=token)
+    assert (again.json["created"], again.json["updated"], again.json["unchanged"]) == (0, 0, 5)
+    sessions = http("GET", f"{base}/events/{event['id']}/sessions").json["items"]
+    assert len(sessions) == 5 and len({s["externalId"] for s in sessions}) == 5
+    polled = http("GET", f"{url}/{first.json['id']}", token=token)
+    assert polled.status == 200 and polled.json == first.json

@@ -18,6 +18,9 @@ MATRIX = {
     ("PATCH", "/events/{public}"): (401, 403, 403, 200),
     ("POST", "/events/{public}/organisers"): (401, 403, 403, 201),
     ("POST", "/events/{public}/sessions"): (401, 403, 403, 201),
+    ("POST", "/events/{private}/schedule-imports"): (401, 404, 404, 201),
+    ("POST", "/events/{public}/schedule-imports"): (401, 403, 403, 201),
+    ("GET", "/events/{private}/schedule-imports/{schedule_import}"): (401, 404, 404, 200),
     ("GET", "/events/{private}/sessions"): (404, 404, 404, 200),
     ("GET", "/sessions/{private_session}"): (404, 404, 404, 200),
     ("PATCH", "/sessions/{public_session}"): (401, 403, 403, 200),
@@ -114,6 +117,7 @@ PLACEHOLDERS = {
     "{entry}": "{entryId}",
     "{helper_feed}": "{token}",
     "{unknown_token}": "{token}",
+    "{schedule_import}": "{importId}",
 }
 
 
@@ -127,7 +131,17 @@ def test_the_matrix_covers_every_route_in_the_template(api):
     assert routes <= covered, f"add these routes to the matrix: {sorted(routes - covered)}"
 
 
+def _schedule(event: dict) -> dict:
+    """A dry run of an iCalendar import of one session on the event's first day."""
+    day = event["startsOn"].replace("-", "")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:u1", f"DTSTART:{day}T100000Z"]
+    lines += [f"DTEND:{day}T110000Z", "SUMMARY:Imported", "END:VEVENT", "END:VCALENDAR", ""]
+    return {"content": "\r\n".join(lines), "dryRun": True}
+
+
 def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | None:
+    if path.endswith("/schedule-imports"):
+        return _schedule(event)
     if path == "/events":
         return future_event(hashtag=f"by_{actor}")
     if path.endswith("/organisers"):
@@ -216,6 +230,9 @@ def test_authorisation(api, method, template):
     ids["entry"] = "01NOSUCHENTRY"
     ids["version"] = "1"
     ids["unknown_token"] = "no-such-token"
+    if "{schedule_import}" in template:
+        done = api.post(f"/events/{private['id']}/schedule-imports", _schedule(private), as_=organiser)
+        ids["schedule_import"] = done.json["id"]
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)
 

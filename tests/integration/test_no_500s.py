@@ -69,6 +69,7 @@ ROUTES = [
     ("POST", "/events"),
     ("PATCH", "/events/{event}"),
     ("POST", "/events/{event}/sessions"),
+    ("POST", "/events/{event}/schedule-imports"),
     ("POST", "/events/{event}/organisers"),
     ("POST", "/events/{event}/attendance"),
     ("PATCH", "/sessions/{session}"),

@@ -88,6 +88,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/me/events"): case(Call("/me/events", "alice"), Call("/me/events", "olga")),
     ("POST", "/events/{eventId}/attendance"): case(Call("/events/{event}/attendance", "dave", {})),
     ("POST", "/sessions/{sessionId}/star"): case(Call("/sessions/{session}/star", "bob")),
+    ("POST", "/events/{eventId}/schedule-imports"): case(
+        Call("/events/{event}/schedule-imports", "olga", "{schedule}")
+    ),
+    ("GET", "/events/{eventId}/schedule-imports/{importId}"): case(
+        Call("/events/{event}/schedule-imports/{schedule_import}", "olga"),
+        Call("/events/{event}/schedule-imports/{failed_import}", "olga"),
+    ),
     # -- capture: posts, notes, summaries -----------------------------------------------------------
     ("POST", "/events/{eventId}/posts"): case(
         Call(
@@ -578,7 +585,21 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
     # transaction fails).
     assert api.post("/me/blocks", {"memberId": users["mallory"].sub}, as_=olga).status == 201
 
+    day = event["startsOn"].replace("-", "")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:panel@example.org"]
+    lines += [f"DTSTART:{day}T150000Z", f"DTEND:{day}T160000Z", "SUMMARY:Imported panel", "LOCATION:Hall"]
+    lines += ["CATEGORIES:Plenary", "URL:https://example.org/panel", "END:VEVENT", "END:VCALENDAR", ""]
+    calendar = "\r\n".join(lines)
+    schedule = {"format": "ical", "content": calendar, "dryRun": True}
+    schedule_import = api.post(f"/events/{eid}/schedule-imports", schedule, as_=olga).json["id"]
+    failed = api.post(
+        f"/events/{eid}/schedule-imports", {"content": calendar.replace("UID", "X-UID")}, as_=olga
+    )
+    assert failed.status == 422, failed
     names = {
+        "schedule": schedule,
+        "schedule_import": schedule_import,
+        "failed_import": failed.json["detail"].split()[1],
         "event": eid,
         "bare_event": bare_event["id"],
         "session": sid,

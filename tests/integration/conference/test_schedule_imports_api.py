@@ -219,3 +219,30 @@ def test_a_url_is_fetched_through_the_outbound_guard_following_a_redirect(
         assert r.status == 422, r
         (problem,) = r.json["errors"]
         assert problem["field"] == "url" and says in problem["message"], url
+
+
+def test_a_plan_refused_in_its_second_transaction_is_undone_whole(data_table):
+    """60 new sessions with hashtags are 120 items: two transactions. A hashtag taken after the plan
+    was made refuses the second; the first is undone, so none of the 60 stays."""
+    import datetime as dt
+
+    from backchannel.conference.dynamo import DynamoConferenceRepo
+    from backchannel.conference.rules import all_sessions
+    from backchannel.conference.schedule.dynamo import DynamoScheduleRepo
+    from backchannel.conference.schedule.plan import Plan
+    from backchannel.core.errors import Conflict
+    from tests.support.fakes import a_session
+
+    start = dt.datetime(2030, 5, 18, 9, tzinfo=dt.UTC)
+    new = [
+        a_session(f"S{i:02d}", "E", hashtag=f"Talk{i}", external_id=f"g{i}", starts_at=start)
+        for i in range(60)
+    ]
+    conference = DynamoConferenceRepo()
+    conference.create_session(a_session("HAND", "E", hashtag="talk55", starts_at=start))  # taken meanwhile
+    with pytest.raises(Conflict):
+        DynamoScheduleRepo().apply(Plan(create=new))
+    assert [s.id for s in all_sessions(DynamoConferenceRepo(), "E")] == ["HAND"]
+    DynamoConferenceRepo().create_session(
+        a_session("HAND2", "E", hashtag="Talk1", starts_at=start)
+    )  # claim freed
