@@ -243,6 +243,30 @@ def test_a_plan_refused_in_its_second_transaction_is_undone_whole(data_table):
     with pytest.raises(Conflict):
         DynamoScheduleRepo().apply(Plan(create=new))
     assert [s.id for s in all_sessions(DynamoConferenceRepo(), "E")] == ["HAND"]
-    DynamoConferenceRepo().create_session(
-        a_session("HAND2", "E", hashtag="Talk1", starts_at=start)
-    )  # claim freed
+    freed = a_session("HAND2", "E", hashtag="Talk1", starts_at=start)
+    DynamoConferenceRepo().create_session(freed)  # the undone session's hashtag is free again
+
+
+def test_two_imports_planned_from_the_same_reading_cannot_both_create_a_session(data_table):
+    """Two imports at once, or a second one that read the sessions index before it caught up, plan
+    the same new sessions under new ids: the external id is claimed once per event, so the second is
+    refused whole (409) instead of duplicating them."""
+    import dataclasses
+    import datetime as dt
+
+    from backchannel.conference.dynamo import DynamoConferenceRepo
+    from backchannel.conference.rules import all_sessions
+    from backchannel.conference.schedule.dynamo import DynamoScheduleRepo
+    from backchannel.conference.schedule.plan import Plan
+    from backchannel.core.errors import Conflict
+    from tests.support.fakes import a_session
+
+    start = dt.datetime(2030, 5, 18, 9, tzinfo=dt.UTC)
+    first = [a_session(f"A{i}", "E", external_id=f"g{i}", starts_at=start) for i in range(3)]
+    second = [dataclasses.replace(s, id=f"B{i}") for i, s in enumerate(first)]
+    DynamoScheduleRepo().apply(Plan(create=first))
+    with pytest.raises(Conflict):
+        DynamoScheduleRepo().apply(Plan(create=second))
+    assert sorted(s.id for s in all_sessions(DynamoConferenceRepo(), "E")) == ["A0", "A1", "A2"]
+    DynamoConferenceRepo().delete_session(first[0])  # deleting by hand frees its external id
+    DynamoScheduleRepo().apply(Plan(create=second[:1]))

@@ -15,7 +15,7 @@ from tests.support.fakes import an_event
 
 EVENT = an_event(starts_on=dt.date(2026, 3, 28), ends_on=dt.date(2026, 3, 29), timezone="Europe/Berlin")
 FORMATS = ("auto", "frab-json", "frab-xml", "ical")
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def answers(fmt: str, text: str) -> None:

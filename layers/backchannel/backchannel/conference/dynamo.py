@@ -19,6 +19,7 @@ from backchannel.conference.items import (
     event_item,
     event_pk,
     event_tag,
+    external_id_claim,
     handle_claim,
     member_events_pk,
     member_item,
@@ -239,6 +240,8 @@ class DynamoConferenceRepo:
             tx.delete(session_item(session))
             if session.hashtag:
                 tx.delete(session_tag(session.event_id, session.hashtag, session.id))
+            if session.external_id:
+                tx.delete(external_id_claim(session))
 
     def list_sessions(self, event_id: str, limit: int, cursor: str | None) -> Page[Session]:
         pk = session_index_pk(event_id)

@@ -7,6 +7,7 @@
 | membership (roles) | EVENT#<id> | MEMBER#<memberId> | MEMBER#<memberId>#EVENTS | <eventId> |
 | session | SESSION#<id> | SESSION | EVENT#<eventId>#SESSIONS | <startsAt UTC>#<id> |
 | session hashtag claim | EVENT#<id> | SESSIONTAG#<lower tag> | | |
+| imported session's external id claim | EVENT#<id> | EXTERNALID#<externalId> | | |
 | member | MEMBER#<id> | PROFILE | | |
 | handle claim | HANDLE#<lower handle> | HANDLE | | |
 | star | MEMBER#<memberId> | STAR#<eventId>#<sessionId> | | |
@@ -170,6 +171,13 @@ def session_item(session: Session) -> SessionItem:
 
 def session_tag(event_id: str, tag: str, session_id: str) -> ClaimItem:
     return ClaimItem(pk=event_pk(event_id), sk=f"SESSIONTAG#{tag.lower()}", owner_id=session_id)
+
+
+def external_id_claim(session: Session) -> ClaimItem:
+    """An imported session's id in its schedule, claimed once per event (schedule imports)."""
+    return ClaimItem(
+        pk=event_pk(session.event_id), sk=f"EXTERNALID#{session.external_id}", owner_id=session.id
+    )
 
 
 def to_membership(item: MembershipItem) -> Membership:

@@ -1,8 +1,10 @@
 """Writing an import's plan, and the import records.
 
 A plan is written in transactions of at most 100 items, each session whole in one of them (the session
-and its hashtag claim). Every write is conditional on what the plan read: a new session and its
-hashtag must not exist, an updated or removed session must still be at the version read. When a
+and its claims: its external id and its hashtag, each once per event). Every write is conditional on
+what the plan read: a new session, its external id and its hashtag must not exist (so two imports at
+once, or one that read the sessions index before it caught up, cannot duplicate a session), an
+updated or removed session must still be at the version read. When a
 transaction is refused (an organiser edited a session, or took a hashtag, meanwhile) or fails, the
 transactions already written are undone, newest first, each conditional on nobody having changed
 those sessions since, and the import fails with 409: the programme is as it was.
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from backchannel.conference.items import ClaimItem, SessionItem, session_item, session_tag
+from backchannel.conference.items import ClaimItem, SessionItem, external_id_claim, session_item, session_tag
 from backchannel.conference.model import Session
 from backchannel.conference.schedule.items import ScheduleImportItem, import_item, import_key, to_import
 from backchannel.conference.schedule.model import ScheduleImport
@@ -38,21 +40,30 @@ class _Change:
 
     @property
     def size(self) -> int:
-        """Items written: the session, and its claim when it is created or removed with a hashtag."""
-        tagged = (self.after if self.before is None else self.before).hashtag  # type: ignore[union-attr]
-        return 2 if (self.before is None or self.after is None) and tagged else 1
+        """Items written: the session, and when it is created or removed its claims too (its external
+        id, its hashtag)."""
+        if self.before is not None and self.after is not None:
+            return 1
+        session = self.after or self.before
+        return 2 + bool(session.hashtag)  # type: ignore[union-attr]
 
     def write(self, tx: Transaction) -> None:
-        if self.before is None:  # create
-            tx.save(session_item(self.after), condition=SessionItem.pk.does_not_exist())
-            if self.after.hashtag:
-                claim = session_tag(self.after.event_id, self.after.hashtag, self.after.id)
-                tx.save(claim, condition=ClaimItem.pk.does_not_exist())
+        if self.before is None:  # create: the external id once per event, the hashtag once per event
+            session = self.after
+            tx.save(session_item(session), condition=SessionItem.pk.does_not_exist())
+            tx.save(external_id_claim(session), condition=ClaimItem.pk.does_not_exist())
+            if session.hashtag:
+                tx.save(
+                    session_tag(session.event_id, session.hashtag, session.id),
+                    condition=ClaimItem.pk.does_not_exist(),
+                )
         elif self.after is None:  # remove
-            tx.delete(session_item(self.before), condition=SessionItem.version == self.before.version)
-            if self.before.hashtag:
-                tx.delete(session_tag(self.before.event_id, self.before.hashtag, self.before.id))
-        else:  # update (an import never changes a hashtag)
+            session = self.before
+            tx.delete(session_item(session), condition=SessionItem.version == session.version)
+            tx.delete(external_id_claim(session))
+            if session.hashtag:
+                tx.delete(session_tag(session.event_id, session.hashtag, session.id))
+        else:  # update (an import never changes a hashtag or an external id)
             tx.save(session_item(self.after), condition=SessionItem.version == self.before.version)
 
     def undone(self) -> _Change:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -91,26 +90,24 @@ class Collector:
 # --------------------------------------------------------------------------------------------------
 
 
+# what the sessions API refuses in text (core.validation: categories Cc, Cs, Co and the Unicode line and
+# paragraph separators), but tabs and line breaks, which clean() folds or keeps
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff\u2028\u2029]"
+)
+
+
 def clean(value: object, max_len: int, *, multiline: bool = False) -> str | None:
-    """``value`` as text the sessions API accepts: control characters dropped (newlines kept when
-    ``multiline``, else folded into spaces), trimmed, cut to ``max_len`` with an ellipsis; None when
-    nothing is left or ``value`` is not text."""
+    """``value`` as text the sessions API accepts: control characters dropped (line breaks and tabs
+    kept when ``multiline``, else folded into spaces), trimmed, cut to ``max_len`` with an ellipsis;
+    None when nothing is left or ``value`` is not text."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         return None
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    kept = []
-    for ch in value:
-        if ch in "\n\t":
-            kept.append(ch if multiline else " ")
-        elif unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch in "\u2028\u2029":
-            continue
-        else:
-            kept.append(ch)
-    text = "".join(kept).strip()
-    if not multiline:
-        text = re.sub(r"\s+", " ", text)
+    text = value[: max_len * 4 + 64].replace("\r\n", "\n").replace("\r", "\n")
+    text = _REFUSED.sub("", text)
+    text = text.strip() if multiline else re.sub(r"\s+", " ", text).strip()
     if len(text) > max_len:
         text = text[: max_len - 1].rstrip() + "…"
     return text or None

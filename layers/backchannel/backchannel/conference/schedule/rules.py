@@ -14,11 +14,11 @@ from typing import Protocol
 
 from backchannel.conference.rules import all_sessions, organised_event
 from backchannel.conference.schedule import plan as plans
-from backchannel.conference.schedule.entries import ScheduleInvalid, document_problem
+from backchannel.conference.schedule.entries import Problem, ScheduleInvalid, document_problem
 from backchannel.conference.schedule.fetch import MAX_DOCUMENT_BYTES, fetch_document
 from backchannel.conference.schedule.model import FAILED, ScheduleImport
 from backchannel.conference.store import ConferenceRepo
-from backchannel.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
+from backchannel.core.errors import Conflict, FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import Caller, Input, iso, read_input, utcnow
 
@@ -70,7 +70,12 @@ def import_schedule(
         imports.save_import(record)
         raise _refusal(record, err) from None
     if not record.dry_run:
-        imports.apply(plan)
+        try:
+            imports.apply(plan)
+        except Conflict as err:
+            record.status, record.errors = FAILED, [Problem("document", "sessions", err.detail)]
+            imports.save_import(record)
+            raise
     for name, count in plan.counts().items():
         setattr(record, name, count)
     imports.save_import(record)
