@@ -26,7 +26,7 @@ def _allow_lists(template, **parameters) -> dict[str, str]:
 def test_by_default_no_function_has_an_allow_list(template):
     Stack(template).check_rules()
     lists = _allow_lists(template)
-    assert set(lists) == {"NetworkApiFunction", "DeliveryWorkerFunction"}
+    assert set(lists) == {"NetworkApiFunction", "DeliveryWorkerFunction", "EventsApiFunction"}
     assert set(lists.values()) == {""}
 
 
