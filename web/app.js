@@ -105,6 +105,8 @@ class LiveFeed {
     const items = page.items || [];
     // Newest first from the API; append in that order for the first page.
     for (const post of items) this.add(post, { atTop: false });
+    // Everything before the first page stays one click away.
+    if (page.nextCursor) this.list.append(this.marker(page.nextCursor, null, { older: true }));
     this.renderEmpty();
     if (state.wsUrl && "WebSocket" in window) this.connect();
     else this.poll();
@@ -136,7 +138,7 @@ class LiveFeed {
       this.socket.send(JSON.stringify({ action: "subscribe", ...subscription }));
       setLiveMode("push (WebSocket)");
       // Catch up on anything posted between the first page and the subscription.
-      this.fetchSince();
+      this.catchUp();
     };
     this.socket.onmessage = (message) => this.onMessage(message);
     this.socket.onclose = () => {
@@ -159,7 +161,14 @@ class LiveFeed {
       this.socket.close();
       return;
     }
-    if (data.type === "post.created") {
+    if (data.type === "posts" && Array.isArray(data.posts)) {
+      // A tick: the newest posts since the last one (newest first) and, when more arrived than a
+      // person can read, a marker with how many more and a feed cursor that loads them.
+      if (this.sessionId && data.sessionId !== this.sessionId) return;
+      if (!this.sessionId && data.sessionId) return;
+      if (data.more && data.more.cursor && data.more.count > 0) this.list.prepend(this.marker(data.more.cursor, data.more.count));
+      for (const post of [...data.posts].reverse()) if (post && typeof post.text === "string") this.add(post, { atTop: true });
+    } else if (data.type === "post.created") {
       const post = data.post || {};
       if (this.sessionId && post.sessionId !== this.sessionId) return;
       if (post.id && typeof post.text === "string") this.add(post, { atTop: true });
@@ -168,6 +177,64 @@ class LiveFeed {
       const item = this.list.querySelector(`[data-post-id="${CSS.escape(data.post.id)}"]`);
       if (item) item.remove();
     }
+  }
+
+  // The newest page again: what arrived between the first page and the subscription. If none of it
+  // was shown yet, a marker loads whatever lies between it and what the page already shows.
+  async catchUp() {
+    const page = await api(this.path);
+    const items = page.items || [];
+    const fresh = items.filter((post) => post && post.id && !this.seen.has(post.id));
+    if (!fresh.length) return 0;
+    if (fresh.length === items.length && page.nextCursor && this.seen.size) this.list.prepend(this.marker(page.nextCursor, null));
+    for (const post of [...fresh].reverse()) this.add(post, { atTop: true });
+    return fresh.length;
+  }
+
+  // A button in the list that loads posts from a feed cursor into its own place: `count` more posts
+  // (a tick's marker), the posts down to the first one already shown (count null), or one page of
+  // older posts (older).
+  marker(cursor, count, { older = false } = {}) {
+    const label = older
+      ? "Load older posts"
+      : count
+        ? `${count} more post${count === 1 ? "" : "s"} arrived at once: load them`
+        : "Load the posts in between";
+    const button = el("button", { type: "button", class: "more", text: label });
+    const item = el("li", { class: older ? "more-marker older" : "more-marker", "data-count": count == null ? null : String(count) }, button);
+    button.addEventListener("click", () => this.fill(item, cursor, count, older));
+    return item;
+  }
+
+  async fill(item, cursor, count, older) {
+    const button = item.querySelector("button");
+    button.disabled = true;
+    let loaded = 0;
+    let next = cursor;
+    try {
+      while (next) {
+        const limit = count ? Math.min(100, count - loaded) : 25;
+        const page = await api(`${this.path}?cursor=${encodeURIComponent(next)}&limit=${limit}`);
+        const items = page.items || [];
+        let fresh = 0;
+        for (const post of items) {
+          if (!post || !post.id || this.seen.has(post.id)) continue;
+          this.seen.add(post.id);
+          item.before(renderPost(post));
+          fresh += 1;
+        }
+        loaded += fresh;
+        next = page.nextCursor;
+        if (older) break; // one page a click
+        if (count ? loaded >= count || !fresh : fresh < items.length) break; // reached what is shown
+      }
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = `Could not load them (${error.message}): try again`;
+      return;
+    }
+    if (older && next) item.replaceWith(this.marker(next, null, { older: true }));
+    else item.remove();
   }
 
   async fetchSince() {

@@ -1,14 +1,17 @@
 """Live-push worker: domain events (EventBridge rule -> SQS) -> the WebSocket connections following
-their event or session, as far as each may see them. A gone connection is forgotten; a throttled one
-fails the record (partial batch response), so SQS retries it."""
+their event or session, as far as each may see them. A batch's new posts are coalesced into one tick
+per topic (``backchannel.live.ticks``); the rest go one message each. A gone connection is forgotten;
+a throttled one, or a topic whose tick lease stayed taken, fails its records (partial batch
+response), so SQS retries them."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import Any
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
-from backchannel.core.observability import logger
+from backchannel.core.config import get_config
+from backchannel.core.observability import logger, metrics
 from backchannel.live import rules
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
@@ -19,15 +22,43 @@ connections = wiring.factory(DynamoConnectionsRepo)
 sender = wiring.factory(ApiGatewaySender)
 
 
-def handle_record(record: SQSRecord) -> None:
-    detail_type, detail = domain_event(record.body)  # an EventBridge event, as the rule delivers it
+def settings() -> rules.TickSettings:
+    cfg = get_config()
+    return rules.TickSettings(
+        sample=cfg.live_tick_sample,
+        min_interval_s=cfg.live_tick_min_interval_s,
+        rate=cfg.live_push_rate,
+        workers=cfg.live_push_workers,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: Any) -> dict:
+    records = event.get("Records") or []
+    parsed, failed = [], []
+    for record in records:
+        try:
+            parsed.append((record["messageId"], domain_event(record["body"])))
+        except (ValueError, KeyError, TypeError):  # not an EventBridge event: fails alone, then the DLQ
+            logger.exception("not a domain event", extra={"message_id": record.get("messageId")})
+            failed.append(record.get("messageId"))
     request_scope.begin()
-    outcome = rules.push(store(), connections(), sender(), detail_type, detail)
-    if outcome is None:
-        logger.info("event not pushed live", extra={"detail_type": detail_type})
-        return
-    wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone)
-    wiring.log_outcome("pushed live", detail_type, detail, outcome, "sent", "gone", "expired", "withheld")
-
-
-lambda_handler = wiring.sqs_handler(handle_record, raise_on_entire_batch_failure=False)
+    outcome, retry = rules.push_batch(
+        store(), connections(), sender(), [e for _, e in parsed], settings=settings()
+    )
+    failed += [parsed[n][0] for n in sorted(retry)]
+    wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone, LiveTicks=outcome.ticks)
+    logger.info(
+        "pushed live",
+        extra={
+            "records": len(records),
+            "failed": len(failed),
+            "sent": outcome.sent,
+            "gone": outcome.gone,
+            "ticks": outcome.ticks,
+            "expired": outcome.expired,
+            "withheld": outcome.withheld,
+        },
+    )
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}

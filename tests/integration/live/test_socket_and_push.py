@@ -180,11 +180,14 @@ def test_a_post_reaches_its_followers_through_the_whole_chain(
     assert r.status == 201, r
     pumps.drain()
 
-    got = {cid: [(m["type"], m["post"]["text"]) for m in msgs] for cid, msgs in management.received.items()}
+    got = {
+        cid: [(m["type"], [p["text"] for p in m["posts"]]) for m in msgs]
+        for cid, msgs in management.received.items()
+    }
     assert got == {
-        "event-fan=": [("post.created", "live #camp")],
-        "session-fan=": [("post.created", "live #camp")],
-        "organiser=": [("post.created", "secret #camp")],
+        "event-fan=": [("posts", ["live #camp"])],
+        "session-fan=": [("posts", ["live #camp"])],
+        "organiser=": [("posts", ["secret #camp"])],
     }
     assert management.received["session-fan="][0]["sessionId"] == session["id"]
 
@@ -208,7 +211,14 @@ def sqs_event(detail_type: str, detail: dict) -> dict:
 
 
 def post_detail(event_id: str) -> dict:
-    return {"domainEventId": "d-1", "id": "p-1", "eventId": event_id, "authorId": "x", "text": "hi"}
+    return {
+        "domainEventId": "d-1",
+        "id": "p-1",
+        "eventId": event_id,
+        "authorId": "x",
+        "text": "hi",
+        "seq": "01J00000000000000000000000",
+    }
 
 
 @pytest.fixture
@@ -262,3 +272,65 @@ def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws,
     stubber.assert_no_pending_responses()
     assert sleeps == [0.2, 0.4]
     assert len(items_of(aws, "slow=")) == 2  # throttled is not gone
+
+
+# -- ticks: a burst coalesced, and nothing lost ------------------------------------------------------
+
+
+def queued_records(aws, queue_logical_id: str) -> list[dict]:
+    """Every message waiting in the queue, as the records of one SQS event."""
+    sqs = aws.client("sqs")
+    url = aws.physical_id(queue_logical_id)
+    records = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return records
+        for m in got:
+            records.append(
+                {**sqs_event("x", {})["Records"][0], "messageId": m["MessageId"], "body": m["Body"]}
+            )
+
+
+def test_a_burst_is_one_message_a_follower_and_its_marker_loads_every_other_post(
+    api, aws, make_event, alice, pumps_of, management
+):
+    event = make_event()
+    Socket(api, "keynote-fan=").send("subscribe", eventId=event["id"])
+    posted = []
+    for n in range(30):
+        r = api.post(f"/events/{event['id']}/posts", {"text": f"burst {n} #camp"}, as_=alice)
+        assert r.status == 201, r
+        posted.append(r.json["id"])
+    pumps_of(ROUTER).drain()  # stream -> bus -> rule -> the live-push queue, not yet the worker
+    records = queued_records(aws, "LivePushQueue")
+    assert len(records) == 30
+
+    assert api.invoke(PUSH, {"Records": records}) == {"batchItemFailures": []}  # one batch, one tick
+
+    [tick] = management.received["keynote-fan="]
+    shown = [p["id"] for p in tick["posts"]]
+    assert len(shown) == 10 and tick["more"]["count"] == 20  # Config.live_tick_sample
+    assert shown == posted[::-1][:10]
+    # The marker's cursor is the feed's own: it returns the 20 others, newest first, across 4 shards.
+    page = api.get(
+        f"/events/{event['id']}/posts", query={"cursor": tick["more"]["cursor"], "limit": "20"}
+    ).json
+    assert [p["id"] for p in page["items"]] == posted[::-1][10:]
+
+
+def test_the_tick_lease_lets_one_worker_tick_a_topic_per_interval(aws, monkeypatch):
+    from backchannel.core import config
+    from backchannel.live.connections import DynamoConnectionsRepo
+
+    monkeypatch.setenv("CONNECTIONS_TABLE_NAME", aws.physical_id("ConnectionsTable"))
+    config.reset()
+    repo = DynamoConnectionsRepo()
+    assert repo.take_tick("event#E1", 1000.0, 0.5) == 0.0
+    assert repo.take_tick("event#E1", 1000.2, 0.5) == pytest.approx(0.3)  # the other worker waits
+    assert repo.take_tick("event#E2", 1000.2, 0.5) == 0.0  # another topic is free
+    assert repo.take_tick("event#E1", 1000.5, 0.5) == 0.0
+    assert (
+        connections_table(aws).get_item(Key={"pk": "TICK#event#E1", "sk": "TICK"})["Item"]["nextAt"] == 1001
+    )
+    config.reset()

@@ -23,6 +23,7 @@ class MemoryConnections:
     def __init__(self) -> None:
         self.connections: dict[str, Connection] = {}
         self.subs: dict[tuple[str, str], Subscription] = {}
+        self.leases: dict[str, float] = {}
 
     def put_connection(self, connection):
         self.connections[connection.connection_id] = connection
@@ -56,6 +57,13 @@ class MemoryConnections:
 
     def subscribers(self, topic):
         return [s for (_, t), s in self.subs.items() if t == topic]
+
+    def take_tick(self, topic, now_s, interval_s):
+        """As the connections table's conditional update: taken if the last lease ran out."""
+        if self.leases.get(topic, 0.0) <= now_s:
+            self.leases[topic] = now_s + interval_s
+            return 0.0
+        return self.leases[topic] - now_s
 
 
 class RecordingSender:

@@ -66,6 +66,14 @@ class Config:
     # post_to_connection when API Gateway throttles (429): attempts and the first back-off.
     push_attempts: int = 3
     push_backoff_s: float = 0.2
+    # Live ticks (backchannel.live.ticks): posts per tick, the shortest interval between two ticks of
+    # a topic, the post_to_connection calls a second one topic's ticks may take (API Gateway's
+    # account-level default is 10,000 requests a second, burst 5,000, for every API of the account and
+    # Region: see the README's live section), and the threads that send one tick.
+    live_tick_sample: int = 10
+    live_tick_min_interval_s: float = 0.5
+    live_push_rate: int = 10_000
+    live_push_workers: int = 32
     # Circulation (follows, channels, deliveries of packs)
     circulation_key_id: str | None = None  # KMS key that seals channel secrets
     # KMS HMAC key: verification codes, verification-mail counters, one link token per delivery

@@ -4,10 +4,14 @@
 |---|---|---|---|---|
 | connection | CONN#<connectionId> | META | | <connectionId> |
 | subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id> | <connectionId> |
+| tick lease | TICK#<event#id or session#id> | TICK | | tick#<topic> |
 
 Every item carries ``expiresAt`` (epoch seconds, the table's TTL attribute), refreshed on activity.
 Access patterns: a connection and its subscriptions (``Query`` pk), a topic's subscribers (``Query``
-the ``topic`` index). No scans.
+the ``topic`` index), a topic's tick lease (conditional ``UpdateItem``, then ``GetItem`` when refused).
+No scans. The lease (``nextAt``, epoch seconds) lets one worker at a time tick a topic, once per
+interval, whichever of the concurrent push workers holds its posts; it is written at most once per
+interval per topic, far below a partition's 1,000 writes a second.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from backchannel.core.dynamo.conditions import update_if
+from backchannel.core.dynamo.conditions import get_item, update_if
 from backchannel.core.dynamo.table import TableBinding
 from backchannel.live.model import Connection, Subscription
 
 META = "META"
 SUB = "SUB#"
+TICK = "TICK"
+LEASE_TTL_S = 3600
 
 
 class TopicIndex(GlobalSecondaryIndex):
@@ -67,6 +73,10 @@ class ConnectionItem(LiveItem, discriminator="Connection"):
 class SubscriptionItem(LiveItem, discriminator="Subscription"):
     event_id = UnicodeAttribute(attr_name="eventId")
     insider = BooleanAttribute(default=False)
+
+
+class TickItem(LiveItem, discriminator="Tick"):
+    next_at = NumberAttribute(attr_name="nextAt")
 
 
 bind = TableBinding(LiveItem, "connections_table_name").bind
@@ -149,3 +159,17 @@ class DynamoConnectionsRepo:
     def subscribers(self, topic: str) -> list[Subscription]:
         bind()
         return [_subscription(item) for item in SubscriptionItem.topic_index.query(topic)]
+
+    def take_tick(self, topic: str, now_s: float, interval_s: float) -> float:
+        bind()
+        item = TickItem(f"TICK#{topic}", TICK)
+        actions = [
+            TickItem.next_at.set(round(now_s + interval_s, 3)),
+            TickItem.connection_id.set(f"tick#{topic}"),
+            TickItem.type.set(TickItem),
+            TickItem.expires_at.set(int(now_s) + LEASE_TTL_S),
+        ]
+        if update_if(item, actions, TickItem.next_at.does_not_exist() | (TickItem.next_at <= now_s)):
+            return 0.0
+        current = get_item(TickItem, f"TICK#{topic}", TICK, consistent_read=True)
+        return max(0.001, float(current.next_at) - now_s) if current else 0.001

@@ -62,4 +62,5 @@ class PushOutcome:
     gone: int = 0
     expired: int = 0
     withheld: int = 0
+    ticks: int = 0
     throttled: list[str] = field(default_factory=list)

@@ -13,12 +13,16 @@ Messages the server sends (JSON text frames), every one with a ``type``:
 |---|---|---|
 | ``subscribed`` / ``unsubscribed`` | reply to ``subscribe`` / ``unsubscribe`` | ``eventId`` or ``sessionId`` |
 | ``error`` | reply to a refused action | ``status, title, detail, errors?`` |
-| ``post.created`` | PostCreated | ``id`` (the domain event id: deduplicate by it), ``eventId``, ``sessionId?``, ``post`` |
+| ``posts`` | a tick: PostCreated, coalesced per topic (:mod:`backchannel.live.ticks`) | ``eventId``, ``sessionId?`` (the topic), ``posts`` (newest first), ``more? {count, cursor}`` |
 | ``post.deleted`` | PostDeleted | ``id, eventId, sessionId?, post {id, eventId, sessionId?}`` |
 | ``question.asked`` / ``question.voted`` / ``question.answered`` | QuestionAsked / QuestionVoted / QuestionAnswered | ``id, eventId, sessionId?, question`` |
 | ``summary.published`` | SummaryPublished | ``id, eventId, sessionId, summary {sessionId, eventId, version, publishedAt}`` |
 
-Delivery is at least once: a message may repeat after a retry (same ``id``).
+Delivery is at least once: a message may repeat after a retry (same ``id``; a post: same post ``id``).
+
+New posts travel in ticks (:func:`push_batch`): one ``posts`` message per topic and connection at most
+every tick interval, with a sample of the posts and a ``more`` marker counting the rest. Everything
+else is pushed as it comes, one message per domain event (:func:`push`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from backchannel.conference.model import ATTENDEE, ORGANISER
@@ -33,6 +40,7 @@ from backchannel.conference.rules import can_view, membership_of, visible_event,
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from backchannel.core.model import Caller
+from backchannel.live import ticks
 from backchannel.live.model import EVENT, SESSION, Connection, LiveMessage, PushOutcome, Subscription, Topic
 from backchannel.live.store import ConnectionsRepo, Sender, Throttled
 
@@ -139,10 +147,13 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
 
 
 # Who did something is not broadcast for these (a vote is private to the voter).
-_PRIVATE_FIELDS = {"QuestionVoted": ("voterId", "memberId")}
+_PRIVATE_FIELDS = {"QuestionVoted": ("voterId", "memberId"), "PostCreated": ("seq",)}
 
 
 LIVE_DETAIL_TYPES = tuple(_MESSAGES)
+
+# Domain events that travel in ticks, coalesced per topic, rather than one message each.
+TICKED = frozenset({"PostCreated"})
 
 
 def live_message(detail_type: str, detail: dict[str, Any]) -> LiveMessage | None:
@@ -165,17 +176,21 @@ def live_message(detail_type: str, detail: dict[str, Any]) -> LiveMessage | None
     return LiveMessage(message, event_id, session_id)
 
 
-def recipients(
-    store: ConferenceRepo, live: LiveMessage, conns: ConnectionsRepo, *, now: int
-) -> tuple[list[Subscription], PushOutcome]:
-    """The live subscriptions that may see the message, one per connection."""
-    outcome = PushOutcome()
-    event = store.get_event(live.event_id)
+def _followers(
+    store: ConferenceRepo,
+    event_id: str,
+    topics: list[str],
+    conns: ConnectionsRepo,
+    outcome: PushOutcome,
+    now: int,
+) -> list[Subscription]:
+    """The live subscriptions to ``topics`` that may see the event's news now, one per connection."""
+    event = store.get_event(event_id)
     if event is None:
-        return [], outcome
+        return []
     chosen: dict[str, Subscription] = {}
     allowed: dict[str | None, bool] = {}
-    for topic in live.topics:
+    for topic in topics:
         for sub in conns.subscribers(topic):
             if sub.connection_id in chosen:
                 continue
@@ -190,7 +205,69 @@ def recipients(
                 outcome.withheld += 1
                 continue
             chosen[sub.connection_id] = sub
-    return list(chosen.values()), outcome
+    return list(chosen.values())
+
+
+def recipients(
+    store: ConferenceRepo, live: LiveMessage, conns: ConnectionsRepo, *, now: int
+) -> tuple[list[Subscription], PushOutcome]:
+    """The live subscriptions that may see the message, one per connection."""
+    outcome = PushOutcome()
+    return _followers(store, live.event_id, live.topics, conns, outcome, now), outcome
+
+
+PER_THREAD = 50  # a small audience is sent to in order, by one thread
+
+
+@dataclass
+class FanOut:
+    sent: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    throttled: list[str] = field(default_factory=list)
+
+
+def fan_out(sender: Sender, targets: list[str], message: dict[str, Any], *, workers: int) -> FanOut:
+    """``message`` to every connection of ``targets``, ``workers`` at a time: what was sent, which
+    connections are gone (410) and which stayed throttled (429)."""
+    result = FanOut()
+
+    def one(connection_id: str) -> None:
+        try:
+            delivered = sender.send(connection_id, message)
+        except Throttled:
+            result.throttled.append(connection_id)
+            return
+        if delivered:
+            result.sent.append(connection_id)  # list.append is atomic: the pool's threads share it
+        else:
+            result.gone.append(connection_id)
+
+    threads = min(workers, -(-len(targets) // PER_THREAD))
+    if threads <= 1:
+        for connection_id in targets:
+            one(connection_id)
+        return result
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, targets))
+    return result
+
+
+def _deliver(
+    conns: ConnectionsRepo,
+    sender: Sender,
+    targets: list[str],
+    message: dict,
+    outcome: PushOutcome,
+    workers: int,
+) -> None:
+    """Send ``message`` to every target over ``workers`` threads; the gone ones are forgotten after
+    the others were sent to (so a 410 never holds up the rest)."""
+    result = fan_out(sender, targets, message, workers=workers)
+    outcome.sent += len(result.sent)
+    outcome.gone += len(result.gone)
+    outcome.throttled += result.throttled
+    for connection_id in result.gone:
+        conns.delete_connection(connection_id)
 
 
 def push(
@@ -201,6 +278,7 @@ def push(
     detail: dict[str, Any],
     *,
     now: int | None = None,
+    workers: int = 1,
 ) -> PushOutcome | None:
     """Send a domain event's live message to everyone following it who may see it. A gone connection
     is deleted; if some stay throttled, :class:`Throttled` is raised after trying all the others."""
@@ -208,17 +286,110 @@ def push(
     if live is None:
         return None
     targets, outcome = recipients(store, live, conns, now=now_epoch() if now is None else now)
-    for sub in targets:
-        try:
-            delivered = sender.send(sub.connection_id, live.message)
-        except Throttled:
-            outcome.throttled.append(sub.connection_id)
-            continue
-        if delivered:
-            outcome.sent += 1
-        else:
-            outcome.gone += 1
-            conns.delete_connection(sub.connection_id)
+    _deliver(conns, sender, [t.connection_id for t in targets], live.message, outcome, workers)
     if outcome.throttled:
         raise Throttled(f"{len(outcome.throttled)} connection(s) still throttled; the message is retried")
     return outcome
+
+
+@dataclass(frozen=True)
+class TickSettings:
+    """How ticks are cut: posts per tick (``sample``), the shortest interval between two ticks of a
+    topic, the ``post_to_connection`` calls a second a topic's tick may take (``rate``), and the
+    threads that send one tick."""
+
+    sample: int = 10
+    min_interval_s: float = 0.5
+    rate: float = 8000.0
+    workers: int = 32
+    lease_attempts: int = 50
+
+
+def push_batch(
+    store: ConferenceRepo,
+    conns: ConnectionsRepo,
+    sender: Sender,
+    events: list[tuple[str, dict[str, Any]]],
+    *,
+    settings: TickSettings = TickSettings(),
+    now: int | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[PushOutcome, set[int]]:
+    """A batch of domain events: new posts coalesced into one tick per topic, the rest pushed one by
+    one. Returns what it came to and the positions of the events to retry (a tick or a message that
+    stayed throttled for some connection, or that could not take its topic's tick lease)."""
+    now = now_epoch() if now is None else now
+    total, failed = PushOutcome(), set()
+    by_topic: dict[str, tuple[str, list[tuple[int, dict]]]] = {}
+    for n, (detail_type, detail) in enumerate(events):
+        live = live_message(detail_type, detail)
+        if live is None:
+            continue
+        if detail_type not in TICKED:
+            try:
+                _add(
+                    total, push(store, conns, sender, detail_type, detail, now=now, workers=settings.workers)
+                )
+            except Throttled:
+                failed.add(n)
+            continue
+        entity = {**live.message["post"], "seq": detail.get("seq")}
+        for topic in live.topics:
+            by_topic.setdefault(topic, (live.event_id, []))[1].append((n, entity))
+    for topic, (event_id, entries) in by_topic.items():
+        outcome = PushOutcome()
+        if not _tick(
+            store,
+            conns,
+            sender,
+            topic,
+            event_id,
+            [e for _, e in entries],
+            outcome,
+            settings,
+            now,
+            clock,
+            sleep,
+        ):
+            failed.update(n for n, _ in entries)
+        _add(total, outcome)
+    return total, failed
+
+
+def _tick(store, conns, sender, topic_key, event_id, posts, outcome, settings, now, clock, sleep) -> bool:
+    """One tick of ``topic_key``: take the topic's lease (waiting out the interval of the last tick),
+    then send the coalesced posts to every follower. False if it should be retried."""
+    followers = _followers(store, event_id, [topic_key], conns, outcome, now)
+    if not followers:
+        return True
+    event = store.get_event(event_id)
+    kind, _, topic_id = topic_key.partition("#")
+    message = ticks.coalesce(
+        Topic(kind, topic_id),
+        event_id,
+        posts,
+        sample=settings.sample,
+        shards=event.feed_shards if event else 1,
+    )
+    if message is None:
+        return True
+    interval = ticks.interval_s(len(followers), min_interval_s=settings.min_interval_s, rate=settings.rate)
+    for _ in range(settings.lease_attempts):
+        wait_s = conns.take_tick(topic_key, clock(), interval)
+        if wait_s <= 0:
+            break
+        sleep(min(wait_s, interval))
+    else:
+        return False
+    outcome.ticks += 1
+    _deliver(conns, sender, [f.connection_id for f in followers], message, outcome, settings.workers)
+    return not outcome.throttled
+
+
+def _add(total: PushOutcome, part: PushOutcome | None) -> None:
+    if part is None:
+        return
+    for name in ("sent", "gone", "expired", "withheld", "ticks"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.throttled += part.throttled

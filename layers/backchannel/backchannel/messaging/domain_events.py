@@ -165,7 +165,9 @@ def _post_rule(c: Change) -> list[DomainEvent]:
     was, now = not deleted(c.old), not deleted(c.new)
     current = c.current
     if not was and now and c.old is None:
-        return [c.event("PostCreated", public_fields(c.new, POST_FIELDS), _post_resources(current))]
+        # seq, the post's place in its feed, travels too: live ticks make feed cursors of it
+        detail = {**public_fields(c.new, POST_FIELDS), "seq": c.new.get("seq")}
+        return [c.event("PostCreated", detail, _post_resources(current))]
     if was and not now:
         ids = public_fields(current, ("id", "eventId", "sessionId", "authorId"))
         return [c.event("PostDeleted", ids, _post_resources(current))]
