@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backchannel.capture.dynamo import DynamoCaptureRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
@@ -19,7 +20,12 @@ from backchannel.messaging.envelope import domain_event
 
 store = wiring.factory(DynamoConferenceRepo)
 connections = wiring.factory(DynamoConnectionsRepo)
+captured = wiring.factory(DynamoCaptureRepo)
 sender = wiring.factory(ApiGatewaySender)
+
+
+def read_posts(post_ids: list[str]) -> dict[str, dict]:
+    return {post_id: post.to_json() for post_id, post in captured().get_posts(post_ids).items()}
 
 
 def settings() -> rules.TickSettings:
@@ -45,7 +51,7 @@ def lambda_handler(event: dict, context: Any) -> dict:
             failed.append(record.get("messageId"))
     request_scope.begin()
     outcome, retry = rules.push_batch(
-        store(), connections(), sender(), [e for _, e in parsed], settings=settings()
+        store(), connections(), sender(), [e for _, e in parsed], read_posts=read_posts, settings=settings()
     )
     failed += [parsed[n][0] for n in sorted(retry)]
     wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone, LiveTicks=outcome.ticks)

@@ -210,15 +210,13 @@ def sqs_event(detail_type: str, detail: dict) -> dict:
     }
 
 
-def post_detail(event_id: str) -> dict:
-    return {
-        "domainEventId": "d-1",
-        "id": "p-1",
-        "eventId": event_id,
-        "authorId": "x",
-        "text": "hi",
-        "seq": "01J00000000000000000000000",
-    }
+def post_detail(api, aws, event_id: str, author) -> dict:
+    """The PostCreated detail of a real post (the tick reads the posts it shows)."""
+    r = api.post(f"/events/{event_id}/posts", {"text": "hi #camp"}, as_=author)
+    assert r.status == 201, r
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(aws.physical_id("DataTable"))
+    item = table.get_item(Key={"pk": f"POST#{r.json['id']}", "sk": "POST"})["Item"]
+    return {"domainEventId": "d-1", "id": item["id"], "eventId": event_id, "text": "hi", "seq": item["seq"]}
 
 
 @pytest.fixture
@@ -236,7 +234,7 @@ def stubbed(monkeypatch):
         yield stubber, sleeps
 
 
-def test_a_gone_connection_is_deleted(api, aws, make_event, stubbed):
+def test_a_gone_connection_is_deleted(api, aws, make_event, alice, stubbed):
     stubber, _ = stubbed
     event = make_event()
     Socket(api, "a-gone=").send("subscribe", eventId=event["id"])
@@ -249,13 +247,15 @@ def test_a_gone_connection_is_deleted(api, aws, make_event, stubbed):
     )
     stubber.add_response("post_to_connection", {}, {"ConnectionId": "b-alive=", "Data": ANY})
 
-    assert api.invoke(PUSH, sqs_event("PostCreated", post_detail(event["id"]))) == {"batchItemFailures": []}
+    assert api.invoke(PUSH, sqs_event("PostCreated", post_detail(api, aws, event["id"], alice))) == {
+        "batchItemFailures": []
+    }
     stubber.assert_no_pending_responses()
     assert items_of(aws, "a-gone=") == []
     assert len(items_of(aws, "b-alive=")) == 2
 
 
-def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws, make_event, stubbed):
+def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws, make_event, alice, stubbed):
     stubber, sleeps = stubbed
     event = make_event()
     Socket(api, "slow=").send("subscribe", eventId=event["id"])
@@ -267,7 +267,7 @@ def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws,
             expected_params={"ConnectionId": "slow=", "Data": ANY},
         )
 
-    result = api.invoke(PUSH, sqs_event("PostCreated", post_detail(event["id"])))
+    result = api.invoke(PUSH, sqs_event("PostCreated", post_detail(api, aws, event["id"], alice)))
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     stubber.assert_no_pending_responses()
     assert sleeps == [0.2, 0.4]
@@ -319,18 +319,23 @@ def test_a_burst_is_one_message_a_follower_and_its_marker_loads_every_other_post
     assert [p["id"] for p in page["items"]] == posted[::-1][10:]
 
 
-def test_the_tick_lease_lets_one_worker_tick_a_topic_per_interval(aws, monkeypatch):
+def test_a_slot_is_claimed_once_and_a_part_refused_after_its_close_goes_to_the_next(aws, monkeypatch):
     from backchannel.core import config
     from backchannel.live.connections import DynamoConnectionsRepo
+    from backchannel.live.model import TickPart
 
     monkeypatch.setenv("CONNECTIONS_TABLE_NAME", aws.physical_id("ConnectionsTable"))
+    monkeypatch.setenv("DATA_TABLE_NAME", aws.physical_id("DataTable"))  # the transactions' connection
     config.reset()
     repo = DynamoConnectionsRepo()
-    assert repo.take_tick("event#E1", 1000.0, 0.5) == 0.0
-    assert repo.take_tick("event#E1", 1000.2, 0.5) == pytest.approx(0.3)  # the other worker waits
-    assert repo.take_tick("event#E2", 1000.2, 0.5) == 0.0  # another topic is free
-    assert repo.take_tick("event#E1", 1000.5, 0.5) == 0.0
-    assert (
-        connections_table(aws).get_item(Key={"pk": "TICK#event#E1", "sk": "TICK"})["Item"]["nextAt"] == 1001
-    )
+    first, second = TickPart("w1", 3, [("S3", "p3")]), TickPart("w2", 2, [("S5", "p5"), ("S4", "p4")])
+    assert repo.add_to_tick("event#E1", 1000, first)
+    assert repo.claim_tick("event#E1", 1000)
+    assert repo.add_to_tick("event#E1", 1000, second)
+    assert not repo.claim_tick("event#E1", 1000)  # one sender per slot
+    assert sorted(repo.close_tick("event#E1", 1000), key=lambda p: p.id) == [first, second]
+    late = TickPart("w3", 1, [("S6", "p6")])
+    assert not repo.add_to_tick("event#E1", 1000, late)  # closed: this part goes to the next slot
+    assert repo.add_to_tick("event#E1", 1250, late)
+    assert repo.close_tick("event#E1", 1250) == [late]
     config.reset()

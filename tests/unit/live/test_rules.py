@@ -23,7 +23,7 @@ class MemoryConnections:
     def __init__(self) -> None:
         self.connections: dict[str, Connection] = {}
         self.subs: dict[tuple[str, str], Subscription] = {}
-        self.leases: dict[str, float] = {}
+        self.slots: dict[tuple[str, int], dict] = {}
 
     def put_connection(self, connection):
         self.connections[connection.connection_id] = connection
@@ -58,12 +58,23 @@ class MemoryConnections:
     def subscribers(self, topic):
         return [s for (_, t), s in self.subs.items() if t == topic]
 
-    def take_tick(self, topic, now_s, interval_s):
-        """As the connections table's conditional update: taken if the last lease ran out."""
-        if self.leases.get(topic, 0.0) <= now_s:
-            self.leases[topic] = now_s + interval_s
-            return 0.0
-        return self.leases[topic] - now_s
+    def add_to_tick(self, topic, end_ms, part):
+        """As the connections table's transaction: refused once the slot is closed."""
+        slot = self.slots.setdefault((topic, end_ms), {"claimed": False, "closed": False, "parts": []})
+        if slot["closed"]:
+            return False
+        slot["parts"].append(part)
+        return True
+
+    def claim_tick(self, topic, end_ms):
+        slot = self.slots.setdefault((topic, end_ms), {"claimed": False, "closed": False, "parts": []})
+        claimed, slot["claimed"] = slot["claimed"], True
+        return not claimed
+
+    def close_tick(self, topic, end_ms):
+        slot = self.slots.setdefault((topic, end_ms), {"claimed": True, "closed": False, "parts": []})
+        slot["closed"] = True
+        return list(slot["parts"])
 
 
 class RecordingSender:

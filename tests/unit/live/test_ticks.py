@@ -5,6 +5,7 @@ the rate; gone connections are forgotten after the others were sent to."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.unit.live.test_rules import MemoryConnections, RecordingSender
 
 NOW = 1_800_000_000
 OLGA = "member-olga"
-SETTINGS = rules.TickSettings(sample=5, min_interval_s=0.5, rate=1000.0, workers=8)
+SETTINGS = rules.TickSettings(sample=5, min_interval_s=0.25, rate=1000.0, workers=8)
 
 
 @pytest.fixture
@@ -37,6 +38,28 @@ def follow(store, conns, cid, **topic):
     rules.subscribe(store, conns, cid, topic, ttl_s=7200, max_subscriptions=3, now=NOW)
 
 
+class Clock:
+    """Simulated time: sleeping advances it, and may first let other workers run (``during_sleep``),
+    as concurrent invocations would while the slot's claimant waits for its end."""
+
+    def __init__(self) -> None:
+        self.now = float(NOW)
+        self.slept: list[float] = []
+        self.during_sleep: list = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        while self.during_sleep:
+            self.during_sleep.pop(0)()
+        self.now += seconds
+
+
+POSTS: dict[str, dict] = {}
+
+
 def post_created(n: int, session_id: str | None = None) -> tuple[str, dict]:
     detail = {
         "domainEventId": f"dom-{n}",
@@ -49,57 +72,64 @@ def post_created(n: int, session_id: str | None = None) -> tuple[str, dict]:
     }
     if session_id:
         detail["sessionId"] = session_id
+    POSTS[detail["id"]] = {k: v for k, v in detail.items() if k not in ("domainEventId", "seq")}
     return "PostCreated", detail
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(NOW)
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+def read_posts(ids):
+    return {i: POSTS[i] for i in ids if i in POSTS}
 
 
 def push(store, conns, sender, clock, events, settings=SETTINGS):
     return rules.push_batch(
-        store, conns, sender, events, settings=settings, now=NOW, clock=clock, sleep=clock.sleep
+        store,
+        conns,
+        sender,
+        events,
+        read_posts=read_posts,
+        settings=settings,
+        now=NOW,
+        clock=clock,
+        sleep=clock.sleep,
     )
 
 
-# -- the tick message ----------------------------------------------------------------------------
+def shown_or_counted(messages) -> int:
+    return sum(len(m["posts"]) + m.get("more", {}).get("count", 0) for m in messages)
 
 
-def test_a_tick_carries_the_newest_posts_and_counts_the_rest_with_a_cursor_below_them():
-    posts = [{"id": f"p{n}", "text": str(n), "seq": f"S{n:03d}"} for n in range(12)]
-    message = ticks.coalesce(Topic("event", "KEY"), "KEY", posts + posts[:3], sample=5, shards=3)
-    assert message["type"] == "posts" and message["eventId"] == "KEY"
-    assert [p["id"] for p in message["posts"]] == ["p11", "p10", "p9", "p8", "p7"]
-    assert all("seq" not in p for p in message["posts"])
-    assert message["more"]["count"] == 7  # repeats (at-least-once) count once
-    # the feed's own cursor: every shard resumes strictly below the oldest post shown
+# -- the tick ------------------------------------------------------------------------------------
+
+
+def test_a_slot_shows_the_newest_posts_of_all_its_parts_and_counts_the_rest():
+    parts = [
+        ticks.part_of([{"id": f"p{n}", "seq": f"S{n:03d}"} for n in range(0, 12, 2)], 3),  # 6 posts
+        ticks.part_of([{"id": f"p{n}", "seq": f"S{n:03d}"} for n in range(1, 12, 2)] * 2, 3),  # 6, twice
+    ]
+    assert [count for count, _ in parts] == [6, 6]  # a repeat (at-least-once) counts once
+    shown, rest = ticks.merge(parts, 3)
+    assert shown == [("S011", "p11"), ("S010", "p10"), ("S009", "p9")] and rest == 9
+
+
+def test_the_marker_is_a_feed_cursor_below_the_oldest_post_shown():
+    message = ticks.message(Topic("event", "KEY"), "KEY", [{"id": "p9"}], 7, "S009", shards=3)
+    assert message == {"type": "posts", "eventId": "KEY", "posts": [{"id": "p9"}], "more": message["more"]}
+    assert message["more"]["count"] == 7
     assert cursors.decode_positions(message["more"]["cursor"], {"0", "1", "2"}) == {
-        "0": "S007",
-        "1": "S007",
-        "2": "S007",
+        "0": "S009",
+        "1": "S009",
+        "2": "S009",
     }
+    quiet = ticks.message(Topic("session", "TALK"), "KEY", [{"id": "p9"}], 0, "S009", shards=3)
+    assert quiet["sessionId"] == "TALK" and "more" not in quiet
 
 
-def test_a_tick_no_larger_than_the_sample_has_no_marker():
-    posts = [{"id": f"p{n}", "text": str(n), "seq": f"S{n:03d}"} for n in range(5)]
-    message = ticks.coalesce(Topic("session", "TALK"), "KEY", posts, sample=5, shards=3)
-    assert message["sessionId"] == "TALK" and "more" not in message
-    assert ticks.coalesce(Topic("session", "TALK"), "KEY", [], sample=5, shards=3) is None
-
-
-def test_the_interval_grows_with_the_audience_so_the_management_api_keeps_up():
-    assert ticks.interval_s(10, min_interval_s=0.5, rate=10_000) == 0.5
-    assert ticks.interval_s(10_000, min_interval_s=0.5, rate=10_000) == 1.0
-    assert ticks.interval_s(30_000, min_interval_s=0.5, rate=10_000) == 3.0
+def test_the_interval_grows_with_the_audience_on_one_grid():
+    assert ticks.interval_s(10, min_interval_s=0.25, rate=10_000) == 0.25
+    assert ticks.interval_s(10_000, min_interval_s=0.25, rate=10_000) == 1.0
+    assert ticks.interval_s(30_000, min_interval_s=0.25, rate=10_000) == 4.0
+    assert ticks.slot_end_ms(1000.1, 0.25) == 1_000_250
+    assert ticks.slot_end_ms(1000.25, 1.0) == 1_001_000
 
 
 # -- pushing batches -----------------------------------------------------------------------------
@@ -122,12 +152,31 @@ def test_a_burst_reaches_each_follower_as_one_message_per_topic_with_nothing_los
     assert tick["more"]["count"] == 35  # 40 posts: 5 shown, 35 counted
     session_tick = sender.inbox["s0"][0]
     assert session_tick["sessionId"] == "TALK"
-    assert len(session_tick["posts"]) + session_tick["more"]["count"] == 20
+    assert shown_or_counted([session_tick]) == 20
+
+
+def test_workers_holding_posts_of_one_topic_at_once_make_one_tick(store):
+    """Three workers' batches while the slot is open: one claims it and waits for its end, the others
+    add their part and return; the follower gets one message that shows or counts all 60 posts."""
+    conns = MemoryConnections()
+    follow(store, conns, "viewer", eventId="KEY")
+    sender, clock = RecordingSender(), Clock()
+    others = [[post_created(20 + k) for k in range(20)], [post_created(40 + k) for k in range(20)]]
+    returned = []
+    clock.during_sleep = [lambda b=b: returned.append(push(store, conns, sender, clock, b)) for b in others]
+
+    outcome, retry = push(store, conns, sender, clock, [post_created(k) for k in range(20)])
+
+    assert retry == set() and outcome.ticks == 1
+    assert [o.ticks for o, _ in returned] == [0, 0]  # they only added their part
+    [tick] = sender.inbox["viewer"]
+    assert [p["id"] for p in tick["posts"]] == [f"post-{n:05d}" for n in range(59, 54, -1)]
+    assert tick["more"]["count"] == 55
 
 
 def test_a_busy_topic_ticks_at_most_once_per_interval(store):
-    """Batch after batch arrives (as concurrent workers would take them): each waits for the topic's
-    lease, so no follower gets more than one message per interval, and every post is shown or counted."""
+    """Batch after batch arrives, some of them while a claimant waits: no follower gets more than
+    one message per interval, and every post is shown or counted."""
     conns = MemoryConnections()
     follow(store, conns, "viewer", eventId="KEY")
     sender, clock = RecordingSender(), Clock()
@@ -140,14 +189,17 @@ def test_a_busy_topic_ticks_at_most_once_per_interval(store):
 
     sender.send = timed
     n = 0
-    for _batch in range(20):  # a batch every 0.1 s of 30 posts: 300 posts a second
-        push(store, conns, sender, clock, [post_created(n + k) for k in range(30)])
-        n += 30
-        clock.now += 0.1
-    gaps = [b - a for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    for batch in range(40):  # a batch every 0.05 s of 15 posts: 300 posts a second
+        if batch % 3 == 0:  # now and then a second worker's batch lands while the claimant waits
+            extra = [post_created(100_000 + n + k) for k in range(5)]
+            n += 5
+            clock.during_sleep.append(lambda e=extra: push(store, conns, sender, clock, e))
+        push(store, conns, sender, clock, [post_created(n + k) for k in range(15)])
+        n += 15
+        clock.now += 0.05
+    gaps = [b - a for a, b in itertools.pairwise(sent_at)]
     assert min(gaps) >= SETTINGS.min_interval_s - 1e-9, gaps
-    received = sender.inbox["viewer"]
-    assert sum(len(m["posts"]) + m.get("more", {}).get("count", 0) for m in received) == n
+    assert shown_or_counted(sender.inbox["viewer"]) == n
 
 
 def test_gone_connections_are_forgotten_after_the_others_were_sent_to(store):
@@ -183,11 +235,10 @@ def test_a_throttled_follower_fails_the_records_of_that_topic_only(store):
     assert [p["id"] for p in sender.inbox["fine"][0]["posts"]] == ["post-00002", "post-00001"]
 
 
-def test_a_lease_that_stays_taken_retries_the_records_later(store):
+def test_posts_that_find_every_slot_closed_are_retried(store):
     conns = MemoryConnections()
     follow(store, conns, "viewer", eventId="KEY")
-    conns.leases["event#KEY"] = NOW + 3600.0  # another worker holds the topic (a stuck clock, say)
-    settings = rules.TickSettings(sample=5, min_interval_s=0.5, rate=1000.0, workers=1, lease_attempts=3)
-    sender, clock = RecordingSender(), Clock()
-    _, retry = push(store, conns, sender, clock, [post_created(1)], settings)
+    conns.add_to_tick = lambda *_: False  # every slot closed under it (a stuck clock, say)
+    sender = RecordingSender()
+    _, retry = push(store, conns, sender, Clock(), [post_created(1)])
     assert retry == {0} and sender.inbox == {}

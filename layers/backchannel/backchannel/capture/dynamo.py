@@ -106,6 +106,12 @@ class DynamoCaptureRepo:
         item = get_item(PostItem, f"POST#{post_id.upper()}", "POST")
         return to_post(item) if item else None
 
+    def get_posts(self, post_ids: list[str]) -> dict[str, Post]:
+        """The posts of these ids that exist (one BatchGetItem per 100 ids, strongly consistent)."""
+        keys = [(f"POST#{post_id.upper()}", "POST") for post_id in dict.fromkeys(post_ids)]
+        found = PostItem.batch_get(keys, consistent_read=True) if keys else []
+        return {item.id: to_post(item) for item in found if isinstance(item, PostItem)}
+
     def delete_post(self, post: Post) -> None:
         PostItem(pk=f"POST#{post.id}", sk="POST").delete()
 

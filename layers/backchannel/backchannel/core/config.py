@@ -71,7 +71,7 @@ class Config:
     # account-level default is 10,000 requests a second, burst 5,000, for every API of the account and
     # Region: see the README's live section), and the threads that send one tick.
     live_tick_sample: int = 10
-    live_tick_min_interval_s: float = 0.5
+    live_tick_min_interval_s: float = 0.25
     live_push_rate: int = 10_000
     live_push_workers: int = 32
     # Circulation (follows, channels, deliveries of packs)

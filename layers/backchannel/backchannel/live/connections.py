@@ -4,31 +4,49 @@
 |---|---|---|---|---|
 | connection | CONN#<connectionId> | META | | <connectionId> |
 | subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id> | <connectionId> |
-| tick lease | TICK#<event#id or session#id> | TICK | | tick#<topic> |
+| tick claim | TICK#<topic>#<slot end, ms> | CLAIM | | TICK |
+| tick part | TICK#<topic>#<slot end, ms>#<0..3> | <part id> | | TICK |
 
 Every item carries ``expiresAt`` (epoch seconds, the table's TTL attribute), refreshed on activity.
 Access patterns: a connection and its subscriptions (``Query`` pk), a topic's subscribers (``Query``
-the ``topic`` index), a topic's tick lease (conditional ``UpdateItem``, then ``GetItem`` when refused).
-No scans. The lease (``nextAt``, epoch seconds) lets one worker at a time tick a topic, once per
-interval, whichever of the concurrent push workers holds its posts; it is written at most once per
-interval per topic, far below a partition's 1,000 writes a second.
+the ``topic`` index), a tick slot's parts (``Query`` 4 keys, consistent). No scans.
+
+A tick slot (:mod:`backchannel.live.ticks`): every push worker holding new posts of a topic writes a
+*part* (how many, and the ``seq|id`` of its newest few) into the slot that ends next, in a transaction
+that checks the slot is not *closed*; the one worker that creates the slot's *claim* waits for its end,
+closes it, reads its parts and sends the tick. A part written before the close is read; one refused by
+it goes into the next slot. Items expire after 10 minutes (TTL).
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
+import random
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from backchannel.core.dynamo.conditions import get_item, update_if
+from backchannel.core.dynamo.conditions import Transaction, save_new, update_if
 from backchannel.core.dynamo.table import TableBinding
-from backchannel.live.model import Connection, Subscription
+from backchannel.live.model import Connection, Subscription, TickPart
 
 META = "META"
 SUB = "SUB#"
 TICK = "TICK"
-LEASE_TTL_S = 3600
+CLAIM = "CLAIM"
+PART_SHARDS = 4  # a busy slot's parts spread over 4 partition keys (each far below 1,000 writes/s)
+TICK_TTL_S = 600
+
+
+def _tick_pk(topic: str, end_ms: int) -> str:
+    return f"TICK#{topic}#{end_ms}"
 
 
 class TopicIndex(GlobalSecondaryIndex):
@@ -75,8 +93,13 @@ class SubscriptionItem(LiveItem, discriminator="Subscription"):
     insider = BooleanAttribute(default=False)
 
 
-class TickItem(LiveItem, discriminator="Tick"):
-    next_at = NumberAttribute(attr_name="nextAt")
+class TickClaimItem(LiveItem, discriminator="TickClaim"):
+    closed = BooleanAttribute(null=True)
+
+
+class TickPartItem(LiveItem, discriminator="TickPart"):
+    count = NumberAttribute()
+    newest = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 bind = TableBinding(LiveItem, "connections_table_name").bind
@@ -160,16 +183,45 @@ class DynamoConnectionsRepo:
         bind()
         return [_subscription(item) for item in SubscriptionItem.topic_index.query(topic)]
 
-    def take_tick(self, topic: str, now_s: float, interval_s: float) -> float:
+    def add_to_tick(self, topic: str, end_ms: int, part: TickPart) -> bool:
         bind()
-        item = TickItem(f"TICK#{topic}", TICK)
-        actions = [
-            TickItem.next_at.set(round(now_s + interval_s, 3)),
-            TickItem.connection_id.set(f"tick#{topic}"),
-            TickItem.type.set(TickItem),
-            TickItem.expires_at.set(int(now_s) + LEASE_TTL_S),
-        ]
-        if update_if(item, actions, TickItem.next_at.does_not_exist() | (TickItem.next_at <= now_s)):
-            return 0.0
-        current = get_item(TickItem, f"TICK#{topic}", TICK, consistent_read=True)
-        return max(0.001, float(current.next_at) - now_s) if current else 0.001
+        claim = TickClaimItem(_tick_pk(topic, end_ms), CLAIM)
+        item = TickPartItem(
+            f"{_tick_pk(topic, end_ms)}#{random.randrange(PART_SHARDS)}",
+            part.id,
+            connection_id=TICK,
+            count=part.count,
+            newest=[f"{seq}|{post_id}" for seq, post_id in part.newest],
+            expires_at=end_ms // 1000 + TICK_TTL_S,
+        )
+        tx = Transaction()
+        try:
+            with tx:
+                tx.condition_check(
+                    TickClaimItem, claim.pk, claim.sk, condition=TickClaimItem.closed.does_not_exist()
+                )
+                tx.save(item)
+        except TransactWriteError as err:
+            if tx.refused(err, claim):
+                return False
+            raise
+        return True
+
+    def claim_tick(self, topic: str, end_ms: int) -> bool:
+        bind()
+        claim = TickClaimItem(
+            _tick_pk(topic, end_ms), CLAIM, connection_id=TICK, expires_at=end_ms // 1000 + TICK_TTL_S
+        )
+        return save_new(claim)
+
+    def close_tick(self, topic: str, end_ms: int) -> list[TickPart]:
+        bind()
+        claim = TickClaimItem(_tick_pk(topic, end_ms), CLAIM)
+        update_if(claim, [TickClaimItem.closed.set(True)], TickClaimItem.pk.exists())
+        parts = []
+        for shard in range(PART_SHARDS):
+            for item in TickPartItem.query(f"{_tick_pk(topic, end_ms)}#{shard}", consistent_read=True):
+                if isinstance(item, TickPartItem):
+                    newest = [tuple(entry.split("|", 1)) for entry in item.newest or []]
+                    parts.append(TickPart(item.sk, int(item.count), newest))
+        return parts

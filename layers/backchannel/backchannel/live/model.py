@@ -64,3 +64,13 @@ class PushOutcome:
     withheld: int = 0
     ticks: int = 0
     throttled: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TickPart:
+    """What one push worker adds to a topic's next tick: its id, how many new posts it holds, and the
+    ``(seq, id)`` of the newest few of them (the most a tick can show)."""
+
+    id: str
+    count: int
+    newest: list[tuple[str, str]]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,7 +42,16 @@ from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from backchannel.core.model import Caller
 from backchannel.live import ticks
-from backchannel.live.model import EVENT, SESSION, Connection, LiveMessage, PushOutcome, Subscription, Topic
+from backchannel.live.model import (
+    EVENT,
+    SESSION,
+    Connection,
+    LiveMessage,
+    PushOutcome,
+    Subscription,
+    TickPart,
+    Topic,
+)
 from backchannel.live.store import ConnectionsRepo, Sender, Throttled
 
 _ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -299,10 +309,10 @@ class TickSettings:
     threads that send one tick."""
 
     sample: int = 10
-    min_interval_s: float = 0.5
+    min_interval_s: float = 0.25
     rate: float = 8000.0
     workers: int = 32
-    lease_attempts: int = 50
+    slot_attempts: int = 5
 
 
 def push_batch(
@@ -311,14 +321,16 @@ def push_batch(
     sender: Sender,
     events: list[tuple[str, dict[str, Any]]],
     *,
+    read_posts: Callable[[list[str]], dict[str, dict[str, Any]]],
     settings: TickSettings = TickSettings(),
     now: int | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[PushOutcome, set[int]]:
-    """A batch of domain events: new posts coalesced into one tick per topic, the rest pushed one by
-    one. Returns what it came to and the positions of the events to retry (a tick or a message that
-    stayed throttled for some connection, or that could not take its topic's tick lease)."""
+    """A batch of domain events: new posts added to their topics' next tick (and the tick sent, if
+    this worker claims it), the rest pushed one by one. ``read_posts`` gives the public JSON of posts
+    by id. Returns what it came to and the positions of the events to retry (a message or a tick that
+    stayed throttled for some connection, or posts that found no open slot)."""
     now = now_epoch() if now is None else now
     total, failed = PushOutcome(), set()
     by_topic: dict[str, tuple[str, list[tuple[int, dict]]]] = {}
@@ -334,15 +346,16 @@ def push_batch(
             except Throttled:
                 failed.add(n)
             continue
-        entity = {**live.message["post"], "seq": detail.get("seq")}
+        entity = {"id": detail.get("id"), "seq": detail.get("seq")}
         for topic in live.topics:
             by_topic.setdefault(topic, (live.event_id, []))[1].append((n, entity))
     for topic, (event_id, entries) in by_topic.items():
         outcome = PushOutcome()
-        if not _tick(
+        done = _tick(
             store,
             conns,
             sender,
+            read_posts,
             topic,
             event_id,
             [e for _, e in entries],
@@ -351,40 +364,56 @@ def push_batch(
             now,
             clock,
             sleep,
-        ):
+        )
+        if not done:
             failed.update(n for n, _ in entries)
         _add(total, outcome)
     return total, failed
 
 
-def _tick(store, conns, sender, topic_key, event_id, posts, outcome, settings, now, clock, sleep) -> bool:
-    """One tick of ``topic_key``: take the topic's lease (waiting out the interval of the last tick),
-    then send the coalesced posts to every follower. False if it should be retried."""
+def _tick(
+    store, conns, sender, read_posts, topic_key, event_id, posts, outcome, settings, now, clock, sleep
+) -> bool:
+    """Add ``posts`` to the topic's current slot; if this worker claims the slot, wait for its end,
+    close it and send its tick to every follower. False if the posts should be retried."""
     followers = _followers(store, event_id, [topic_key], conns, outcome, now)
     if not followers:
         return True
-    event = store.get_event(event_id)
-    kind, _, topic_id = topic_key.partition("#")
-    message = ticks.coalesce(
-        Topic(kind, topic_id),
-        event_id,
-        posts,
-        sample=settings.sample,
-        shards=event.feed_shards if event else 1,
-    )
-    if message is None:
+    count, newest = ticks.part_of(posts, settings.sample)
+    if not count:
         return True
     interval = ticks.interval_s(len(followers), min_interval_s=settings.min_interval_s, rate=settings.rate)
-    for _ in range(settings.lease_attempts):
-        wait_s = conns.take_tick(topic_key, clock(), interval)
-        if wait_s <= 0:
+    end_ms = ticks.slot_end_ms(clock(), interval)
+    part = TickPart(new_part_id(), count, newest)
+    for _ in range(settings.slot_attempts):
+        if conns.add_to_tick(topic_key, end_ms, part):
             break
-        sleep(min(wait_s, interval))
+        end_ms += round(interval * 1000)  # that slot closed meanwhile: the next one
     else:
         return False
+    if not conns.claim_tick(topic_key, end_ms):
+        return True  # the slot's claimant sends it
+    sleep(max(0.0, end_ms / 1000 - clock()))
+    parts = conns.close_tick(topic_key, end_ms)
+    shown, rest = ticks.merge([(p.count, p.newest) for p in parts], settings.sample)
+    found = read_posts([post_id for _, post_id in shown])
+    bodies = [found[post_id] for _, post_id in shown if post_id in found]  # a deleted one is gone
+    if not bodies and not rest:
+        return True
+    event = store.get_event(event_id)
+    kind, _, topic_id = topic_key.partition("#")
+    message = ticks.message(
+        Topic(kind, topic_id), event_id, bodies, rest, shown[-1][0], shards=event.feed_shards if event else 1
+    )
     outcome.ticks += 1
-    _deliver(conns, sender, [f.connection_id for f in followers], message, outcome, settings.workers)
+    # the followers as the slot closed: who followed meanwhile gets the posts now too
+    targets = _followers(store, event_id, [topic_key], conns, PushOutcome(), now)
+    _deliver(conns, sender, [f.connection_id for f in targets], message, outcome, settings.workers)
     return not outcome.throttled
+
+
+def new_part_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _add(total: PushOutcome, part: PushOutcome | None) -> None:

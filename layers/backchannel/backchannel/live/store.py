@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from backchannel.live.model import Connection, Subscription
+from backchannel.live.model import Connection, Subscription, TickPart
 
 
 class ConnectionsRepo(Protocol):
@@ -17,9 +17,16 @@ class ConnectionsRepo(Protocol):
     def refresh(self, connection_id: str, expires_at: int) -> None: ...
     def delete_connection(self, connection_id: str) -> None: ...
     def subscribers(self, topic: str) -> list[Subscription]: ...
-    def take_tick(self, topic: str, now_s: float, interval_s: float) -> float:
-        """Take the topic's tick lease: 0 if this worker may tick now (the lease then runs until
-        ``now_s + interval_s``), else the seconds until the current lease runs out."""
+    def add_to_tick(self, topic: str, end_ms: int, part: TickPart) -> bool:
+        """Add ``part`` to the topic's slot ending at ``end_ms``; False if that slot is closed."""
+        ...
+
+    def claim_tick(self, topic: str, end_ms: int) -> bool:
+        """Become the one sender of that slot's tick; False if another worker is."""
+        ...
+
+    def close_tick(self, topic: str, end_ms: int) -> list[TickPart]:
+        """Close the slot (no part may join it any more) and return every part it holds."""
         ...
 
 

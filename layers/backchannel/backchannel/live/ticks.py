@@ -8,10 +8,17 @@ or the session's): paging from it returns, newest first, every post older than t
 skipped ones first. Nothing is lost: a post is either in a tick or counted in its marker, and the
 marker's cursor reaches it.
 
-How often a topic ticks: no more often than every ``min_interval_s``, and no more often than the
-management API can carry, ``connections / rate`` seconds for a topic followed by ``connections``
-sockets within ``rate`` ``post_to_connection`` calls a second. A quiet topic's first post goes out at
-once (nothing ticked in the last interval); only a busy topic waits.
+How often a topic ticks: once per *slot*, a stretch of ``interval_s`` seconds; the interval is no
+shorter than ``min_interval_s`` (0.25 s: at most 4 messages a second per topic followed) and long
+enough for the management API to carry a tick to the whole audience (``connections / rate``). A post
+waits at most one slot.
+
+On AWS many push workers hold posts of one topic at once (SQS hands out batches of 10 to up to
+``MaximumConcurrency`` invocations, 300 a second at 3,000 posts a second). Each adds a small *part* to
+the topic's current slot (the count and the ``seq|id`` of its newest posts, about 1 KB); the one that
+claims the slot waits for its end, closes it, merges the parts (:func:`merge`), reads the posts to show
+and sends the tick. The slot's items live in the connections table
+(:mod:`backchannel.live.connections`).
 """
 
 from __future__ import annotations
@@ -25,8 +32,41 @@ POSTS = "posts"
 
 
 def interval_s(connections: int, *, min_interval_s: float, rate: float) -> float:
-    """Seconds between two ticks of a topic followed by ``connections`` sockets."""
-    return max(min_interval_s, connections / rate if rate > 0 else 0.0)
+    """Seconds between two ticks of a topic followed by ``connections`` sockets: the audience's share
+    of the management API's rate, rounded up to ``min_interval_s`` times a power of two, so that the
+    slots of every interval line up on the shortest one's grid."""
+    needed = connections / rate if rate > 0 else 0.0
+    interval = min_interval_s
+    while interval < needed:
+        interval *= 2
+    return interval
+
+
+def slot_end_ms(now_s: float, interval: float) -> int:
+    """The end (epoch ms) of the slot that ``now_s`` falls in: the next multiple of the interval."""
+    step = max(1, round(interval * 1000))
+    return (int(now_s * 1000) // step + 1) * step
+
+
+def part_of(posts: list[dict[str, Any]], sample: int) -> tuple[int, list[tuple[str, str]]]:
+    """A worker's share of a tick: how many distinct posts, and the ``(seq, id)`` of the newest
+    ``sample`` of them (only those can be among the tick's newest)."""
+    unique = {
+        p["id"]: p["seq"] for p in posts if isinstance(p.get("id"), str) and isinstance(p.get("seq"), str)
+    }
+    newest = sorted(((seq, post_id) for post_id, seq in unique.items()), reverse=True)[: max(sample, 1)]
+    return len(unique), newest
+
+
+def merge(parts: list[tuple[int, list[tuple[str, str]]]], sample: int) -> tuple[list[tuple[str, str]], int]:
+    """The tick of a slot's parts: the newest ``sample`` posts of them all (the newest overall are
+    among each part's newest) and how many others there are."""
+    seen: dict[str, str] = {}
+    for _, newest in parts:
+        for seq, post_id in newest:
+            seen[post_id] = seq
+    shown = sorted(((seq, post_id) for post_id, seq in seen.items()), reverse=True)[: max(sample, 1)]
+    return shown, max(0, sum(count for count, _ in parts) - len(shown))
 
 
 def more_cursor(oldest_shown_seq: str, shards: int) -> str:
@@ -34,18 +74,12 @@ def more_cursor(oldest_shown_seq: str, shards: int) -> str:
     return cursors.encode({str(n): oldest_shown_seq for n in range(max(shards, 1))})
 
 
-def coalesce(
-    topic: Topic, event_id: str, posts: list[dict[str, Any]], *, sample: int, shards: int
-) -> dict[str, Any] | None:
-    """The tick message of ``topic`` for ``posts`` (entities of PostCreated, each with its feed
-    ``seq``), or None if there are none. Repeats of one post (at-least-once) count once."""
-    unique = {p["id"]: p for p in posts if isinstance(p.get("id"), str) and isinstance(p.get("seq"), str)}
-    newest_first = sorted(unique.values(), key=lambda p: p["seq"], reverse=True)
-    if not newest_first:
-        return None
-    shown, rest = newest_first[: max(sample, 1)], newest_first[max(sample, 1) :]
-    message: dict[str, Any] = {"type": POSTS, "eventId": event_id, **topic.to_dict()}
-    message["posts"] = [{k: v for k, v in p.items() if k != "seq"} for p in shown]
+def message(
+    topic: Topic, event_id: str, posts: list[dict[str, Any]], rest: int, oldest_shown_seq: str, *, shards: int
+) -> dict[str, Any]:
+    """The ``posts`` message of a tick: ``posts`` (public JSON, newest first) and, if ``rest`` others
+    arrived, the marker that counts them and loads them from the feed."""
+    out: dict[str, Any] = {"type": POSTS, "eventId": event_id, **topic.to_dict(), "posts": posts}
     if rest:
-        message["more"] = {"count": len(rest), "cursor": more_cursor(shown[-1]["seq"], shards)}
-    return message
+        out["more"] = {"count": rest, "cursor": more_cursor(oldest_shown_seq, shards)}
+    return out
