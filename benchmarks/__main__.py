@@ -7,6 +7,7 @@
     python -m benchmarks latency [...]     post-to-screen latency on the local stack (Chromium)
     python -m benchmarks packs [...]       pack build time and peak memory against the floor
     python -m benchmarks circulation [...] fan-out to 10,000 followers; delivery worker's rate
+    python -m benchmarks viewers [...]     10,000 sockets on one keynote, 3,000 posts/s: ticks (a model)
 
 The exit status is 1 when any benchmark that ran is over its budget.
 """
@@ -24,9 +25,10 @@ COMMANDS = {
     "latency": "benchmarks.latency",
     "packs": "benchmarks.packs",
     "circulation": "benchmarks.circulation",
+    "viewers": "benchmarks.viewers",
 }
 # what a bare ``python -m benchmarks`` runs, in this order (its options go to the first)
-EVERYTHING = ["cold-init", "ddb-calls", "keynote", "packs", "circulation", "latency"]
+EVERYTHING = ["cold-init", "ddb-calls", "keynote", "viewers", "packs", "circulation", "latency"]
 
 
 def run(command: str, argv: list[str]) -> int:

@@ -24,6 +24,7 @@ class MemoryConnections:
         self.connections: dict[str, Connection] = {}
         self.subs: dict[tuple[str, str], Subscription] = {}
         self.slots: dict[tuple[str, int], dict] = {}
+        self.intervals: dict[str, float] = {}
 
     def put_connection(self, connection):
         self.connections[connection.connection_id] = connection
@@ -57,6 +58,12 @@ class MemoryConnections:
 
     def subscribers(self, topic):
         return [s for (_, t), s in self.subs.items() if t == topic]
+
+    def tick_interval(self, topic):
+        return self.intervals.get(topic)
+
+    def set_tick_interval(self, topic, interval_s):
+        self.intervals[topic] = interval_s
 
     def add_to_tick(self, topic, end_ms, part):
         """As the connections table's transaction: refused once the slot is closed."""

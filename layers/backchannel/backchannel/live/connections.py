@@ -4,6 +4,7 @@
 |---|---|---|---|---|
 | connection | CONN#<connectionId> | META | | <connectionId> |
 | subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id> | <connectionId> |
+| tick interval | TICK#<topic> | INTERVAL | | TICK |
 | tick claim | TICK#<topic>#<slot end, ms> | CLAIM | | TICK |
 | tick part | TICK#<topic>#<slot end, ms>#<0..3> | <part id> | | TICK |
 
@@ -21,6 +22,7 @@ it goes into the next slot. Items expire after 10 minutes (TTL).
 from __future__ import annotations
 
 import random
+import time
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -33,7 +35,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from backchannel.core.dynamo.conditions import Transaction, save_new, update_if
+from backchannel.core.dynamo.conditions import Transaction, get_item, save_new, update_if
 from backchannel.core.dynamo.table import TableBinding
 from backchannel.live.model import Connection, Subscription, TickPart
 
@@ -41,6 +43,7 @@ META = "META"
 SUB = "SUB#"
 TICK = "TICK"
 CLAIM = "CLAIM"
+INTERVAL = "INTERVAL"
 PART_SHARDS = 4  # a busy slot's parts spread over 4 partition keys (each far below 1,000 writes/s)
 TICK_TTL_S = 600
 
@@ -95,6 +98,10 @@ class SubscriptionItem(LiveItem, discriminator="Subscription"):
 
 class TickClaimItem(LiveItem, discriminator="TickClaim"):
     closed = BooleanAttribute(null=True)
+
+
+class TickTopicItem(LiveItem, discriminator="TickTopic"):
+    interval = NumberAttribute()
 
 
 class TickPartItem(LiveItem, discriminator="TickPart"):
@@ -182,6 +189,21 @@ class DynamoConnectionsRepo:
     def subscribers(self, topic: str) -> list[Subscription]:
         bind()
         return [_subscription(item) for item in SubscriptionItem.topic_index.query(topic)]
+
+    def tick_interval(self, topic: str) -> float | None:
+        bind()
+        item = get_item(TickTopicItem, f"TICK#{topic}", INTERVAL)
+        return float(item.interval) if item else None
+
+    def set_tick_interval(self, topic: str, interval_s: float) -> None:
+        bind()
+        TickTopicItem(
+            f"TICK#{topic}",
+            INTERVAL,
+            connection_id=TICK,
+            interval=interval_s,
+            expires_at=int(time.time()) + 86400,
+        ).save()
 
     def add_to_tick(self, topic: str, end_ms: int, part: TickPart) -> bool:
         bind()

@@ -262,7 +262,7 @@ def fan_out(sender: Sender, targets: list[str], message: dict[str, Any], *, work
     return result
 
 
-def _deliver(
+def deliver(
     conns: ConnectionsRepo,
     sender: Sender,
     targets: list[str],
@@ -296,7 +296,7 @@ def push(
     if live is None:
         return None
     targets, outcome = recipients(store, live, conns, now=now_epoch() if now is None else now)
-    _deliver(conns, sender, [t.connection_id for t in targets], live.message, outcome, workers)
+    deliver(conns, sender, [t.connection_id for t in targets], live.message, outcome, workers)
     if outcome.throttled:
         raise Throttled(f"{len(outcome.throttled)} connection(s) still throttled; the message is retried")
     return outcome
@@ -375,26 +375,31 @@ def _tick(
     store, conns, sender, read_posts, topic_key, event_id, posts, outcome, settings, now, clock, sleep
 ) -> bool:
     """Add ``posts`` to the topic's current slot; if this worker claims the slot, wait for its end,
-    close it and send its tick to every follower. False if the posts should be retried."""
-    followers = _followers(store, event_id, [topic_key], conns, outcome, now)
-    if not followers:
-        return True
+    close it and send its tick to every follower. False if the posts should be retried. Only the
+    claimant reads the followers (once a slot); the others read one small item and write one."""
     count, newest = ticks.part_of(posts, settings.sample)
     if not count:
         return True
-    interval = ticks.interval_s(len(followers), min_interval_s=settings.min_interval_s, rate=settings.rate)
+    interval = conns.tick_interval(topic_key) or settings.min_interval_s
+    step_ms = round(interval * 1000)
     end_ms = ticks.slot_end_ms(clock(), interval)
     part = TickPart(new_part_id(), count, newest)
     for _ in range(settings.slot_attempts):
         if conns.add_to_tick(topic_key, end_ms, part):
             break
-        end_ms += round(interval * 1000)  # that slot closed meanwhile: the next one
+        end_ms += step_ms  # that slot closed meanwhile: the next one
     else:
         return False
     if not conns.claim_tick(topic_key, end_ms):
         return True  # the slot's claimant sends it
     sleep(max(0.0, end_ms / 1000 - clock()))
     parts = conns.close_tick(topic_key, end_ms)
+    followers = _followers(store, event_id, [topic_key], conns, outcome, now)
+    fitting = ticks.interval_s(len(followers), min_interval_s=settings.min_interval_s, rate=settings.rate)
+    if fitting != interval:  # the audience grew or shrank: later slots follow
+        conns.set_tick_interval(topic_key, fitting)
+    if not followers:
+        return True
     shown, rest = ticks.merge([(p.count, p.newest) for p in parts], settings.sample)
     found = read_posts([post_id for _, post_id in shown])
     bodies = [found[post_id] for _, post_id in shown if post_id in found]  # a deleted one is gone
@@ -406,9 +411,7 @@ def _tick(
         Topic(kind, topic_id), event_id, bodies, rest, shown[-1][0], shards=event.feed_shards if event else 1
     )
     outcome.ticks += 1
-    # the followers as the slot closed: who followed meanwhile gets the posts now too
-    targets = _followers(store, event_id, [topic_key], conns, PushOutcome(), now)
-    _deliver(conns, sender, [f.connection_id for f in targets], message, outcome, settings.workers)
+    deliver(conns, sender, [f.connection_id for f in followers], message, outcome, settings.workers)
     return not outcome.throttled
 
 
