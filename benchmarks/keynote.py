@@ -37,46 +37,145 @@ def _ulid(ms: int, rng: random.Random) -> str:
     return enc(ms, 10) + enc(rng.getrandbits(80), 16)
 
 
-def simulate(rate: int, seconds: int, shards: int, seed: int = 26) -> dict:
+WHERE = ("table", "gsi1", "gsi2", "topic index")
+
+
+class Writes:
+    """Writes per partition key per simulated second, on the table and on each index, by path."""
+
+    def __init__(self) -> None:
+        self.peaks = {where: collections.Counter() for where in WHERE}
+        self.path_peaks: dict[tuple[str, str], tuple[int, str]] = {}
+        self.second: collections.Counter = collections.Counter()
+
+    def start(self) -> None:
+        self.second = collections.Counter()
+
+    def add(self, where: str, key: str, path: str, n: int = 1) -> None:
+        self.second[(where, path, key)] += n
+
+    def end(self) -> None:
+        per_key: collections.Counter = collections.Counter()
+        for (where, path, key), count in self.second.items():
+            per_key[(where, key)] += count
+            best = self.path_peaks.get((where, path), (0, ""))
+            if count > best[0]:
+                self.path_peaks[(where, path)] = (count, key)
+        for (where, key), count in per_key.items():
+            self.peaks[where][key] = max(self.peaks[where][key], count)
+
+
+def simulate(
+    rate: int,
+    seconds: int,
+    shards: int,
+    seed: int = 26,
+    *,
+    link_share: float = 0.10,
+    questions_per_s: int = 20,
+    votes_per_s: int = 400,
+    viewers: int = 10_000,
+    join_seconds: int = 30,
+    batch: int = 10,
+) -> dict:
+    """One keynote, second by second, through the data layer's own key functions: posts (the table
+    and both feed indexes), the links they share (resource items and the ranked index), questions and
+    votes (the session's ranking), viewers joining (connections and the ``topic`` index) and the live
+    ticks' parts. Returns the peak writes in one second per partition key, by where and by path."""
     from backchannel.capture.dynamo import _post_item
     from backchannel.capture.model import Post
+    from backchannel.live.connections import PART_SHARDS, _tick_pk
+    from backchannel.questions.dynamo import _partitions
+    from backchannel.resources.dynamo import ranked_pk, resource_pk
 
     rng = random.Random(seed)
-    authors = [f"member-{n}" for n in range(2500)]
+    authors = [f"member-{n}" for n in range(5000)]
     weights = [1 / (n + 1) ** 0.8 for n in range(len(authors))]
+    links = [f"res-{n}" for n in range(200)]
+    link_weights = [1 / (n + 1) for n in range(len(links))]
     sessions = ["keynote"] * 16 + ["s1", "s2", "s3", "s4"]
     start_ms = 1_900_000_000_000
-    peaks = {"table": collections.Counter(), "gsi1": collections.Counter(), "gsi2": collections.Counter()}
-    totals = 0
+    writes = Writes()
+    sharers: set[tuple[str, str, str]] = set()
+    resources: set[tuple[str, str]] = set()
+    questions: list[str] = []
+    joined = 0
+    totals = collections.Counter()
     for second in range(seconds):
-        per_key = {
-            "table": collections.Counter(),
-            "gsi1": collections.Counter(),
-            "gsi2": collections.Counter(),
-        }
+        writes.start()
         n = max(0, int(rng.gauss(rate, rate**0.5)))  # Poisson, by its normal approximation
+        topics = collections.Counter()
         for _ in range(n):
             ms = start_ms + second * 1000 + rng.randrange(1000)
+            author = rng.choices(authors, weights)[0]
+            session_id = rng.choice([*sessions, None]) if rng.random() < 0.95 else None
             post = Post(
                 id=_ulid(ms, rng),
                 event_id="KEYNOTE-EVENT",
-                author_id=rng.choices(authors, weights)[0],
+                author_id=author,
                 author_name="x",
                 text="x" * 200,
                 created_at="",
                 seq=_ulid(ms, rng),
-                session_id=rng.choice([*sessions, None]) if rng.random() < 0.95 else None,
+                session_id=session_id,
             )
             item = _post_item(post, shards)
-            per_key["table"][item.pk] += 1
-            per_key["gsi1"][item.gsi1pk] += 1
+            writes.add("table", item.pk, "post")
+            writes.add("gsi1", item.gsi1pk, "event feed")
             if item.gsi2pk:
-                per_key["gsi2"][item.gsi2pk] += 1
-            totals += 1
-        for where, counter in per_key.items():
-            for key, count in counter.items():
-                peaks[where][key] = max(peaks[where][key], count)
-    return {"posts": totals, "peaks": {w: c.most_common(3) for w, c in peaks.items()}}
+                writes.add("gsi2", item.gsi2pk, "session feed")
+            totals["posts"] += 1
+            topics["event#KEYNOTE-EVENT"] += 1
+            if session_id:
+                topics[f"session#{session_id}"] += 1
+            if rng.random() < link_share:  # a link: one share per scope (resources/dynamo.py _add_once)
+                link = rng.choices(links, link_weights)[0]
+                scopes = ["event/KEYNOTE-EVENT"] + ([f"session/{session_id}"] if session_id else [])
+                for scope in scopes:
+                    pk = resource_pk(scope, link)
+                    writes.add("table", f"RESSRC#post#{post.id}", "resource share")
+                    writes.add("table", pk, "resource sharer")
+                    if (scope, link, author) in sharers:
+                        continue  # a known sharer: its count goes up, the ranking stays
+                    sharers.add((scope, link, author))
+                    writes.add("table", pk, "resource (shares)")
+                    new = (scope, link) not in resources
+                    resources.add((scope, link))
+                    # the rank sort key changes: a delete and a put in the index (one for a new item)
+                    writes.add("gsi1", ranked_pk(scope, link), "resources ranking", 1 if new else 2)
+                    totals["resource shares"] += 1
+        for _ in range(questions_per_s):  # asked and approved in the keynote session
+            question_id = _ulid(start_ms + second * 1000, rng)
+            questions.append(question_id)
+            top, listed = _partitions("keynote", "approved", "x")
+            writes.add("table", f"QUESTION#{question_id}", "question")
+            writes.add("gsi1", top, "question ranking")
+            writes.add("gsi2", listed, "question list")
+        q_weights = [1 / (k + 1) for k in range(len(questions))]
+        for _ in range(votes_per_s if questions else 0):
+            question_id = rng.choices(questions[::-1], q_weights)[0]  # the newest draw the most votes
+            top, _ = _partitions("keynote", "approved", "x")
+            writes.add("table", f"QUESTION#{question_id}", "vote (vote item + count)", 2)
+            writes.add("gsi1", top, "question ranking", 2)  # the votes sort key moves
+            totals["votes"] += 1
+        arriving = min(viewers - joined, int(viewers / join_seconds)) if second < join_seconds else 0
+        for k in range(arriving):  # connect, subscribe (put + refresh)
+            connection = f"CONN#{joined + k}"
+            writes.add("table", connection, "connection", 3)
+            topic = "event#KEYNOTE-EVENT" if k % 2 else "session#keynote"
+            writes.add("topic index", topic, "subscriptions", 2)
+        joined += arriving
+        for topic, count in topics.items():  # live ticks: a part per worker batch; 1-s slots, 4 keys each
+            slot = _tick_pk(topic, start_ms + (second + 1) * 1000)
+            for _ in range(-(-count // batch)):
+                writes.add("table", f"{slot}#{rng.randrange(PART_SHARDS)}", "tick parts")
+        writes.end()
+    return {
+        "posts": totals["posts"],
+        "totals": totals,
+        "peaks": {w: c.most_common(3) for w, c in writes.peaks.items()},
+        "paths": writes.path_peaks,
+    }
 
 
 def feed_page_cost(shards: int, posts: int = 400, limit: int = 25) -> dict:

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from backchannel.core.dynamo.merge import merge_desc
 
 
-def fetcher(items: list[str]):
-    ordered = sorted(items, reverse=True)
+def fetcher(items: list[str], descending: bool = True):
+    ordered = sorted(items, reverse=descending)
 
-    def fetch(before: str | None, n: int) -> list[str]:
-        return [i for i in ordered if before is None or i < before][:n]
+    def fetch(beyond: str | None, n: int) -> list[str]:
+        return [i for i in ordered if beyond is None or (i < beyond if descending else i > beyond)][:n]
 
     return fetch
 
@@ -24,8 +24,10 @@ def fetcher(items: list[str]):
 @given(
     partitions=st.lists(st.sets(st.integers(0, 10_000), max_size=30), min_size=1, max_size=5),
     limit=st.integers(1, 12),
+    descending=st.booleans(),
 )
-def test_paging_through_merged_partitions_yields_everything_once_in_order(partitions, limit):
+def test_paging_through_merged_partitions_yields_everything_once_in_order(partitions, limit, descending):
+    """Newest first (a feed) or smallest first (a sharded ranking, ``descending=False``)."""
     # distinct keys across partitions, as ids are
     seen_keys: set[int] = set()
     data = {}
@@ -33,11 +35,11 @@ def test_paging_through_merged_partitions_yields_everything_once_in_order(partit
         mine = sorted(keys - seen_keys)
         seen_keys |= set(mine)
         data[f"p{n}"] = [f"{k:05d}" for k in mine]
-    fetchers = {name: fetcher(items) for name, items in data.items()}
+    fetchers = {name: fetcher(items, descending) for name, items in data.items()}
 
     shown, positions, pages = [], None, 0
     while True:
-        page, positions = merge_desc(fetchers, lambda x: x, limit, positions)
+        page, positions = merge_desc(fetchers, lambda x: x, limit, positions, descending=descending)
         assert len(page) <= limit
         shown += page
         pages += 1
@@ -45,7 +47,7 @@ def test_paging_through_merged_partitions_yields_everything_once_in_order(partit
             break
         json.dumps(positions)  # a cursor must serialise
         assert pages < 1000
-    everything = sorted((i for items in data.values() for i in items), reverse=True)
+    everything = sorted((i for items in data.values() for i in items), reverse=descending)
     assert shown == everything
 
 

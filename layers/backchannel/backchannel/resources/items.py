@@ -2,7 +2,7 @@
 
 | item | pk | sk | gsi1pk | gsi1sk |
 |---|---|---|---|---|
-| resource of a scope | RES#<scope>#<resourceId> | RESOURCE | RES#<scope>#RANKED | <9999999999 - shares, 10 digits>#<resourceId> |
+| resource of a scope | RES#<scope>#<resourceId> | RESOURCE | RES#<scope>#RANKED#<0..7: crc32(resourceId) % 8> | <9999999999 - shares, 10 digits>#<resourceId> |
 | sharer (member marker) | RES#<scope>#<resourceId> | SHARER#<memberId> | | |
 | share (one source's contribution) | RESSRC#<source> | RES#<scope>#<resourceId>#<memberId> | | |
 

@@ -15,7 +15,12 @@ Fetch = Callable[[str | None, int], list[T]]
 
 
 def merge_desc[T](
-    fetchers: dict[str, Fetch], key: Callable[[T], str], limit: int, positions: dict[str, str | None] | None
+    fetchers: dict[str, Fetch],
+    key: Callable[[T], str],
+    limit: int,
+    positions: dict[str, str | None] | None,
+    *,
+    descending: bool = True,
 ) -> tuple[list[T], dict[str, str | None] | None]:
     """One page of the merged list and the positions to continue from (None on the last page).
 
@@ -23,6 +28,9 @@ def merge_desc[T](
     costs one query per partition that still has items, and nothing is skipped or repeated across
     pages: every partition resumes strictly below the last item shown, and one that has nothing left
     is not read again.
+
+    ``descending=False`` merges lists kept in ascending order (each fetcher then returns items
+    strictly *after* the key it is given, smallest first): a sharded ranking, say.
     """
     start = positions is None
     current = (
@@ -37,7 +45,7 @@ def merge_desc[T](
         items = fetch(position, limit + 1)
         has_more[name] = len(items) > limit
         candidates.extend((key(item), name, item) for item in items[:limit])
-    candidates.sort(key=lambda c: c[0], reverse=True)
+    candidates.sort(key=lambda c: c[0], reverse=descending)
     page, rest = candidates[:limit], candidates[limit:]
     # Every item newer than the page's last key is on this page (the merge takes the newest first), so
     # each partition resumes strictly below that key, including partitions that had nothing on the
