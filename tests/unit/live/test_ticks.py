@@ -242,3 +242,15 @@ def test_posts_that_find_every_slot_closed_are_retried(store):
     sender = RecordingSender()
     _, retry = push(store, conns, sender, Clock(), [post_created(1)])
     assert retry == {0} and sender.inbox == {}
+
+
+def test_a_large_audience_stretches_the_slots_so_the_management_api_keeps_up(store):
+    conns = MemoryConnections()
+    for n in range(600):  # 600 sockets at 1,000 calls a second: a tick takes 0.6 s, so slots of 1 s
+        follow(store, conns, f"c{n}", eventId="KEY")
+    sender, clock = RecordingSender(), Clock()
+    push(store, conns, sender, clock, [post_created(1)])
+    assert conns.intervals["event#KEY"] == 1.0
+    clock.now = NOW + 10.1
+    push(store, conns, sender, clock, [post_created(2)])
+    assert clock.now == NOW + 11.0  # the next post waited for the end of a 1-s slot
