@@ -2,7 +2,7 @@
 
 A model in simulated time, built from the live package's own pieces: ``backchannel.live.ticks`` cuts
 the slots, makes each worker's part, merges a slot's parts and writes the ``posts`` message;
-``rules.deliver`` sends it through a stubbed ``post_to_connection`` that counts every call (and
+``fanout.deliver`` sends it through a stubbed ``post_to_connection`` that counts every call (and
 answers 410 for the connections that went away); the slot's claim/part/close follow the connections
 table's semantics (an in-memory copy of ``DynamoConnectionsRepo``'s tick items).
 
@@ -99,7 +99,7 @@ class Bucket:
 
 
 def simulate(args: argparse.Namespace) -> dict:
-    from backchannel.live import rules, ticks
+    from backchannel.live import fanout, ticks
     from backchannel.live.model import PushOutcome, TickPart, Topic
 
     rng = random.Random(args.seed)
@@ -172,7 +172,7 @@ def simulate(args: argparse.Namespace) -> dict:
                 counted_ok = False  # a counted post the marker's cursor would not return
         sender.calls.clear()
         outcome = PushOutcome()
-        rules.deliver(Conns(), sender, alive, message, outcome, 1)
+        fanout.deliver(Conns(), sender, alive, message, outcome, 1)
         start = at + 0.030
         last = start
         for k, connection_id in enumerate(sender.calls):

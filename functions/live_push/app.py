@@ -13,7 +13,7 @@ from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
-from backchannel.live import rules
+from backchannel.live import fanout
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
 from backchannel.messaging.envelope import domain_event
@@ -28,9 +28,9 @@ def read_posts(post_ids: list[str]) -> dict[str, dict]:
     return {post_id: post.to_json() for post_id, post in captured().get_posts(post_ids).items()}
 
 
-def settings() -> rules.TickSettings:
+def settings() -> fanout.TickSettings:
     cfg = get_config()
-    return rules.TickSettings(
+    return fanout.TickSettings(
         sample=cfg.live_tick_sample,
         min_interval_s=cfg.live_tick_min_interval_s,
         rate=cfg.live_push_rate,
@@ -50,7 +50,7 @@ def lambda_handler(event: dict, context: Any) -> dict:
             logger.exception("not a domain event", extra={"message_id": record.get("messageId")})
             failed.append(record.get("messageId"))
     request_scope.begin()
-    outcome, retry = rules.push_batch(
+    outcome, retry = fanout.push_batch(
         store(), connections(), sender(), [e for _, e in parsed], read_posts=read_posts, settings=settings()
     )
     failed += [parsed[n][0] for n in sorted(retry)]

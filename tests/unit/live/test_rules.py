@@ -9,7 +9,7 @@ import pytest
 from backchannel.conference.model import ATTENDEE, ORGANISER, Event, Membership, Session
 from backchannel.core.errors import Conflict, NotFound, ValidationFailed
 from backchannel.core.model import Caller
-from backchannel.live import rules
+from backchannel.live import fanout, rules
 from backchannel.live.model import Connection, Subscription
 from backchannel.live.store import Throttled
 from tests.support.fakes import MemoryStore
@@ -283,7 +283,7 @@ def test_followers_of_the_event_or_the_session_get_a_post_once(store, conns):
     subscribe(store, conns, "event", eventId="PUB")
     subscribe(store, conns, "session", sessionId="SPUB")
     sender = RecordingSender()
-    outcome = rules.push(store, conns, sender, "PostCreated", post_created(session_id="SPUB"), now=NOW)
+    outcome = fanout.push(store, conns, sender, "PostCreated", post_created(session_id="SPUB"), now=NOW)
     assert outcome.sent == 3
     assert {cid: [m["post"]["id"] for m in msgs] for cid, msgs in sender.inbox.items()} == {
         "both": ["post-1"],
@@ -301,12 +301,12 @@ def test_a_private_events_posts_reach_only_its_current_attendees_and_organisers(
     conns.put_subscription(Subscription("eve", "event#PRIV", "PRIV", EVE, False, NOW + TTL))
     conns.put_subscription(Subscription("anon", "event#PRIV", "PRIV", None, False, NOW + TTL))
     sender = RecordingSender()
-    rules.push(store, conns, sender, "PostCreated", post_created("PRIV"), now=NOW)
+    fanout.push(store, conns, sender, "PostCreated", post_created("PRIV"), now=NOW)
     assert set(sender.inbox) == {"ana", "olga"}
 
     del store.memberships[("PRIV", ANA)]  # ana leaves
     sender = RecordingSender()
-    outcome = rules.push(store, conns, sender, "PostCreated", post_created("PRIV", n=2), now=NOW)
+    outcome = fanout.push(store, conns, sender, "PostCreated", post_created("PRIV", n=2), now=NOW)
     assert set(sender.inbox) == {"olga"}
     assert outcome.withheld == 3
 
@@ -316,7 +316,7 @@ def test_an_event_that_went_private_stops_reaching_anonymous_followers(store, co
     subscribe(store, conns, "anon", eventId="PUB")
     store.events["PUB"].visibility = "private"
     sender = RecordingSender()
-    rules.push(store, conns, sender, "PostCreated", post_created("PUB"), now=NOW)
+    fanout.push(store, conns, sender, "PostCreated", post_created("PUB"), now=NOW)
     assert sender.inbox == {}
 
 
@@ -326,7 +326,7 @@ def test_gone_connections_are_deleted_and_expired_ones_skipped(store, conns):
         subscribe(store, conns, cid, eventId="PUB")
     conns.refresh("stale", NOW - 1)
     sender = RecordingSender(gone={"gone"})
-    outcome = rules.push(store, conns, sender, "PostCreated", post_created(), now=NOW)
+    outcome = fanout.push(store, conns, sender, "PostCreated", post_created(), now=NOW)
     assert set(sender.inbox) == {"alive"}
     assert (outcome.sent, outcome.gone, outcome.expired) == (1, 1, 1)
     assert conns.get_connection("gone") is None
@@ -341,13 +341,13 @@ def test_a_throttled_connection_fails_the_message_after_the_others_got_it(store,
         subscribe(store, conns, cid, eventId="PUB")
     sender = RecordingSender(throttled={"slow"})
     with pytest.raises(Throttled):
-        rules.push(store, conns, sender, "PostCreated", post_created(), now=NOW)
+        fanout.push(store, conns, sender, "PostCreated", post_created(), now=NOW)
     assert set(sender.inbox) == {"a", "b"}
     assert conns.get_connection("slow") is not None
 
 
 def test_nothing_is_sent_for_a_deleted_event_or_an_event_nobody_follows(store, conns):
     sender = RecordingSender()
-    assert rules.push(store, conns, sender, "PostCreated", post_created("GONE"), now=NOW).sent == 0
-    assert rules.push(store, conns, sender, "PostCreated", post_created("PUB"), now=NOW).sent == 0
-    assert rules.push(store, conns, sender, "EventCreated", {"id": "PUB"}, now=NOW) is None
+    assert fanout.push(store, conns, sender, "PostCreated", post_created("GONE"), now=NOW).sent == 0
+    assert fanout.push(store, conns, sender, "PostCreated", post_created("PUB"), now=NOW).sent == 0
+    assert fanout.push(store, conns, sender, "EventCreated", {"id": "PUB"}, now=NOW) is None

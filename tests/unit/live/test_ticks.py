@@ -12,14 +12,14 @@ import pytest
 from backchannel.conference.model import ORGANISER, Event, Membership, Session
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.model import Caller
-from backchannel.live import rules, ticks
+from backchannel.live import fanout, rules, ticks
 from backchannel.live.model import Topic
 from tests.support.fakes import MemoryStore
 from tests.unit.live.test_rules import MemoryConnections, RecordingSender
 
 NOW = 1_800_000_000
 OLGA = "member-olga"
-SETTINGS = rules.TickSettings(sample=5, min_interval_s=0.25, rate=1000.0, workers=8)
+SETTINGS = fanout.TickSettings(sample=5, min_interval_s=0.25, rate=1000.0, workers=8)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def read_posts(ids):
 
 
 def push(store, conns, sender, clock, events, settings=SETTINGS):
-    return rules.push_batch(
+    return fanout.push_batch(
         store,
         conns,
         sender,
