@@ -18,8 +18,12 @@ _THROTTLED = {"LimitExceededException", "TooManyRequestsException", "ThrottlingE
 def management_client() -> Any:
     """The ``apigatewaymanagementapi`` client of this function's ``WEBSOCKET_ENDPOINT``. The SDK's own
     retries are off: :class:`ApiGatewaySender` backs off itself, a bounded number of times."""
+    cfg = get_config()
     return aws_clients.client(
-        "apigatewaymanagementapi", endpoint_url=get_config().require("websocket_endpoint"), retries=0
+        "apigatewaymanagementapi",
+        endpoint_url=cfg.require("websocket_endpoint"),
+        retries=0,
+        max_pool_connections=max(10, cfg.live_push_workers),  # one connection per fan-out thread
     )
 
 
