@@ -138,6 +138,22 @@ def test_a_webhook_answering_410_is_disabled_and_the_member_told_in_their_inbox(
     assert len(receiver.requests) == 1
 
 
+def test_a_digest_webhook_answering_410_is_disabled_too(api, alice, bob, event, pumps, receiver):
+    hook = api.post(
+        "/me/channels", {"type": "webhook", "url": receiver.url, "mode": "digest"}, as_=alice
+    ).json
+    pack = _publish_to_alice(api, alice, bob, event, pumps)
+    assert receiver.requests == []  # held for the digest
+    receiver.answers = [410]
+    schedule = {"detail-type": "Scheduled Event", "source": "aws.events", "time": "2030-06-02T07:00:00Z"}
+    assert api.invoke("DeliveryWorkerFunction", schedule) == {"digests": 1}
+    pumps.drain()
+    assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["pack.digest"]
+    assert api.get("/me/channels", as_=alice).json["items"][0]["status"] == "disabled"
+    notices = [e for e in api.get("/me/inbox", as_=alice).json["items"] if e["kind"] == "channel-disabled"]
+    assert [(n["channelId"], n["packId"]) for n in notices] == [(hook["id"], pack["id"])]
+
+
 def test_every_attempt_of_a_retried_webhook_sends_the_same_link(api, alice, bob, event, pumps, receiver):
     api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=alice)
     receiver.answers = [503, 503]

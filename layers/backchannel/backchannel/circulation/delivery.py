@@ -192,11 +192,12 @@ def _disable(repo: Any, delivery: Any, job: Job, err: ChannelGone, *, now: str) 
         repo.complete(delivery, "failed", now=now, error=str(err))
         return "failed"
     where = urlsplit(channel.settings.get("url") or "").netloc or channel.type
+    pack_id, version = err.pack or (job.pack_id, job.version)
     notice = InboxEntry(
         id=new_ulid(),
         member_id=job.recipient_id,
-        pack_id=job.pack_id,
-        version=job.version,
+        pack_id=pack_id,
+        version=version,
         title=f"Your {channel.type} at {where} answered 410 Gone, so we disabled it. "
         "This pack is here instead; add the channel again to receive packs there",
         from_member=None,

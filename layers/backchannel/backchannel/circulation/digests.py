@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from backchannel.circulation.effects import Effect
 from backchannel.circulation.links import pack_link
-from backchannel.circulation.transports.send import post_status, post_webhook, send_mail
+from backchannel.circulation.transports.send import ChannelGone, post_status, post_webhook, send_mail
 
 if TYPE_CHECKING:
     from backchannel.circulation.delivery import Outbound
@@ -35,7 +35,11 @@ def send_digest(repo: Any, out: Outbound, job: Job) -> Effect:
             {"packId": e["packId"], "version": e["version"], "title": t, "url": u}
             for e, (t, u) in zip(entries, items, strict=True)
         ]
-        post_webhook(out, channel, sealed, job.id, "pack.digest", {"packs": packs})
+        try:
+            post_webhook(out, channel, sealed, job.id, "pack.digest", {"packs": packs})
+        except ChannelGone as err:
+            err.channel, err.pack = channel, (entries[0]["packId"], entries[0]["version"])
+            raise
     elif channel.type == "mastodon":
         text = "\n".join([title, *(f"{t} {u}" for t, u in items)])[:480]
         post_status(out, channel, sealed, job.id, text)

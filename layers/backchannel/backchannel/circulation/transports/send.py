@@ -29,6 +29,7 @@ class ChannelGone(Refused):
     """The receiver answered 410 Gone: it wants no more deliveries, so the channel is disabled."""
 
     channel: Any = None  # set by the sender that knows it
+    pack: tuple[str, int] | None = None  # the pack it was carrying, when not the job's (a digest)
 
 
 def send_mail(
