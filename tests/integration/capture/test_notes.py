@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 from backchannel.core.ids import new_ulid
 from tests.integration.conftest import pages
+from tests.support.races import Rendezvous, in_parallel, serialised_dynamodb
 
 
 def note(api, session, who, body="My notes", **extra):
@@ -76,24 +75,35 @@ def test_replace_with_if_match(api, session, alice, bob):
     assert api.get(path).json["body"] == "v2"  # nothing overwritten
 
 
-def test_concurrent_edits_with_the_same_etag_exactly_one_wins(api, session, alice):
+def test_concurrent_edits_with_the_same_etag_exactly_one_wins(api, session, alice, monkeypatch):
+    """Two edits with the note's ETag both read the note (its ETag matches for both) before either
+    writes: the write's condition on the version read lets exactly one through; the other gets 412."""
+    from backchannel.capture.dynamo import DynamoCaptureRepo
+    from functions.capture_api import app as capture_api
+
+    serialised_dynamodb(monkeypatch)
     created = note(api, session, alice, "base", visibility="public")
     path, etag = f"/notes/{created.json['id']}", created.headers["etag"]
-    results = []
+    both_read = Rendezvous(2)
+
+    class ReadThenWait(DynamoCaptureRepo):
+        def get_note(self, note_id):
+            found = super().get_note(note_id)
+            both_read.point()  # neither edit writes before both have read
+            return found
+
+    monkeypatch.setattr(capture_api, "captured", ReadThenWait)
 
     def edit(i):
         body = {"body": f"edit {i}", "visibility": "public"}
-        results.append(api.request("PUT", path, json_body=body, as_=alice, headers={"If-Match": etag}))
+        return lambda: api.request("PUT", path, json_body=body, as_=alice, headers={"If-Match": etag})
 
-    threads = [threading.Thread(target=edit, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    statuses = sorted(r.status for r in results)
-    assert statuses == [200] + [412] * 5
+    results = in_parallel(edit(0), edit(1))
+
+    assert sorted(r.status for r in results) == [200, 412], results
     winner = next(r for r in results if r.status == 200)
-    assert api.get(path).json["body"] == winner.json["body"]
+    stored = api.get(path).json
+    assert (stored["body"], stored["version"]) == (winner.json["body"], 2)
 
 
 def test_making_a_note_private_hides_it_at_once(api, session, alice, bob):

@@ -212,3 +212,82 @@ def test_a_worker_that_dies_between_sending_and_recording(
     assert len(receiver.requests) == 2  # the lost attempt's and the retry's, under one webhook-id
     assert len([r for r in mastodon.requests if r.method == "POST"]) == 2  # one Idempotency-Key
     observed(api, alice, bob, pack, receiver, mastodon, secret, {c: j.id for c, j in jobs.items()})
+
+
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_record(api, bob, published, worker, receiver):
+    """The first worker's request is refused after the second took the delivery over: its ``failed``
+    is not recorded; the second worker's ``sent`` is."""
+    pack, _, jobs = published
+    job = jobs["webhook"]
+    w = worker()
+    t0 = utcnow()
+    first_gate, second_gate = Gate(), Gate()
+    first = Worker(lambda: w.deliver(job, Clock(t0), before_send=first_gate.stop))
+    first.start()
+    first_gate.reached()
+    second = Worker(
+        lambda: w.deliver(job, Clock(t0 + LEASE + dt.timedelta(seconds=1)), before_send=second_gate.stop)
+    )
+    second.start()
+    second_gate.reached()
+    receiver.answers = [400]  # the first worker's request is refused
+    first_gate.open()
+    first.outcome()
+    second_gate.open()
+    assert second.outcome() == "sent"
+
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [job.id, job.id]
+    assert w.repo.get_delivery(job).status == "sent"
+    summary = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"][0]["byChannel"]
+    assert (summary["webhook"]["sent"], summary["webhook"]["failed"]) == (1, 0), summary
+
+
+class DiesOnce:
+    """The fan-out's queue, as if its worker died half-way once: the first time it is asked to send
+    more than ``after`` deliveries it sends that many and dies; after that it sends everything."""
+
+    def __init__(self, queue, after: int) -> None:
+        self.queue, self.after = queue, after
+        self.died = False
+        self.sent: list[Job] = []
+
+    def send(self, jobs: list[Job]) -> None:
+        if not self.died and len(self.sent) + len(jobs) > self.after:
+            self.died = True
+            room = self.after - len(self.sent)
+            self.queue.send(jobs[:room])
+            self.sent += jobs[:room]
+            die()
+        self.queue.send(jobs)
+        self.sent += jobs
+
+
+def test_a_fan_out_that_dies_half_way_is_done_again_without_doubles_or_gaps(
+    api, aws, pumps, alice, bob, event, receiver, monkeypatch
+):
+    """The fan-out worker dies after enqueuing 2 of 4 deliveries; SQS hands its message back and the
+    fan-out starts over: the 2 already queued are on the queue twice, yet every recipient gets each
+    delivery once, and none is missing."""
+    from backchannel.circulation.queue import DeliveryQueue
+    from functions.fanout_worker import app as fanout
+
+    api.get("/me", as_=bob)
+    followers = [alice, api.user("carol"), api.user("dave")]
+    for member in followers:
+        follow(api, member, "member", bob.sub)
+    hook = api.post("/me/channels", {"type": "webhook", "url": receiver.url}, as_=alice).json
+    pack = ready_personal_pack(api, pumps, bob, event)
+    queue = DiesOnce(DeliveryQueue(aws.physical_id("DeliveryQueue")), after=2)
+    monkeypatch.setattr(fanout, "queue", lambda: queue)
+    assert api.post(f"/packs/{pack['id']}/publish", as_=bob).status == 202
+    pumps.drain()
+
+    assert queue.died and len(queue.sent) == 6  # 2 before it died, 4 after it started over
+    for member in followers:
+        inbox = api.get("/me/inbox", as_=member).json["items"]
+        assert [(e["packId"], e["version"]) for e in inbox] == [(pack["id"], pack["readyVersion"])], member
+    assert len(receiver.requests) == 1 and len(receiver.delivered(hook["secret"])) == 1
+    summary = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"][0]
+    assert (summary["status"], summary["recipients"], summary["deliveries"]) == ("enqueued", 3, 4)
+    assert (summary["byChannel"]["inbox"]["sent"], summary["byChannel"]["inbox"]["queued"]) == (3, 0)
+    assert (summary["byChannel"]["webhook"]["sent"], summary["byChannel"]["webhook"]["queued"]) == (1, 0)

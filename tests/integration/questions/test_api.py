@@ -10,6 +10,7 @@ import pytest
 
 from backchannel.core.ids import new_ulid
 from tests.integration.conftest import pages
+from tests.support.races import Rendezvous, in_parallel, serialised_dynamodb
 
 
 def ask(api, session, who, text="Why networks?", **extra):
@@ -155,20 +156,30 @@ def test_idempotency_key_replays_a_vote(api, session, alice, bob):
 
 @pytest.fixture
 def atomic_requests(monkeypatch):
-    """DynamoDB applies each request atomically; moto's in-memory backend is not safe for concurrent
-    requests (a transaction copies a table while another thread writes it). Serialise each request, as
-    DynamoDB would: the clients still race between their requests (read, then conditional transaction),
-    which is what these tests are about."""
-    from moto.dynamodb.responses import DynamoHandler
+    serialised_dynamodb(monkeypatch)
 
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
 
-    def call_action(self):
-        with lock:
-            return original(self)
+@pytest.fixture
+def read_together(monkeypatch, atomic_requests):
+    """``read_together(n)``: the questions API's repository, with the first ``n`` strongly consistent
+    reads of a question (the count a vote's write is conditioned on) waiting for each other, so that
+    ``n`` parallel votes all read the same count before any of them writes."""
+    from backchannel.questions.dynamo import DynamoQuestionsRepo
+    from functions.questions_api import app as questions_api
 
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
+    def arm(n: int) -> None:
+        rendezvous = Rendezvous(n)
+
+        class ReadThenWait(DynamoQuestionsRepo):
+            def get_question(self, question_id, *, consistent=False):
+                found = super().get_question(question_id, consistent=consistent)
+                if consistent:
+                    rendezvous.point()
+                return found
+
+        monkeypatch.setattr(questions_api, "asked", ReadThenWait)
+
+    return arm
 
 
 def _run_parallel(calls):
@@ -214,6 +225,34 @@ def test_parallel_double_votes_by_one_member_count_once(api, session, alice, bob
     results = _run_parallel([lambda: api.delete(f"/questions/{qid}/votes", as_=bob) for _ in range(8)])
     assert {r.status for r in results} == {204}
     assert api.get(f"/questions/{qid}").json["votes"] == 0
+
+
+def test_two_members_voting_on_the_same_count_are_both_counted(api, session, alice, bob, read_together):
+    """Both votes read ``votes = 0`` before either writes: the second write's condition on the count
+    fails, and it counts again from the new one."""
+    qid = ask(api, session, alice).json["id"]
+    carol = api.user("carol")
+    read_together(2)
+    results = in_parallel(lambda: vote(api, qid, bob), lambda: vote(api, qid, carol))
+    assert [r.status for r in results] == [201, 201], results
+    assert api.get(f"/questions/{qid}").json["votes"] == 2
+    assert listed(api, session) == [("Why networks?", 2)]
+
+
+def test_one_member_voting_twice_at_once_is_counted_once(api, session, alice, bob, read_together):
+    """Both of bob's requests read ``votes = 0`` before either writes: the vote item can be made once,
+    so the second changes nothing and answers 200; withdrawing twice at once takes it away once."""
+    qid = ask(api, session, alice).json["id"]
+    read_together(2)
+    results = in_parallel(lambda: vote(api, qid, bob), lambda: vote(api, qid, bob))
+    assert sorted(r.status for r in results) == [200, 201], results
+    assert api.get(f"/questions/{qid}").json["votes"] == 1
+    read_together(2)
+    results = in_parallel(*[lambda: api.delete(f"/questions/{qid}/votes", as_=bob)] * 2)
+    assert [r.status for r in results] == [204, 204], results
+    assert api.get(f"/questions/{qid}").json["votes"] == 0
+    assert vote(api, qid, bob).status == 201  # and he can vote again
+    assert api.get(f"/questions/{qid}").json["votes"] == 1
 
 
 def test_replaying_a_client_id(api, session, alice, bob):
