@@ -214,32 +214,46 @@ def test_a_worker_that_dies_between_sending_and_recording(
     observed(api, alice, bob, pack, receiver, mastodon, secret, {c: j.id for c, j in jobs.items()})
 
 
-def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_record(api, bob, published, worker, receiver):
-    """The first worker's request is refused after the second took the delivery over: its ``failed``
-    is not recorded; the second worker's ``sent`` is."""
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_record(
+    api, bob, published, worker, receiver, mastodon
+):
+    """After the second worker took the delivery over, the first one's request fails: refused (the
+    webhook answers 400), its ``failed`` is not recorded; transient (Mastodon answers 503), its
+    ``retrying`` is not recorded. The second worker's ``sent`` is, once."""
     pack, _, jobs = published
-    job = jobs["webhook"]
     w = worker()
     t0 = utcnow()
-    first_gate, second_gate = Gate(), Gate()
-    first = Worker(lambda: w.deliver(job, Clock(t0), before_send=first_gate.stop))
-    first.start()
-    first_gate.reached()
-    second = Worker(
-        lambda: w.deliver(job, Clock(t0 + LEASE + dt.timedelta(seconds=1)), before_send=second_gate.stop)
-    )
-    second.start()
-    second_gate.reached()
-    receiver.answers = [400]  # the first worker's request is refused
-    first_gate.open()
-    first.outcome()
-    second_gate.open()
-    assert second.outcome() == "sent"
+    first_fails = {
+        "webhook": lambda: receiver.answers.append(400),
+        "mastodon": lambda: mastodon.fail_next(1, 503),
+    }
+    for channel, fail in first_fails.items():
+        job = jobs[channel]
+        first_gate, second_gate = Gate(), Gate()
+        first = Worker(lambda j=job, g=first_gate: w.deliver(j, Clock(t0), before_send=g.stop))
+        first.start()
+        first_gate.reached()
+        later = Clock(t0 + LEASE + dt.timedelta(seconds=1))
+        second = Worker(lambda j=job, g=second_gate, c=later: w.deliver(j, c, before_send=g.stop))
+        second.start()
+        second_gate.reached()
+        fail()
+        first_gate.open()
+        if channel == "webhook":
+            assert first.outcome() == "failed"  # what its attempt came to: not recorded
+        else:
+            with pytest.raises(delivery.Retry):
+                first.outcome()
+        second_gate.open()
+        assert second.outcome() == "sent", channel
+        assert w.repo.get_delivery(job).status == "sent", channel
 
-    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [job.id, job.id]
-    assert w.repo.get_delivery(job).status == "sent"
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [jobs["webhook"].id] * 2
+    assert len(mastodon.statuses) == 1
     summary = api.get(f"/packs/{pack['id']}/deliveries", as_=bob).json["publications"][0]["byChannel"]
-    assert (summary["webhook"]["sent"], summary["webhook"]["failed"]) == (1, 0), summary
+    for channel in first_fails:
+        row = summary[channel]
+        assert (row["sent"], row["failed"], row["queued"]) == (1, 0, 0), (channel, summary)
 
 
 class DiesOnce:
