@@ -81,8 +81,9 @@ def worker(aws, monkeypatch, loopback) -> Callable[[], DeliveryWorker]:
 
 
 @pytest.fixture
-def mastodon():
+def mastodon(loopback):
     with mastodon_server(tokens={"alice-token"}) as server:
+        loopback.allow(server.url)
         yield server
 
 
