@@ -298,7 +298,7 @@ class WebSocketGateway:
     def _message(self, client: _Client, message: str | bytes) -> None:
         text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
         route = "$default"
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):  # API Gateway routes it to $default
             data = json.loads(text)
             if isinstance(data, dict):
                 value = data

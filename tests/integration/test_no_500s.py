@@ -105,3 +105,18 @@ def test_arbitrary_bodies_get_a_4xx_or_a_success_never_a_500(api, world, method,
     assert r.status < 500, (method, path, body, r)
     if r.status >= 400:
         assert r.headers["content-type"] == "application/problem+json"
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def test_json_nested_too_deeply_is_a_400_naming_the_body_on_every_route(api, world):
+    # json.loads recurses per level and raises RecursionError (not a ValueError) on '[' * 5000
+    organiser, event, session, note, question, channel = world
+    ids = {"event": event["id"], "session": session["id"], "note": note["id"]}
+    ids |= {"question": question["id"], "channel": channel["id"]}
+    for method, template in ROUTES:
+        r = api.request(method, template.format(**ids), as_=organiser, headers={"If-Match": "*"}, body=DEEP)
+        assert r.status == 400, (method, template, r)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json["errors"] == [{"field": "body", "message": "the body's JSON is nested too deeply"}]

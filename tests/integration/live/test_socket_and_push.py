@@ -157,6 +157,15 @@ def test_bad_messages_get_errors_not_failures(api):
     assert Socket(api, "ghost=").close() == 200  # $disconnect of what is already gone
 
 
+@pytest.mark.parametrize("route", ["subscribe", "unsubscribe", "$default"])
+def test_json_nested_too_deeply_gets_a_clear_error(api, route):
+    Socket(api, "deep=")
+    reply = api.invoke(SOCKET, ws_event(route, "deep=", "[" * 5000 + "]" * 5000))
+    body = json.loads(reply["body"])
+    assert (reply["statusCode"], body["type"], body["status"]) == (400, "error", 400)
+    assert body["detail"] == "the message's JSON is nested too deeply"
+
+
 # -- the push worker -------------------------------------------------------------------------------------
 
 

@@ -151,6 +151,8 @@ def json_body(
         raise BadRequest(
             f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
         ) from None
+    except RecursionError:  # the parser recurses per level: '[' * 5000 would otherwise be a 500
+        raise BadRequest("the body's JSON is nested too deeply", field="body") from None
     return schema.validate(value, partial=partial)
 
 

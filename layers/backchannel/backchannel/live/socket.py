@@ -51,6 +51,8 @@ def _message(event: dict[str, Any]) -> Any:
         return json.loads(body)
     except ValueError:
         raise BadRequest("the message is not JSON") from None
+    except RecursionError:
+        raise BadRequest("the message's JSON is nested too deeply") from None
 
 
 def handle(event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo) -> dict[str, Any]:
@@ -87,6 +89,7 @@ def handle(event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo)
             return _reply(
                 200, rules.unsubscribe(conns, connection_id, _message(event), ttl_s=cfg.connection_ttl_s)
             )
+        _message(event)  # a message that is not JSON says so rather than "unknown action"
         raise BadRequest('unknown action: send {"action": "subscribe"} or {"action": "unsubscribe"}')
     except DomainError as err:
         logger.info("live request refused", extra={"status": err.status, "title": err.title})
