@@ -63,6 +63,10 @@ def test_replace_with_if_match(api, session, alice, bob):
     path, etag = f"/notes/{created.json['id']}", created.headers["etag"]
     body = {"body": "v2", "visibility": "public"}
     assert api.request("PUT", path, json_body=body, as_=alice).status == 428
+    star = api.request("PUT", path, json_body=body, as_=alice, headers={"If-Match": "*"})
+    assert (star.status, star.json["title"]) == (428, "Precondition required")
+    assert "send its ETag" in star.json["detail"]
+    assert api.get(path).json["body"] == "v1"  # "*" overwrote nothing
     assert api.request("PUT", path, json_body=body, as_=bob, headers={"If-Match": etag}).status == 403
     r = api.request("PUT", path, json_body=body, as_=alice, headers={"If-Match": etag})
     assert r.status == 200

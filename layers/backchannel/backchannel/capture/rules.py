@@ -281,7 +281,11 @@ def replace_note(
     before = _own_note(store, capture, caller, note_id, "change")
     if not if_match:
         raise PreconditionRequired("send If-Match with the note's ETag, so nobody's edit is overwritten")
-    if if_match.strip() != before.etag and if_match.strip() != "*":
+    if if_match.strip() == "*":  # "any version" would overwrite an edit made since the caller read it
+        raise PreconditionRequired(
+            "If-Match: * does not protect the note: send its ETag (from GET /notes/{id})"
+        )
+    if if_match.strip() != before.etag:
         raise PreconditionFailed("the note changed since you read it: read it again (its ETag changed)")
     data = read_input(data)
     if data["visibility"] == "attendees":
