@@ -425,18 +425,20 @@ class Scenario:
         )
         public_note = self.notes["public"]
         self.measure("GET /notes/{id} (public, anonymous)", lambda n: ok(api.get(f"/notes/{public_note}")))
-        self.measure(
-            "PUT /notes/{id} (author)",
-            lambda n: ok(
-                api.request(
-                    "PUT",
-                    f"/notes/{public_note}",
-                    json_body={"body": f"edited {n}", "visibility": "public"},
-                    headers={"If-Match": "*"},
-                    as_=ana,
-                )
-            ),
-        )
+        etag = {"now": api.get(f"/notes/{public_note}").headers["etag"]}
+
+        def edit(n: int) -> Any:
+            reply = api.request(
+                "PUT",
+                f"/notes/{public_note}",
+                json_body={"body": f"edited {n}", "visibility": "public"},
+                headers={"If-Match": etag["now"]},
+                as_=ana,
+            )
+            etag["now"] = reply.headers.get("etag", "")
+            return ok(reply)
+
+        self.measure("PUT /notes/{id} (author)", edit)
         doomed = [self.notes["attendees"], self.notes["private"]]
         self.measure("DELETE /notes/{id} (author)", lambda n: api.delete(f"/notes/{doomed[n]}", as_=ana))
         self.measure(
