@@ -3,7 +3,9 @@
 Protected routes are guarded by the HTTP API's JWT authorizer, which passes the token's claims in
 ``requestContext.authorizer.jwt.claims`` (arrays flattened to strings such as ``"[organisers]"``).
 Public routes get no claims, yet some answer more to a signed-in caller (a private event to its
-attendees), so there a bearer token, when present, is verified here against the issuer's JWKS.
+attendees), so there a token, when sent, is verified here against the issuer's JWKS; one rule for every
+route: a token is read with or without ``Bearer ``, as the gateway reads it, and an invalid one is
+refused with 401 (:func:`backchannel.core.http.handle` checks it before any public route runs).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import time
 from typing import Any
 
+from backchannel.core import request_scope
 from backchannel.core.config import get_config, on_reset
 from backchannel.core.errors import Unauthorized
 from backchannel.core.model import Caller
@@ -43,11 +46,13 @@ def claims_of(event: dict) -> dict | None:
 
 
 def bearer_token(headers: dict[str, str] | None) -> str | None:
-    value = (headers or {}).get("authorization") or ""
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
+    """The token of the Authorization header as API Gateway's JWT authorizer reads it: with or without
+    the ``Bearer `` prefix (``local/jwt_authorizer.token_from_header`` reads it alike). None when the
+    header is absent or blank; anything else is a token, to be verified."""
+    value = ((headers or {}).get("authorization") or "").strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value or None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,12 +127,19 @@ def verifier() -> JwksVerifier:
 on_reset(verifier.cache_clear)
 
 
+_verified = request_scope.cache()  # token -> claims, once per request
+
+
 def resolve_caller(event: dict, *, required: bool) -> Caller | None:
+    """The caller: the gateway's claims on a protected route; on a public route the token sent, which
+    must then be valid (401 otherwise: a token is never silently ignored); None when none is sent."""
     caller = caller_from_claims(claims_of(event))
     if caller is None:
         token = bearer_token({k.lower(): v for k, v in (event.get("headers") or {}).items()})
         if token:
-            caller = caller_from_claims(verifier().verify(token))
+            if token not in _verified:
+                _verified[token] = verifier().verify(token)
+            caller = caller_from_claims(_verified[token])
     if caller is None and required:
         raise Unauthorized("sign in first: send an Authorization: Bearer <token> header")
     if caller is not None:

@@ -293,6 +293,10 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
 def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
     """Resolve a request; a POST with an ``Idempotency-Key`` runs at most once per caller and key."""
     request_scope.begin()
+    try:  # a token sent to a public route must be valid too: refused, never ignored
+        resolve_caller(event, required=False)
+    except DomainError as err:
+        return _problem_dict(err.status, err.title, err.detail)
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     key = headers.get("idempotency-key")
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
