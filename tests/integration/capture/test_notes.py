@@ -136,6 +136,7 @@ def test_note_replay_and_limits(api, session, alice):
     assert note(api, session, alice, "offline", id=client_id).status == 201
     assert note(api, session, alice, "offline", id=client_id).status == 200
     assert note(api, session, alice, "different", id=client_id).status == 409
+    assert note(api, session, alice, "offline", id=client_id, visibility="public").status == 409
     assert note(api, session, alice, "x" * (64 * 1024)).status == 201
     assert note(api, session, alice, "é" * (33 * 1024)).status == 422  # 66 KiB of UTF-8
     assert note(api, session, alice, "").status == 422
@@ -166,3 +167,21 @@ def test_summaries_drafts_and_versions(api, session, olga, alice):
     assert [v["version"] for v in rest["items"]] == [1]
     assert rest["nextCursor"] is None
     assert api.get(path, query={"status": "final"}).status == 400
+
+
+def test_an_id_of_someone_elses_private_note_reveals_nothing(api, session, alice, bob):
+    private_id, public_id = new_ulid(), new_ulid()
+    assert note(api, session, alice, "my secret", id=private_id).status == 201  # private by default
+    assert note(api, session, alice, "for all", id=public_id, visibility="public").status == 201
+    hidden = note(api, session, bob, "my secret", id=private_id)
+    seen = note(api, session, bob, "for all", id=public_id, visibility="public")
+    # bob cannot tell a hidden note from one he may read, nor either from a deleted one
+    assert (hidden.status, seen.status) == (404, 404)
+    assert hidden.body.replace(private_id.encode(), b"ID") == seen.body.replace(public_id.encode(), b"ID")
+    assert hidden.json["errors"] == [
+        {"field": "id", "message": f"no note {private_id} of yours: choose another id"}
+    ]
+    assert api.get(f"/notes/{private_id}", as_=alice).json["body"] == "my secret"  # untouched
+    assert [n["id"] for n in api.get("/me/notes", as_=bob).json["items"]] == []  # nothing written
+    replay = note(api, session, alice, "my secret", id=private_id)  # the owner's replay
+    assert (replay.status, replay.json["id"], replay.json["version"]) == (200, private_id, 1)

@@ -103,8 +103,27 @@ def test_a_reused_client_id_with_other_content_is_a_conflict(api, event, alice, 
     client_id = new_ulid()
     assert post(api, event, alice, "mine", id=client_id).status == 201
     assert post(api, event, alice, "changed", id=client_id).status == 409
-    assert post(api, event, bob, "mine", id=client_id).status == 409
+    assert post(api, event, bob, "mine", id=client_id).status == 404  # not his: see below
     assert post(api, event, alice, "x", id="not-a-ulid").status == 422
+
+
+def test_an_id_of_a_post_in_a_private_event_reveals_nothing(api, make_event, event, olga, alice):
+    private = make_event(visibility="private", hashtag="hushhush")
+    hidden_id, public_id = new_ulid(), new_ulid()
+    assert post(api, private, olga, "behind closed doors", id=hidden_id).status == 201
+    assert post(api, event, olga, "in the open", id=public_id).status == 201
+    hidden = post(api, event, alice, "behind closed doors", id=hidden_id)
+    seen = post(api, event, alice, "in the open", id=public_id)
+    # the same answer whether the post is hidden from her or not: the id is simply not hers to use
+    assert (hidden.status, seen.status) == (404, 404)
+    assert hidden.body.replace(hidden_id.encode(), b"ID") == seen.body.replace(public_id.encode(), b"ID")
+    assert hidden.json["errors"] == [
+        {"field": "id", "message": f"no post {hidden_id} of yours: choose another id"}
+    ]
+    feed = api.get(f"/events/{private['id']}/posts", as_=olga).json["items"]
+    assert [(p["id"], p["text"]) for p in feed] == [(hidden_id, "behind closed doors")]  # untouched
+    replay = post(api, private, olga, "behind closed doors", id=hidden_id)  # the owner's replay
+    assert (replay.status, replay.json["id"]) == (200, hidden_id)
 
 
 def test_pages_are_newest_first_without_gaps_or_duplicates_under_concurrent_writes(api, event, alice, bob):

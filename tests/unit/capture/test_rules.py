@@ -141,8 +141,9 @@ def test_a_replayed_post_is_stored_once_and_a_reused_id_with_other_words_is_a_co
     with pytest.raises(Conflict) as err:
         post(store, capture, ALICE, "Other words", id=client_id)
     assert err.value.extra == {"field": "id"}
-    with pytest.raises(Conflict):
-        post(store, capture, BOB, "Offline #keynote", id=client_id)  # someone else's id
+    with pytest.raises(NotFound) as err:  # someone else's id: a 404 that says nothing about the post
+        post(store, capture, BOB, "Offline #keynote", id=client_id)
+    assert err.value.extra == {"field": "id"}
     assert capture.get_post(client_id) == first
 
 
@@ -295,7 +296,9 @@ def test_a_note_is_replaced_only_with_its_current_etag(store, capture):
     assert second.created_at == made.created_at
     with pytest.raises(PreconditionFailed):  # the first ETag is stale now: nobody's edit is lost
         replace(store, capture, ALICE, made.id, made.etag, "lost")
-    third = replace(store, capture, ALICE, made.id, "*", "v3")
+    with pytest.raises(PreconditionRequired):  # "any version" would skip the check
+        replace(store, capture, ALICE, made.id, "*", "lost")
+    third = replace(store, capture, ALICE, made.id, second.etag, "v3")
     assert capture.get_note(made.id) == third
     assert third.version == 3
 

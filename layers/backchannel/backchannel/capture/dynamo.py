@@ -17,7 +17,7 @@ from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import BadRequest, Conflict, PreconditionFailed
-from backchannel.core.model import Page
+from backchannel.core.model import Page, id_not_yours
 
 # ---------------------------------------------------------------------------------------------------
 # converters
@@ -98,8 +98,8 @@ class DynamoCaptureRepo:
         if save_new(_post_item(post, shards)):
             return None
         existing = self.get_post(post.id)
-        if existing is None:  # deleted between the two calls: the id stays spent
-            raise Conflict(f"post {post.id} was deleted", field="id")
+        if existing is None:  # deleted (perhaps between the two calls): the id stays spent
+            raise id_not_yours("post", post.id)
         return existing
 
     def get_post(self, post_id: str) -> Post | None:
@@ -179,7 +179,7 @@ class DynamoCaptureRepo:
             return None
         existing = self.get_note(note.id)
         if existing is None:
-            raise Conflict(f"note {note.id} was deleted", field="id")
+            raise id_not_yours("note", note.id)
         return existing
 
     def get_note(self, note_id: str) -> Note | None:

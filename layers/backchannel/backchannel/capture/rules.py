@@ -29,7 +29,7 @@ from backchannel.core.errors import (
     ValidationFailed,
 )
 from backchannel.core.ids import new_ulid
-from backchannel.core.model import Caller, Input, Page, iso, read_input, utcnow
+from backchannel.core.model import Caller, Input, Page, id_not_yours, iso, read_input, utcnow
 
 
 def writable_event(
@@ -107,6 +107,8 @@ def create_post(
     existing = capture.put_post(post, event.feed_shards)
     if existing is None:
         return post, True
+    if existing.author_id != caller.member_id:
+        raise id_not_yours("post", post.id)
     if not existing.same_content(post):
         raise Conflict(f"post {post.id} exists with other content", field="id")
     return existing, False
@@ -219,6 +221,8 @@ def create_note(
     existing = capture.put_note(note)
     if existing is None:
         return note, True
+    if existing.author_id != caller.member_id:
+        raise id_not_yours("note", note.id)
     if not existing.same_content(note) or existing.version != 1:
         raise Conflict(f"note {note.id} exists with other content", field="id")
     return existing, False

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from backchannel.core.errors import NotFound
+
 T = TypeVar("T")
 
 
@@ -48,6 +50,13 @@ def same_fields(a: object, b: object, *names: str) -> bool:
     content as the item it names)."""
     values = operator.attrgetter(*names)
     return values(a) == values(b)
+
+
+def id_not_yours(kind: str, item_id: str) -> NotFound:
+    """What a client id held by someone else's item, or by a deleted one, answers: one 404 whether
+    that item is visible to the caller, hidden from them or gone, so reusing an id reveals nothing
+    (the owner's own replay answers 200, and their own id with other content 409)."""
+    return NotFound(f"no {kind} {item_id} of yours: choose another id", field="id")
 
 
 @dataclass(frozen=True)

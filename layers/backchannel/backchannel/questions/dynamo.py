@@ -32,7 +32,7 @@ from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.merge import merge_desc
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import Conflict
-from backchannel.core.model import Page
+from backchannel.core.model import Page, id_not_yours
 from backchannel.questions.items import QuestionItem, QuestionSettingsItem, VoteItem
 from backchannel.questions.model import APPROVED, HIDDEN, PENDING, Question, QuestionSettings
 
@@ -98,7 +98,7 @@ class DynamoQuestionsRepo:
             return None
         existing = self.get_question(question.id)
         if existing is None:
-            raise Conflict(f"question {question.id} was deleted", field="id")
+            raise id_not_yours("question", question.id)
         return existing
 
     def get_question(self, question_id: str, *, consistent: bool = False) -> Question | None:

@@ -27,7 +27,7 @@ from backchannel.conference.rules import membership_of, organised_event, visible
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.core.ids import new_ulid
-from backchannel.core.model import Caller, Input, Page, iso, read_input, utcnow
+from backchannel.core.model import Caller, Input, Page, id_not_yours, iso, read_input, utcnow
 from backchannel.questions.model import (
     APPROVED,
     HIDDEN,
@@ -147,6 +147,8 @@ def ask(
     existing = questions.put_question(question)
     if existing is None:
         return QuestionView(question, True, False), True
+    if existing.asker_id != caller.member_id:
+        raise id_not_yours("question", question.id)
     if not existing.same_content(question):
         raise Conflict(f"question {question.id} exists with other content", field="id")
     return _view(questions, existing, viewer), False
