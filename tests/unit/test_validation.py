@@ -8,7 +8,7 @@ import pytest
 
 from backchannel.conference import schemas
 from backchannel.core.errors import ValidationFailed
-from backchannel.core.validation import Arr, Bytes, DateTime, F, Obj, Str, Url
+from backchannel.core.validation import Arr, Bytes, DateTime, F, Obj, Str, Text, Url
 
 
 def errors_of(schema, value, **kw):
@@ -88,3 +88,28 @@ def test_json_schema_is_generated_from_the_same_definition():
         "format": "date",
         "description": "first day, YYYY-MM-DD",
     }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["\u202egnp.exe", "admin\u200b", "\u2066x\u2069", "\ufeffname", "\u200eleft", "tag\U000e0041"],
+)
+def test_invisible_format_characters_are_refused_in_names(bad):
+    # bidi overrides and isolates, zero-width spaces, byte-order marks, tags: they disguise a name
+    spec = Obj("T", {"s": F(Str()), "bio": F(Str(multiline=True)), "u": F(Url())})
+    errors = refusals(spec, {"s": bad, "bio": bad, "u": f"https://example.org/{bad}"})
+    assert {e.field for e in errors} == {"s", "bio", "u"}
+    assert f"(U+{ord(next(c for c in bad if not c.isascii())):04X})" in errors[0].message
+
+
+def test_joiners_stay_for_scripts_and_emoji_and_free_text_is_the_domains():
+    spec = Obj("T", {"s": F(Str())})
+    for good in ("\U0001f469\u200d\U0001f4bb Ada", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"):
+        assert spec.validate({"s": good}) == {"s": good}
+    assert Obj("T", {"t": F(Text())}).validate({"t": "a\u2067b\u2069"}) == {"t": "a\u2067b\u2069"}
+
+
+def refusals(spec, value):
+    with pytest.raises(ValidationFailed) as err:
+        spec.validate(value)
+    return err.value.errors

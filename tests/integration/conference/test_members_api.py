@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.integration.conftest import future_event
+
 
 def test_first_authenticated_use_creates_the_member(api, aws, alice):
     r = api.get("/me", as_=alice)
@@ -100,3 +102,16 @@ def test_star_and_unstar_a_session(api, make_event, make_session, alice):
     assert api.delete(f"/sessions/{session['id']}/star", as_=alice).status == 204
     assert api.post("/sessions/01HZZZZZZZZZZZZZZZZZZZZZZZ/star", as_=alice).status == 404
     assert api.post(f"/sessions/{session['id']}/star").status == 401
+
+
+def test_bidi_overrides_and_invisible_characters_are_refused_in_names(api, alice, olga):
+    r = api.patch("/me", {"displayName": "\u202egnp.exe", "handle": "\u202egnp_exe"}, as_=alice)
+    assert r.status == 422
+    assert {e["field"] for e in r.json["errors"]} == {"displayName", "handle"}
+    assert "U+202E" in {e["field"]: e["message"] for e in r.json["errors"]}["displayName"]
+    ok = api.patch(
+        "/me", {"displayName": "\U0001f469\u200d\U0001f4bb Ada"}, as_=alice
+    )  # an emoji ZWJ sequence
+    assert (ok.status, ok.json["displayName"]) == (200, "\U0001f469\u200d\U0001f4bb Ada")
+    event = api.post("/events", {**future_event(), "name": "Keynote\u200b"}, as_=olga)
+    assert (event.status, event.json["errors"][0]["field"]) == (422, "name")

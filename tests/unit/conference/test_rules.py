@@ -133,3 +133,8 @@ def test_member_display_name_defaults_to_username(store):
     assert members.ensure_member(store, ALICE).display_name == "alice"
     nameless = Caller("x-id", "", email="x@example.org")
     assert members.ensure_member(store, nameless).display_name == "x"
+
+
+def test_a_first_display_name_taken_from_the_sign_in_loses_invisible_format_characters(store):
+    member = members.ensure_member(store, Caller("m-rtl", email="\u202egnp.exe\u200b@example.org"))
+    assert member.display_name == "gnp.exe"

@@ -10,6 +10,7 @@ from backchannel.conference.rules import visible_event
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.core.model import Caller, Page, iso, utcnow
+from backchannel.core.validation import without_invisible_format
 
 
 def ensure_member(store: ConferenceRepo, caller: Caller, *, now: dt.datetime | None = None) -> Member:
@@ -17,7 +18,7 @@ def ensure_member(store: ConferenceRepo, caller: Caller, *, now: dt.datetime | N
     if member is not None:
         return member
     stamp = iso(now or utcnow())
-    name = caller.username or (caller.email or "").split("@")[0] or "member"
+    name = without_invisible_format(caller.username or (caller.email or "").split("@")[0]) or "member"
     return store.create_member_if_absent(
         Member(id=caller.member_id, display_name=name[:100], created_at=stamp, updated_at=stamp)
     )

@@ -22,6 +22,26 @@ Errors = list[FieldError]
 _MISSING = object()
 
 
+# Zero-width non-joiner and joiner: Persian and Indic spelling and emoji sequences need them.
+_JOINERS = "\u200c\u200d"
+
+
+def invisible_format(text: str, *, joiners: bool = True) -> str | None:
+    """The first invisible format character of ``text`` (Unicode category Cf: bidi overrides and
+    isolates such as U+202E, zero-width spaces, U+FEFF, tags), ``None`` if it has none. In a name they
+    disguise what is shown (``"\u202egnp.exe"`` reads as ``exe.png``) wherever the name travels."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cf" and not (joiners and ch in _JOINERS):
+            return ch
+    return None
+
+
+def without_invisible_format(text: str) -> str:
+    """``text`` with its invisible format characters (joiners kept) removed: names we did not validate
+    (a profile's first display name, taken from the sign-in)."""
+    return "".join(ch for ch in text if ch in _JOINERS or unicodedata.category(ch) != "Cf")
+
+
 def _has_control(text: str, allow_newlines: bool) -> bool:
     for ch in text:
         if ch in "\n\r\t" and allow_newlines:
@@ -73,6 +93,8 @@ class Str(Spec):
             value = value.strip()
         if not self.controls and _has_control(value, self.multiline):
             return _refuse(errors, path, "must not contain control characters")
+        if not self.controls and (ch := invisible_format(value)):
+            return _refuse(errors, path, f"must not contain invisible format characters (U+{ord(ch):04X})")
         if len(value) < self.min_len:
             msg = "must not be empty" if self.min_len == 1 else f"must be at least {self.min_len} characters"
             return _refuse(errors, path, msg)
@@ -240,6 +262,7 @@ class Url(Spec):
             or not parts.hostname
             or len(value) > self.max_len
             or _has_control(value, False)
+            or invisible_format(value, joiners=False)
             or " " in value
         ):
             return _refuse(errors, path, "must be an absolute " + "/".join(schemes) + " URL")
