@@ -234,11 +234,15 @@ class _Provisioner:
             self.default_name(logical_id),
         )
         service = kind.split("::")[1].lower() if kind.count("::") >= 2 else "local"
+        attributes: dict[str, Any] = {}
         if kind == "AWS::Logs::LogGroup":
             arn = self.arn("logs", f"log-group:{name}:*")
         else:
             arn = self.arn(service, name)
-        self._set(logical_id, name, Arn=arn)
+        if kind == "AWS::CloudFront::Distribution":
+            # no CloudFront here (the gateway serves the page, same origin): a name that resolves nowhere
+            attributes["DomainName"] = f"{logical_id.lower()}.cloudfront.invalid"
+        self._set(logical_id, name, Arn=arn, **attributes)
         self.skipped[logical_id] = f"{kind} is not created locally"
 
     # ----------------------------------------------------------------------------------------

@@ -15,15 +15,20 @@ this machine can reach (not a remote ``execute-api`` host), the WebSocket's.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from local.template import load_template
 
 if TYPE_CHECKING:
     from local.gateway import Gateway
 
-__all__ = ["CONFIG_PATH", "PREFIX", "WebApp", "mount_web", "public_config"]
+__all__ = ["CONFIG_PATH", "PREFIX", "WebApp", "mount_web", "public_config", "security_headers"]
 
 PREFIX = "/web/"
 CONFIG_PATH = "/config.json"
@@ -40,16 +45,51 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
-# The page loads only its own files; it talks to the API and the WebSocket wherever config.json says.
-CSP = (
-    "default-src 'self'; connect-src 'self' http: https: ws: wss:; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-_SECURITY_HEADERS = [
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Content-Security-Policy", CSP),
-]
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+@functools.cache
+def _policy(template_path: Path = TEMPLATE) -> dict[str, Any]:
+    """The SecurityHeadersConfig of the template's response-headers policy for the page."""
+    policies = [
+        r["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        for r in (load_template(template_path).get("Resources") or {}).values()
+        if r.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy"
+    ]
+    return policies[0] if policies else {}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def security_headers(config: Mapping[str, str], template_path: Path = TEMPLATE) -> list[tuple[str, str]]:
+    """The headers CloudFront adds to the page (the template's ResponseHeadersPolicy), so the local page
+    runs under the same ones; only connect-src names the local API and WebSocket of ``config`` instead
+    of the region's execute-api hosts."""
+    policy = _policy(template_path)
+    headers: list[tuple[str, str]] = []
+    csp = (policy.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy")
+    if isinstance(csp, dict):  # !Sub "...${AWS::Region}..."
+        csp = csp.get("Fn::Sub")
+    if isinstance(csp, str):
+        origins = dict.fromkeys(["'self'", *(_origin(v) for v in config.values() if _origin(v))])
+        headers.append(
+            ("Content-Security-Policy", re.sub(r"connect-src [^;]*", "connect-src " + " ".join(origins), csp))
+        )
+    if hsts := policy.get("StrictTransportSecurity"):
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        value += "; preload" if hsts.get("Preload") else ""
+        headers.append(("Strict-Transport-Security", value))
+    if "ContentTypeOptions" in policy:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    if referrer := (policy.get("ReferrerPolicy") or {}).get("ReferrerPolicy"):
+        headers.append(("Referrer-Policy", referrer))
+    if frame := (policy.get("FrameOptions") or {}).get("FrameOption"):
+        headers.append(("X-Frame-Options", frame))
+    return headers
 
 
 def public_config(outputs: Mapping[str, str]) -> dict[str, str]:
@@ -71,21 +111,20 @@ class WebApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = (environ.get("REQUEST_METHOD") or "GET").upper()
         path = environ.get("PATH_INFO") or "/"
+        config = public_config(self.outputs())
+        send = functools.partial(_send, start_response, security=security_headers(config))
         if method not in ("GET", "HEAD"):
-            return _send(
-                start_response, "405 Method Not Allowed", b"", "text/plain", method, [("Allow", "GET, HEAD")]
-            )
+            return send("405 Method Not Allowed", b"", "text/plain", method, [("Allow", "GET, HEAD")])
         if path in (CONFIG_PATH, PREFIX + CONFIG_PATH.lstrip("/")):
-            body = json.dumps(public_config(self.outputs()), indent=2).encode()
-            return _send(start_response, "200 OK", body, "application/json", method)
+            return send("200 OK", json.dumps(config, indent=2).encode(), "application/json", method)
         if not path.startswith(PREFIX):
-            return _send(start_response, "404 Not Found", b"Not Found", "text/plain", method)
+            return send("404 Not Found", b"Not Found", "text/plain", method)
         relative = path[len(PREFIX) :] or "index.html"
         file = self._file(relative)
         if file is None:
-            return _send(start_response, "404 Not Found", b"Not Found", "text/plain; charset=utf-8", method)
+            return send("404 Not Found", b"Not Found", "text/plain; charset=utf-8", method)
         content_type = CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")
-        return _send(start_response, "200 OK", file.read_bytes(), content_type, method)
+        return send("200 OK", file.read_bytes(), content_type, method)
 
     def _file(self, relative: str) -> Path | None:
         """The file under ``web/`` for a request path, or None (never outside the folder)."""
@@ -118,12 +157,14 @@ def _send(
     content_type: str,
     method: str,
     extra: list[tuple[str, str]] | None = None,
+    *,
+    security: list[tuple[str, str]],
 ) -> list[bytes]:
     headers = [
         ("Content-Type", content_type),
         ("Content-Length", str(len(body))),
         ("Cache-Control", "no-cache"),
-        *_SECURITY_HEADERS,
+        *security,
         *(extra or []),
     ]
     start_response(status, headers)

@@ -106,3 +106,21 @@ def test_the_running_gateway_serves_the_page_and_still_routes_the_api():
         config = http("GET", f"{base_url}/config.json")
         assert config.json["ApiUrl"] == runtime.outputs["ApiUrl"] == base_url
         assert http("GET", f"{base_url}/events").status == 200
+
+
+def test_the_page_is_served_under_the_security_headers_cloudfront_adds():
+    app = WebApp(lambda: {**OUTPUTS, "WebSocketUrl": "ws://127.0.0.1:3124"})
+    for path in ("/web/", "/web/app.js", CONFIG_PATH, "/nowhere"):
+        _, headers, _ = _get(app, path)
+        csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
+        # the template's policy, with the local API and WebSocket in place of the region's hosts
+        assert csp["connect-src"] == "'self' http://127.0.0.1:3123 ws://127.0.0.1:3124"
+        assert (csp["default-src"], csp["frame-ancestors"], csp["object-src"]) == (
+            "'self'",
+            "'none'",
+            "'none'",
+        )
+        assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Frame-Options"] == "DENY"

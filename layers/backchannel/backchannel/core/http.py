@@ -285,9 +285,22 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
-        return handle(app, event, context)
+        return no_store(handle(app, event, context))
 
     return handler
+
+
+def no_store(response: dict) -> dict:
+    """``Cache-Control: no-store`` on a JSON answer that sets no caching of its own: what the API says
+    to one caller (their inbox, a private event) must not be kept by a browser or a proxy; feeds and
+    pages set their own."""
+    headers = response.setdefault("headers", {})
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if content_type.split(";")[0].strip() in (JSON, PROBLEM) and not any(
+        k.lower() == "cache-control" for k in headers
+    ):
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
