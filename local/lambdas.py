@@ -40,6 +40,9 @@ log = logging.getLogger("local.lambdas")
 _INVOKE_LOCK = threading.RLock()
 _last_environment: dict[str, str] | None = None
 _path_lock = threading.Lock()
+# The function this thread is running (its logical id; unset outside an invocation), so that the
+# tests can hold each function to its own permissions (tests/support/iam.py).
+running = threading.local()
 
 
 @dataclass
@@ -153,11 +156,13 @@ class FunctionRuntime:
                 )
                 started = time.monotonic()
                 self.invocations += 1
+                caller, running.function = getattr(running, "function", None), self.spec.logical_id
                 try:
                     from local.faults import FAULTS
 
                     return FAULTS.run(self.spec.logical_id, lambda: handler(event, context))
                 finally:
+                    running.function = caller
                     elapsed = time.monotonic() - started
                     if elapsed > self.spec.timeout:
                         log.warning(

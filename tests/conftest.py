@@ -14,6 +14,18 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
+from tests.support import iam  # noqa: E402
+
+iam.enforce()  # each function's DynamoDB calls are checked against its grants in template.yaml
+
+
+@pytest.fixture(autouse=True)
+def _dynamodb_calls_iam_allows():
+    """Fail a test whose code called DynamoDB beyond its function's grants (AWS would refuse it)."""
+    iam.refusals.clear()
+    yield
+    assert not iam.refusals, "IAM would refuse on AWS:\n" + "\n".join(dict.fromkeys(iam.refusals))
+
 
 @pytest.fixture
 def aws():

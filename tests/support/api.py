@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from local.apigw import build_http_event, http_response
 from local.jwt_authorizer import JwtAuthorizer, Unauthorized
+from local.lambdas import running
 from local.provision import LocalStack
 from local.routes import RouteTable
 
@@ -172,8 +173,12 @@ class ApiClient:
         """Invoke a function's handler with ``event``, in its own environment, as Lambda would."""
         spec = self.stack.functions[logical_id]
         module = importlib.import_module(f"functions.{spec.code_uri.name}.app")
-        with self._environment(spec.environment):
-            result = getattr(module, spec.handler.split(".")[-1])(event, FakeContext(spec.function_name))
+        caller, running.function = getattr(running, "function", None), logical_id
+        try:
+            with self._environment(spec.environment):
+                result = getattr(module, spec.handler.split(".")[-1])(event, FakeContext(spec.function_name))
+        finally:
+            running.function = caller
         self.invocations.append((spec.logical_id, event))
         return result
 
