@@ -25,8 +25,19 @@ EXPECTED = {
         "ConnectionsTable": {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"},
     },
     # the push worker reads an event (and memberships) by key, its subscribers by the topic index,
-    # and deletes a gone connection's items in one batch
-    "LivePushFunction": {"DataTable": {"GetItem"}, "ConnectionsTable": {"Query", "BatchWriteItem"}},
+    # deletes a gone connection's items in one batch, and keeps the coalesced ticks (an interval per
+    # topic, a claim per tick, parts added under a condition check on the claim)
+    "LivePushFunction": {
+        "DataTable": {"GetItem"},
+        "ConnectionsTable": {
+            "GetItem",
+            "Query",
+            "PutItem",
+            "UpdateItem",
+            "ConditionCheckItem",
+            "BatchWriteItem",
+        },
+    },
     "FeedsApiFunction": {"DataTable": READ},
     "PacksApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "PacksWorkerFunction": {"DataTable": WRITE},
