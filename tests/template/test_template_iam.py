@@ -26,9 +26,10 @@ EXPECTED = {
     },
     # the push worker reads an event (and memberships) by key, its subscribers by the topic index,
     # deletes a gone connection's items in one batch, and keeps the coalesced ticks (an interval per
-    # topic, a claim per tick, parts added under a condition check on the claim)
+    # topic, a claim per tick, parts added under a condition check on the claim); a tick's posts are
+    # read in one batch
     "LivePushFunction": {
-        "DataTable": {"GetItem"},
+        "DataTable": {"GetItem", "BatchGetItem"},
         "ConnectionsTable": {
             "GetItem",
             "Query",
