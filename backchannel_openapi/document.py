@@ -25,7 +25,11 @@ BEARER = "bearerAuth"
 # Why each status appears, in the words of the API's own errors (backchannel.errors, backchannel.http).
 STATUS_TEXT = {
     400: "Bad request: the body or a header is malformed (not JSON, not UTF-8, no body, a bad Idempotency-Key)",
-    401: "Unauthorized: no bearer token, or an invalid one",
+    401: (
+        "Unauthorized: no bearer token, or an invalid one. On a protected route API Gateway's JWT "
+        'authorizer answers before the function, with its own body {"message": "Unauthorized"} '
+        "(application/json); on a public route the function refuses an invalid token with a problem"
+    ),
     403: "Forbidden: the caller may not do this",
     404: "Not found: no such object, or one the caller may not see",
     409: "Conflict: a uniqueness or version conflict, or a request with this Idempotency-Key is in progress",
@@ -36,6 +40,12 @@ STATUS_TEXT = {
     500: "Internal error",
 }
 BODY_ERRORS = (400, 413, 415, 422)
+# Statuses that API Gateway itself may answer, with its own body {"message": "..."} (application/json).
+GATEWAY_ANSWERS = (401,)
+REPLAY_TEXT = (
+    "Replayed: this request was made before (the same client id, or a second vote or publication), so "
+    "nothing new is made; the body is what the first request made"
+)
 
 IDEMPOTENCY_TEXT = (
     "Makes the POST safe to retry. The first request with a key (per caller and route) runs and its "
@@ -83,9 +93,21 @@ def _problem_schema() -> dict[str, Any]:
     }
 
 
+def _gateway_message_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "API Gateway's own answer, before any function runs (e.g. its JWT authorizer's 401).",
+        "required": ["message"],
+        "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
+    }
+
+
 class _Builder:
     def __init__(self) -> None:
-        self.schemas: dict[str, dict[str, Any]] = {"Problem": _problem_schema()}
+        self.schemas: dict[str, dict[str, Any]] = {
+            "Problem": _problem_schema(),
+            "GatewayMessage": _gateway_message_schema(),
+        }
         self.statuses: set[int] = set()
         self.operation_ids: dict[str, str] = {}
 
@@ -187,6 +209,11 @@ class _Builder:
                 "Location": {"description": "where the new resource is", "schema": {"type": "string"}}
             }
         responses: dict[str, Any] = {str(status): success}
+        if meta.get("replay"):
+            responses["200"] = {
+                "description": REPLAY_TEXT,
+                **({"content": success["content"]} if "content" in success else {}),
+            }
         for code in sorted(errors):
             responses[str(code)] = self.problem(code)
         op["responses"] = responses
@@ -206,7 +233,14 @@ class _Builder:
             "responses": {
                 f"Problem{code}": {
                     "description": STATUS_TEXT.get(code, f"HTTP {code}"),
-                    "content": {PROBLEM: {"schema": _ref("schemas", "Problem")}},
+                    "content": {
+                        PROBLEM: {"schema": _ref("schemas", "Problem")},
+                        **(
+                            {JSON: {"schema": _ref("schemas", "GatewayMessage")}}
+                            if code in GATEWAY_ANSWERS
+                            else {}
+                        ),
+                    },
                 }
                 for code in sorted(self.statuses)
             },

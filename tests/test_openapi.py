@@ -53,3 +53,33 @@ def test_protected_routes_require_a_bearer_token_and_document_401():
             if "requestBody" in op:
                 missing = {"400", "413", "415", "422"} - set(op["responses"])
                 assert not missing, f"{method.upper()} {path} lacks {sorted(missing)}"
+
+
+def test_401_documents_the_gateways_body_beside_the_problem():
+    """Protected routes are refused by API Gateway's JWT authorizer with {"message": "Unauthorized"}
+    as application/json, public ones by the function with a problem document."""
+    doc = build_document(ROOT / "template.yaml")
+    content = doc["components"]["responses"]["Problem401"]["content"]
+    assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/GatewayMessage"}
+    assert doc["components"]["schemas"]["GatewayMessage"]["required"] == ["message"]
+
+
+def test_a_replayed_request_is_documented_as_200_with_what_the_first_made():
+    doc = build_document(ROOT / "template.yaml")
+    replayed = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            responses = op["responses"]
+            if method == "post" and "200" in responses and ({"201", "202"} & set(responses)):
+                first = responses["201"] if "201" in responses else responses["202"]
+                assert responses["200"]["content"] == first["content"], f"POST {path}"
+                replayed[path] = op["operationId"]
+    assert {
+        "/events/{eventId}/posts",
+        "/sessions/{sessionId}/notes",
+        "/sessions/{sessionId}/questions",
+        "/questions/{questionId}/votes",
+        "/me/follows",
+        "/packs/{packId}/publish",
+    } <= set(replayed)

@@ -54,7 +54,13 @@ def _session_page(read, session_id: str):
 # ---------------------------------------------------------------------------------------------------
 
 
-@app.post("/events/<eventId>/posts", request=schemas.POST_CREATE, response=schemas.POST, errors=(404, 409))
+@app.post(
+    "/events/<eventId>/posts",
+    request=schemas.POST_CREATE,
+    response=schemas.POST,
+    errors=(404, 409),
+    replay=True,
+)
 def create_post(eventId: str):
     """Post to an event's backchannel (replaying a client id is safe)"""
     post, created = _write(capture.create_post, eventId, schemas.POST_CREATE)
@@ -112,7 +118,11 @@ def _note(note, *, new: bool | None = None):
 
 
 @app.post(
-    "/sessions/<sessionId>/notes", request=schemas.NOTE_CREATE, response=schemas.NOTE, errors=(404, 409)
+    "/sessions/<sessionId>/notes",
+    request=schemas.NOTE_CREATE,
+    response=schemas.NOTE,
+    errors=(404, 409),
+    replay=True,
 )
 def create_note(sessionId: str):
     """Write a note for a session (private unless you say otherwise)"""

@@ -44,7 +44,9 @@ def _remove(remove, item_id: str):
 # -- follows ------------------------------------------------------------------------------------------
 
 
-@app.post("/me/follows", request=schemas.FOLLOW_REQUEST, response=schemas.FOLLOW, errors=(403, 404))
+@app.post(
+    "/me/follows", request=schemas.FOLLOW_REQUEST, response=schemas.FOLLOW, errors=(403, 404), replay=True
+)
 def follow():
     """Follow a member, an event or a session (following twice is the same follow)"""
     caller = http.caller(app)

@@ -104,7 +104,11 @@ def list_my_packs():
 
 
 @app.post(
-    "/packs/<packId>/publish", response=circulation_schemas.PUBLICATION, status=202, errors=(403, 404, 409)
+    "/packs/<packId>/publish",
+    response=circulation_schemas.PUBLICATION,
+    status=202,
+    errors=(403, 404, 409),
+    replay=True,
 )
 def publish_pack(packId: str):
     """Publish the pack's ready version to its audience (a member's own pack: circulate it)"""

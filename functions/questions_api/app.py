@@ -28,6 +28,7 @@ def _sort() -> str:
     request=schemas.QUESTION_CREATE,
     response=schemas.QUESTION,
     errors=(404, 409),
+    replay=True,
 )
 def ask_question(sessionId: str):
     """Ask a question in a session (anonymous: shown without your name; replaying a client id is safe)"""
@@ -70,7 +71,7 @@ def moderate_question(questionId: str):
     return http.ok(questions.moderate(store(), asked(), http.caller(app), questionId, changes).to_json())
 
 
-@app.post("/questions/<questionId>/votes", response=schemas.QUESTION, errors=(404, 409))
+@app.post("/questions/<questionId>/votes", response=schemas.QUESTION, errors=(404, 409), replay=True)
 def vote(questionId: str):
     """Vote for a question (once: 201 the first time, 200 when you had voted already)"""
     window_days = get_config().write_window_days

@@ -140,9 +140,13 @@ def test_bad_paging_parameters_get_4xx(api, query):
     assert r.status in (400, 422), r
 
 
-def test_limit_is_capped(api, olga):
+def test_limit_above_the_documented_maximum_is_refused(api, olga):
     assert api.post("/events", future_event(), as_=olga).status == 201
-    assert api.get("/events", query={"limit": "100000"}).status == 200
+    assert api.get("/events", query={"limit": "100"}).status == 200
+    for too_many in ("101", "100000"):
+        r = api.get("/events", query={"limit": too_many})
+        assert r.status == 422 and r.json["errors"] == [{"field": "limit", "message": "must be at most 100"}]
+    assert api.get("/events", query={"limit": "\u0661"}).status == 422  # an Arabic-Indic one is no digit here
 
 
 def test_update_event_by_its_organisers_only(api, make_event, olga, oscar, alice):

@@ -170,9 +170,11 @@ def page_args(app: APIGatewayHttpResolver) -> tuple[int, str | None]:
     raw_limit = query.get("limit")
     limit = cfg.page_limit_default
     if raw_limit is not None:
-        if not raw_limit.isdigit() or int(raw_limit) < 1:
+        if not raw_limit.isascii() or not raw_limit.isdigit() or int(raw_limit) < 1:
             raise ValidationFailed(FieldError("limit", "must be a positive integer"))
-        limit = min(int(raw_limit), cfg.page_limit_max)
+        if int(raw_limit) > cfg.page_limit_max:  # refused, not capped: the documented maximum
+            raise ValidationFailed(FieldError("limit", f"must be at most {cfg.page_limit_max}"))
+        limit = int(raw_limit)
     cursor = query.get("cursor") or None
     return limit, cursor
 

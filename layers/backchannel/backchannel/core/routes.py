@@ -32,11 +32,13 @@ def operation(
     polled: bool = False,
     partial: bool = False,
     errors: tuple[int, ...] = (),
+    replay: bool = False,
 ) -> Callable:
     """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect.
 
     ``paginated``: the answer is a page (``limit`` and ``cursor`` in the query); ``polled`` as well: a
-    feed's page, which also answers ``sinceCursor`` and takes it back as ``since``."""
+    feed's page, which also answers ``sinceCursor`` and takes it back as ``since``. ``replay``: the
+    request made again (the same client id, a second vote) answers 200 with what the first one made."""
 
     def mark(fn: Callable) -> Callable:
         fn.__openapi__ = {  # type: ignore[attr-defined]
@@ -49,6 +51,7 @@ def operation(
             "polled": polled,
             "partial": partial,
             "errors": errors,
+            "replay": replay,
         }
         return fn
 
