@@ -9,12 +9,18 @@
     python -m benchmarks circulation [...] fan-out to 10,000 followers; delivery worker's rate
     python -m benchmarks viewers [...]     10,000 sockets on one keynote, 3,000 posts/s: ticks (a model)
 
+Every benchmark takes ``--json``: its output then ends with one line, a JSON object of its figures and
+budgets (``{"benchmark": "latency", "p50_ms": ..., "budget_p95_ms": 500, "pass": true}``). A bare
+``python -m benchmarks --json`` passes it to each and ends with ``{"benchmark": "all", "pass": ...,
+"results": [every benchmark's object]}``.
+
 The exit status is 1 when any benchmark that ran is over its budget.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 
 # command -> the module whose ``main(argv) -> exit status`` runs it (imported only when it runs)
@@ -41,11 +47,18 @@ def main(argv: list[str]) -> int:
         return 0
     if argv and argv[0] in COMMANDS:
         return run(argv[0], argv[1:])
+    as_json = "--json" in argv
+    argv = [a for a in argv if a != "--json"]
+    extra = ["--json"] if as_json else []
     status = 0
     for n, command in enumerate(EVERYTHING):
         if n:
             print()
-        status = max(status, run(command, argv if n == 0 else []))
+        status = max(status, run(command, (argv if n == 0 else []) + extra))
+    if as_json:
+        from benchmarks.common import REPORTED
+
+        print(json.dumps({"benchmark": "all", "pass": status == 0, "results": REPORTED}), flush=True)
     return status
 
 

@@ -63,7 +63,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from benchmarks.common import (
+    RESULTS_DIR,
+    ROOT,
+    add_json_option,
+    finish,
+    machine,
+    rounded,
+    use_project_paths,
+    write_report,
+)
 from tests.support.offline import offline_aws_env
 
 SQS_BATCH = 10
@@ -859,6 +868,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--jobs", type=int, default=2_000, help="delivery jobs (half inbox, half webhook)")
     parser.add_argument("--seed", type=int, default=26)
     parser.add_argument("--out", default=str(RESULTS_DIR / "circulation.md"))
+    add_json_option(parser)
     args = parser.parse_args(argv)
     use_project_paths()
     saved_env = dict(os.environ)
@@ -887,7 +897,22 @@ def main(argv: list[str]) -> int:
     text, status = report(world, fan, dlv, setup_s)
     text += f"\nTotal run time {time.perf_counter() - began:.0f} s.\n"
     write_report(text, args.out)
-    return status
+    figures = {
+        "benchmark": "circulation",
+        "followers": len(world.followers),
+        "deliveries": fan.deliveries,
+        "send_message_batch_calls": fan.calls[("sqs", "SendMessageBatch")],
+        "budget_send_message_batch_calls": math.ceil(fan.deliveries / SQS_BATCH),
+        "fanout_s": rounded(fan.seconds, 2),
+        "peak_traced_mib": rounded(fan.peak / 2**20, 1),
+        "budget_peak_traced_mib": rounded(MEMORY_BUDGET / 2**20, 1),
+        "delivery_jobs": dlv.jobs,
+        "delivery_jobs_per_s": rounded(dlv.jobs / dlv.seconds, 1),
+        "redelivery_jobs_per_s": rounded(dlv.jobs / dlv.again_seconds, 1),
+        "problems": [*fan.problems, *dlv.problems],
+        "pass": not status,
+    }
+    return finish(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.common import RESULTS_DIR, ROOT, write_report
+from benchmarks.common import RESULTS_DIR, ROOT, add_json_option, finish, write_report
 from tests.support.offline import offline_aws_env
 
 RESULTS = RESULTS_DIR / "ddb_calls.md"
@@ -568,13 +568,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--max-excess", type=int, default=None, help="exit 1 if any operation exceeds its minimum by more"
     )
+    add_json_option(parser)
     args = parser.parse_args(argv)
     rows, tables, unmeasured = run()
     text = report(rows, tables, unmeasured)
     write_report(text, RESULTS)
-    if args.max_excess is not None and any(r.excess > args.max_excess for r in rows):
-        return 1
-    return 0
+    worst = max((r.excess for r in rows), default=0)
+    figures = {
+        "benchmark": "ddb-calls",
+        "calls": sum(len(r.calls) for r in rows),
+        "minimum": sum(r.minimum.calls for r in rows),
+        "excess": {r.operation: r.excess for r in rows if r.excess},
+        "worst_excess": worst,
+        "budget_max_excess": args.max_excess,
+        "unmeasured_routes": len(unmeasured),
+        "pass": args.max_excess is None or worst <= args.max_excess,
+    }
+    return finish(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

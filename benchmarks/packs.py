@@ -25,7 +25,16 @@ import sys
 import time
 import tracemalloc
 
-from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from benchmarks.common import (
+    RESULTS_DIR,
+    ROOT,
+    add_json_option,
+    finish,
+    machine,
+    rounded,
+    use_project_paths,
+    write_report,
+)
 from tests.support.offline import offline_aws_env
 
 TIME_BUDGET = 3.0
@@ -361,6 +370,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--notes", type=int, default=200)
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--out", default=str(RESULTS_DIR / "packs.md"))
+    add_json_option(parser)
     args = parser.parse_args(argv)
     use_project_paths()
     _env()
@@ -450,7 +460,26 @@ def main(argv: list[str]) -> int:
             "chapter and zip entry each) is a constant per section, not per post."
         )
     write_report("\n".join(lines), args.out)
-    return int(bool(status))
+    figures = {
+        "benchmark": "packs",
+        "backend": args.backend,
+        "builds": [
+            {
+                "pack": label,
+                "build_s": rounded(b_s, 3),
+                "floor_s": rounded(f_s, 3),
+                "ratio": rounded(b_s / f_s, 3) if f_s else None,
+                "peak_mib": rounded(b_peak / 2**20, 2),
+                "budgeted": "comparison" not in label,
+            }
+            for label, b_s, f_s, b_peak, _, _ in rows
+        ],
+        "budget_ratio": TIME_BUDGET,
+        "memory_growth": rounded(growth, 3),
+        "budget_memory_growth": MEMORY_BUDGET,
+        "pass": not status,
+    }
+    return finish(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,13 @@ A rule's own ``RetryPolicy``/``DeadLetterConfig`` only covers failures to *deliv
 (throttling, a missing permission), which cannot happen in-process; the pumps say so in the log
 rather than pretend function errors land there.
 
-All sources are driven by one background thread (:func:`start_pumps`), or by the caller with
-:meth:`Pumps.run_once` and :meth:`Pumps.drain`, which tests use to be deterministic. A lock makes
-the two safe to mix: a drain runs every source itself while the thread waits.
+Each source is driven by a background thread of its own (:func:`start_pumps`) that sleeps until
+work arrives: moto runs in this process, and its stream and queue writes ring the source's doorbell
+(:mod:`local.pumps_wakeup`), so a record is picked up as soon as it is written rather than on the
+next round of polls. What no write announces (a failed message visible again, a schedule due) is
+found within ``poll_interval``. The caller may also drive the sources with :meth:`Pumps.run_once`
+and :meth:`Pumps.drain`, which tests use to be deterministic. A lock per source makes the two safe
+to mix: a drain holds every source's lock and runs them itself while the threads wait.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ from local.pumps_events import (
     stream_failure_record,
 )
 from local.pumps_schedule import Schedule, parse_schedule
+from local.pumps_wakeup import DOORBELL, queue_key, stream_key
+from local.pumps_wakeup import install as install_doorbell
 
 if TYPE_CHECKING:
     from local.provision import FunctionSpec, LocalStack
@@ -121,8 +127,10 @@ class _Context:
         *,
         clock: Callable[[], datetime] | None = None,
         sqs_retry_visibility: int | None = None,
+        on_invoke: Callable[[str, Any, float, float], None] | None = None,
     ) -> None:
         self.stack = local_stack
+        self.on_invoke = on_invoke
         self.runtimes = runtimes
         self.clock = clock or (lambda: datetime.now(UTC))
         self.sqs_retry_visibility = sqs_retry_visibility
@@ -151,6 +159,7 @@ class _Context:
         try:
             result = self.runtimes[function].invoke(event)
         except Exception as exc:  # the handler's error is data here, never the pump's crash
+            self._observe(function, event, started)
             log.warning(
                 "%s <- %s: %d record(s): failed after %.0f ms: %s: %s",
                 function,
@@ -162,6 +171,7 @@ class _Context:
                 exc_info=True,
             )
             return _Outcome(ok=False, error=exc)
+        self._observe(function, event, started)
         outcome = "ok"
         if isinstance(result, dict) and result.get("batchItemFailures"):
             outcome = f"{len(result['batchItemFailures'])} item failure(s) reported"
@@ -174,6 +184,13 @@ class _Context:
             (time.monotonic() - started) * 1000,
         )
         return _Outcome(ok=True, result=result)
+
+    def _observe(self, function: str, event: Any, started: float) -> None:
+        if self.on_invoke is not None:
+            try:
+                self.on_invoke(function, event, started, time.monotonic())
+            except Exception:  # an observer's bug must not look like the handler's failure
+                log.exception("on_invoke observer failed")
 
     def send_to_destination(
         self, arn: str, payload: Any, *, attributes: dict[str, Any] | None = None
@@ -213,6 +230,8 @@ class _Source:
     """One event source mapping (or rule, or schedule) of one function."""
 
     kind = ""
+    # the doorbell (local.pumps_wakeup) that moto rings when work arrives; None: found by the timeout
+    wake_key: str | None = None
 
     def __init__(self, ctx: _Context, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         self.ctx = ctx
@@ -340,6 +359,7 @@ class _StreamSource(_Source):
     def __init__(self, ctx: _Context, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> None:
         super().__init__(ctx, spec, event_name, props)
         self.stream_arn: str = props["Stream"]
+        self.wake_key = stream_key(self.stream_arn.split("/")[1])  # arn:...:table/<name>/stream/<label>
         self.batch_size = int(props.get("BatchSize", _DEFAULT_BATCH["DynamoDB"]))
         self.starting_position = str(props.get("StartingPosition", "LATEST")).upper()
         retries = int(props.get("MaximumRetryAttempts", -1))
@@ -563,6 +583,10 @@ class _QueueSource(_Source):
 
     reader: _QueueReader
 
+    @property
+    def wake_key(self) -> str:  # type: ignore[override]
+        return queue_key(self.reader.queue_arn.rsplit(":", 1)[-1])
+
     def busy(self) -> bool:
         return self.reader.in_flight()
 
@@ -761,6 +785,10 @@ class Pumps:
     ``sqs_retry_visibility`` (seconds) replaces a queue's visibility timeout for messages that
     failed, so a local retry need not wait the (deliberately long) deployed timeout; None keeps
     AWS's behaviour. ``clock`` is what the schedules read as "now" (tests move it by hand).
+    ``poll_interval`` (seconds) is how long a started source with nothing to do waits for its
+    doorbell before it looks anyway. ``on_invoke``, if given, is called after every invocation with
+    the function's logical id, the event, and the monotonic times it started and ended (benchmarks
+    time the hops with it).
     """
 
     def __init__(
@@ -771,12 +799,15 @@ class Pumps:
         poll_interval: float = 0.2,
         sqs_retry_visibility: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        on_invoke: Callable[[str, Any, float, float], None] | None = None,
     ) -> None:
         self.poll_interval = poll_interval
-        self._ctx = _Context(local_stack, runtimes, clock=clock, sqs_retry_visibility=sqs_retry_visibility)
-        self._lock = threading.RLock()
+        self._ctx = _Context(
+            local_stack, runtimes, clock=clock, sqs_retry_visibility=sqs_retry_visibility, on_invoke=on_invoke
+        )
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._bells: list[tuple[str | None, threading.Event]] = []
         self.sources: list[_Source] = []
         for spec in local_stack.functions.values():
             if spec.logical_id not in runtimes:
@@ -800,6 +831,8 @@ class Pumps:
             from local.pumps_scheduler import RuntimeSchedules
 
             self.sources.append(RuntimeSchedules(self._ctx.client, groups, self._ctx.clock))  # type: ignore[arg-type]
+        # one lock per source: its thread and a caller's run_once/drain take turns
+        self._locks = [threading.RLock() for _ in self.sources]
         log.info("pumping %d event source(s): %s", len(self.sources), ", ".join(self.describe()))
 
     def _source(self, spec: FunctionSpec, event_name: str, event: dict[str, Any]) -> _Source | None:
@@ -827,16 +860,25 @@ class Pumps:
     # -- synchronous API --------------------------------------------------------------------------
     def run_once(self) -> int:
         """Give every source one turn; returns how many records were handed to functions."""
-        with self._lock:
-            handled = 0
-            for source in self.sources:
-                try:
-                    handled += source.poll()
-                except Exception:
-                    log.exception(
-                        "%s <- %s: the pump failed (not the handler)", source.function, source.label
-                    )
-            return handled
+        return sum(self._turn(index) for index in range(len(self.sources)))
+
+    def _turn(self, index: int) -> int:
+        """One turn of one source, under its lock; records handed to its function."""
+        source = self.sources[index]
+        with self._locks[index]:
+            try:
+                return source.poll()
+            except Exception:
+                log.exception("%s <- %s: the pump failed (not the handler)", source.function, source.label)
+                return 0
+
+    @contextlib.contextmanager
+    def _all_sources(self) -> Any:
+        """Every source's lock, in order (the threads hold one at a time, so this cannot deadlock)."""
+        with contextlib.ExitStack() as held:
+            for lock in self._locks:
+                held.enter_context(lock)
+            yield
 
     def drain(self, timeout: float = 30.0) -> int:
         """Run until every source is quiet: nothing to read, no retry pending, nothing in flight.
@@ -847,7 +889,7 @@ class Pumps:
         """
         deadline = time.monotonic() + timeout
         total = 0
-        with self._lock:
+        with self._all_sources():
             while True:
                 handled = self.run_once()
                 total += handled
@@ -887,38 +929,49 @@ class Pumps:
         if len(candidates) > 1:
             names = ", ".join(s.event_name for s in candidates)
             raise LookupError(f"{function_logical_id} has several schedules ({names}): name one")
-        with self._lock:
+        with self._locks[self.sources.index(candidates[0])]:
             outcome = candidates[0].fire()
         if not outcome.ok:
             assert outcome.error is not None
             raise outcome.error
         return outcome.result
 
-    # -- background thread ------------------------------------------------------------------------
+    # -- background threads -----------------------------------------------------------------------
     def start(self) -> Pumps:
-        """Poll every source from a daemon thread until :meth:`stop`."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="local-pumps", daemon=True)
-            self._thread.start()
+        """Drive every source from a daemon thread of its own until :meth:`stop`."""
+        if self._threads:
+            return self
+        install_doorbell()
+        self._stop.clear()
+        for index, source in enumerate(self.sources):
+            key = getattr(source, "wake_key", None)
+            bell = DOORBELL.listen(key) if key else threading.Event()
+            self._bells.append((key, bell))
+            thread = threading.Thread(target=self._loop, args=(index, bell), name="local-pumps", daemon=True)
+            self._threads.append(thread)
+        for thread in self._threads:
+            thread.start()
         return self
 
-    def _loop(self) -> None:
+    def _loop(self, index: int, bell: threading.Event) -> None:
+        """One source: look for work; when there was none, sleep until its doorbell (or the interval)."""
         while not self._stop.is_set():
-            try:
-                handled = self.run_once()
-            except Exception:  # run_once already guards each source; this is the last line
-                log.exception("pump round failed")
-                handled = 0
-            if handled == 0:
-                self._stop.wait(self.poll_interval)
+            bell.clear()  # before looking: a write from now on rings again
+            if self._turn(index) == 0:
+                bell.wait(self.poll_interval)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread and wait for it (safe to call twice, or without :meth:`start`)."""
+        """Stop the threads and wait for them (safe to call twice, or without :meth:`start`)."""
         self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
+        threads, self._threads = self._threads, []
+        bells, self._bells = self._bells, []
+        for key, bell in bells:
+            if key:
+                DOORBELL.forget(key, bell)
+            bell.set()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> Pumps:
         return self
@@ -934,8 +987,13 @@ def start_pumps(
     *,
     poll_interval: float = 0.2,
     sqs_retry_visibility: int | None = None,
+    on_invoke: Callable[[str, Any, float, float], None] | None = None,
 ) -> Pumps:
-    """Build the pumps for every event source in the stack and start polling in the background."""
+    """Build the pumps for every event source in the stack and start them in the background."""
     return Pumps(
-        local_stack, runtimes, poll_interval=poll_interval, sqs_retry_visibility=sqs_retry_visibility
+        local_stack,
+        runtimes,
+        poll_interval=poll_interval,
+        sqs_retry_visibility=sqs_retry_visibility,
+        on_invoke=on_invoke,
     ).start()

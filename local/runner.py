@@ -132,8 +132,11 @@ class LocalRuntime:
         websocket_port: int = 0,
         webhook_port: int = 0,
         sqs_retry_visibility: int | None = None,
+        on_invoke: Any = None,
     ) -> None:
         self.host = host
+        # Called by the pumps after every invocation (function, event, started, ended): see local.pumps.
+        self.on_invoke = on_invoke
         # Seconds after which a failed invocation's SQS messages come back (None: the queue's own
         # visibility timeout, as in AWS); tests that inject faults set it short.
         self.sqs_retry_visibility = sqs_retry_visibility
@@ -313,9 +316,14 @@ class LocalRuntime:
         if start_pumps is None:
             log.info("note: local.pumps has no start_pumps(); async event sources will not run")
             return None
-        # a tenth of a second between idle rounds: posts reach open pages well within a second
+        # Each source wakes when moto stores its work (local.pumps_wakeup); the interval only bounds
+        # how late a retry whose visibility timeout ran out, or a schedule, is noticed.
         return start_pumps(
-            self.local_stack, self.runtimes, poll_interval=0.1, sqs_retry_visibility=self.sqs_retry_visibility
+            self.local_stack,
+            self.runtimes,
+            poll_interval=0.5,
+            sqs_retry_visibility=self.sqs_retry_visibility,
+            on_invoke=self.on_invoke,
         )
 
     def _write_outputs(self) -> dict[str, str]:

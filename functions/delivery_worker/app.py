@@ -7,22 +7,22 @@ verification code (ChannelAdded)."""
 from __future__ import annotations
 
 import json
-
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
 
 from backchannel.circulation import delivery, digests
-from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.model import Job
 from backchannel.circulation.queue import DeliveryQueue
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
-from backchannel.packs.dynamo import DynamoPacksRepo
+
+if TYPE_CHECKING:  # the event's record class, a type only: Powertools' data classes load with the batch
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 store = wiring.factory(DynamoConferenceRepo)
-repo = wiring.factory(DynamoCirculationRepo)
-packs = wiring.factory(DynamoPacksRepo)
+repo = wiring.lazy_factory("backchannel.circulation.dynamo", "DynamoCirculationRepo")
+packs = wiring.lazy_factory("backchannel.packs.dynamo", "DynamoPacksRepo")
 queue = wiring.from_setting(DeliveryQueue, "delivery_queue_url")
 
 

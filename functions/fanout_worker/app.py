@@ -4,10 +4,9 @@ rebuilt without what was taken away, and a retraction per webhook and Mastodon d
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
 
 from backchannel.circulation import publishing
-from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.circulation.queue import DeliveryQueue
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
@@ -15,8 +14,11 @@ from backchannel.core.config import get_config
 from backchannel.core.observability import logger
 from backchannel.messaging.envelope import domain_event
 
+if TYPE_CHECKING:  # the event's record class, a type only: Powertools' data classes load with the batch
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 store = wiring.factory(DynamoConferenceRepo)
-repo = wiring.factory(DynamoCirculationRepo)
+repo = wiring.lazy_factory("backchannel.circulation.dynamo", "DynamoCirculationRepo")
 queue = wiring.from_setting(DeliveryQueue, "delivery_queue_url")
 
 

@@ -3,7 +3,7 @@ builds of packs into S3, rebuilds after changes, and the schedules themselves.""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
 
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
@@ -11,11 +11,12 @@ from backchannel.core.config import get_config
 from backchannel.core.observability import logger
 from backchannel.messaging.bus import default_publisher
 from backchannel.messaging.envelope import domain_event
-from backchannel.packs.compile import compile_with_stores
-from backchannel.packs.dynamo import DynamoPacksRepo
 from backchannel.packs.scheduling import SessionEndSchedules
 from backchannel.packs.storage import S3Storage
 from backchannel.packs.worker import Worker, handle
+
+if TYPE_CHECKING:  # the event's record class, a type only: Powertools' data classes load with the batch
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def _member_events(member_id: str):
@@ -40,8 +41,17 @@ def _retract_publications(pack_id: str) -> int:
 store = wiring.factory(DynamoConferenceRepo)
 
 
+def _compile(*args, **kwargs):
+    """The compiler (renderers, nh3, the EPUB writer) is imported by the first build, not at init."""
+    from backchannel.packs.compile import compile_with_stores
+
+    return compile_with_stores(*args, **kwargs)
+
+
 @wiring.factory
 def worker() -> Worker:
+    from backchannel.packs.dynamo import DynamoPacksRepo  # the items load with the first message
+
     def schedules() -> SessionEndSchedules:
         cfg = get_config()
         return SessionEndSchedules(
@@ -54,7 +64,7 @@ def worker() -> Worker:
         repo=DynamoPacksRepo(),
         publisher=default_publisher(),
         storage=lambda: S3Storage(get_config().require("packs_bucket_name")),
-        compile=compile_with_stores,
+        compile=_compile,
         store=store(),
         schedules=schedules,
         grace_minutes=lambda: get_config().pack_grace_period_minutes,

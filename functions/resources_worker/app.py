@@ -3,13 +3,16 @@ resources of their sessions and events, counted by distinct sharers."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
 
 from backchannel.core import wiring
 from backchannel.core.observability import logger
 from backchannel.messaging.envelope import domain_event
 from backchannel.resources import rules as resources
 from backchannel.resources.dynamo import DynamoResourcesRepo, DynamoSourceReader
+
+if TYPE_CHECKING:  # the event's record class, a type only: Powertools' data classes load with the batch
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 ledger = wiring.factory(DynamoResourcesRepo)
 reader = wiring.factory(DynamoSourceReader)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from typing import TYPE_CHECKING
 
 from backchannel.core import wiring
 from backchannel.core.observability import logger, metrics
 from backchannel.messaging import bus, router
+
+if TYPE_CHECKING:  # the event's record class, a type only: Powertools' data classes load with the batch
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
 @logger.inject_lambda_context(clear_state=True)

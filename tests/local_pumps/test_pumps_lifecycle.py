@@ -107,3 +107,36 @@ def test_pumps_work_against_a_moto_server_as_make_run_uses():
             pumps.stop()
     finally:
         server.stop()
+
+
+def test_started_pumps_wake_on_work_not_on_their_interval(stack, runtimes):
+    """moto's writes ring the sources' doorbells: with an idle wait of a minute, a stream record, a
+    queue message and a rule's event are still handled at once."""
+    import json
+
+    pumps = start_pumps(stack, runtimes, poll_interval=60)
+    harness = Harness(stack, pumps)
+    try:
+        time.sleep(0.5)  # every source's first look is over: they all sleep now
+        stack.client("dynamodb").put_item(
+            TableName=stack.physical_id("SourceTable"), Item={"pk": {"S": "woken"}}
+        )
+        stack.client("sqs").send_message(
+            QueueUrl=stack.physical_id("WorkQueue"), MessageBody=json.dumps({"id": "rung"})
+        )
+        stack.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "backchannel.test",
+                    "DetailType": "PostCreated",
+                    "Detail": json.dumps({"id": "routed", "kind": "post"}),
+                    "EventBusName": stack.physical_id("Bus"),
+                }
+            ]
+        )
+        assert _wait_for(lambda: harness.done_keys("StreamConsumer") == ["woken"], timeout=10)
+        assert _wait_for(lambda: harness.done_keys("QueueConsumer") == ["rung"], timeout=10)
+        assert _wait_for(lambda: harness.done_keys("RuleConsumer") == ["routed"], timeout=10)
+    finally:
+        pumps.stop()
+    assert not any(t.name == "local-pumps" for t in threading.enumerate())

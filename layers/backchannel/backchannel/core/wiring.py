@@ -9,7 +9,8 @@
   record at a time through Powertools' batch processor, answered with a partial batch response so that
   one poison record fails alone (the event source mapping has ``ReportBatchItemFailures``). Powertools
   calls the record handler with a keyword argument: its parameter must be named ``record``.
-  :func:`sqs_handler` is a queue worker's whole ``lambda_handler`` (logger and metrics included).
+  :func:`sqs_handler` is a queue worker's whole ``lambda_handler`` (logger and metrics included),
+  :func:`stream_handler` a stream consumer's.
 - :func:`count` and :func:`log_outcome`: a handler's metrics, and the log line of what one domain
   event came to.
 
@@ -85,17 +86,30 @@ sqs_batch = functools.partial(process_batch, "SQS")
 stream_batch = functools.partial(process_batch, "DynamoDBStreams")
 
 
-def sqs_handler(record_handler: RecordHandler, *, raise_on_entire_batch_failure: bool = True) -> Callable:
-    """A worker's handler: :func:`sqs_batch` through ``record_handler``, logs cleared, metrics flushed."""
+def batch_handler(
+    event_type: str, record_handler: RecordHandler, *, raise_on_entire_batch_failure: bool = True
+) -> Callable:
+    """A worker's whole handler: :func:`process_batch` of ``event_type`` through ``record_handler``,
+    logs cleared, metrics flushed."""
 
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
-        return sqs_batch(
-            event, context, record_handler, raise_on_entire_batch_failure=raise_on_entire_batch_failure
+        return process_batch(
+            event_type,
+            event,
+            context,
+            record_handler,
+            raise_on_entire_batch_failure=raise_on_entire_batch_failure,
         )
 
     return handler
+
+
+# A queue worker's handler (the record handler gets an ``SQSRecord``) and a stream consumer's (a
+# ``DynamoDBRecord``).
+sqs_handler = functools.partial(batch_handler, "SQS")
+stream_handler = functools.partial(batch_handler, "DynamoDBStreams")
 
 
 def count(**values: int) -> None:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backchannel.core.observability import logger
 from backchannel.messaging import stream
-from backchannel.messaging.bus import EventPublisher
 from backchannel.messaging.changes import DomainEvent
 from backchannel.messaging.domain_events import RULES, derive, item_type
+
+if TYPE_CHECKING:  # the live-push worker derives events without the bus
+    from backchannel.messaging.bus import EventPublisher
 
 
 class RecordFailed(Exception):
@@ -46,6 +48,17 @@ class Routed:
             raise error
 
 
+def events_of(record: dict[str, Any]) -> list[DomainEvent]:
+    """The domain events one stream record (as Lambda delivers it) stands for, in order; raises when
+    the record cannot be read. The same ids on every redelivery, whoever derives them (the router for
+    the bus, the live-push worker on its own subscription)."""
+    old, new = stream.images(record)
+    kind = item_type(old, new)
+    if kind not in RULES:
+        logger.debug("no domain events for this item type", extra={"item_type": kind})
+    return derive(old, new, record_id=stream.record_id(record), at=stream.occurred_at(record))
+
+
 def route(records: Sequence[dict[str, Any]], publisher: EventPublisher) -> Routed:
     """Derive and publish the events of ``records`` (in stream order); the failures are in the result."""
     outcome = Routed()
@@ -53,11 +66,7 @@ def route(records: Sequence[dict[str, Any]], publisher: EventPublisher) -> Route
     for index, record in enumerate(records):
         sequence = stream.sequence_number(record)
         try:
-            old, new = stream.images(record)
-            kind = item_type(old, new)
-            if kind not in RULES:
-                logger.debug("no domain events for this item type", extra={"item_type": kind})
-            events = derive(old, new, record_id=stream.record_id(record), at=stream.occurred_at(record))
+            events = events_of(record)
         except Exception as err:  # a poison record: it fails (bisect, retries, then the DLQ)
             # The error's type only: a message could quote the item.
             logger.error(
