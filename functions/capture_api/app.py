@@ -56,6 +56,7 @@ def _session_page(read, session_id: str):
 
 @app.post(
     "/events/<eventId>/posts",
+    limit="posts",
     request=schemas.POST_CREATE,
     response=schemas.POST,
     errors=(404, 409),
@@ -98,7 +99,7 @@ def list_session_posts(sessionId: str):
     )
 
 
-@app.delete("/posts/<postId>", errors=(403, 404))
+@app.delete("/posts/<postId>", limit="posts", errors=(403, 404))
 def delete_post(postId: str):
     """Delete a post (its author or the event's organisers)"""
     capture.delete_post(store(), captured(), http.caller(app), postId)
@@ -119,6 +120,7 @@ def _note(note, *, new: bool | None = None):
 
 @app.post(
     "/sessions/<sessionId>/notes",
+    limit="notes",
     request=schemas.NOTE_CREATE,
     response=schemas.NOTE,
     errors=(404, 409),
@@ -136,7 +138,13 @@ def get_note(noteId: str):
     return _note(capture.visible_note(store(), captured(), noteId, http.optional_caller(app)))
 
 
-@app.put("/notes/<noteId>", request=schemas.NOTE_REPLACE, response=schemas.NOTE, errors=(403, 404, 412, 428))
+@app.put(
+    "/notes/<noteId>",
+    limit="notes",
+    request=schemas.NOTE_REPLACE,
+    response=schemas.NOTE,
+    errors=(403, 404, 412, 428),
+)
 def replace_note(noteId: str):
     """Replace your note (If-Match: its ETag)"""
     if_match = http.header(app, "if-match")
@@ -144,7 +152,7 @@ def replace_note(noteId: str):
     return _note(capture.replace_note(store(), captured(), http.caller(app), noteId, if_match, body))
 
 
-@app.delete("/notes/<noteId>", errors=(403, 404))
+@app.delete("/notes/<noteId>", limit="notes", errors=(403, 404))
 def delete_note(noteId: str):
     """Delete your note"""
     capture.delete_note(store(), captured(), http.caller(app), noteId)
@@ -171,6 +179,7 @@ def my_notes():
 
 @app.put(
     "/sessions/<sessionId>/summary",
+    limit="organising",
     request=schemas.SUMMARY_PUT,
     response=schemas.SUMMARY,
     errors=(403, 404, 409),

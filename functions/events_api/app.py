@@ -17,7 +17,9 @@ store = wiring.factory(DynamoConferenceRepo)
 imports = wiring.lazy_factory("backchannel.conference.schedule.dynamo", "DynamoScheduleRepo")
 
 
-@app.post("/events", request=schemas.EVENT_CREATE, response=schemas.EVENT, errors=(403, 409))
+@app.post(
+    "/events", limit="organising", request=schemas.EVENT_CREATE, response=schemas.EVENT, errors=(403, 409)
+)
 def create_event():
     """Create an event (organisers group)"""
     event = events.create_event(store(), http.caller(app), http.body(app, schemas.EVENT_CREATE))
@@ -40,7 +42,13 @@ def get_event(eventId: str):
     return http.ok(event.to_json())
 
 
-@app.patch("/events/<eventId>", request=schemas.EVENT_UPDATE, response=schemas.EVENT, errors=(403, 404, 409))
+@app.patch(
+    "/events/<eventId>",
+    limit="organising",
+    request=schemas.EVENT_UPDATE,
+    response=schemas.EVENT,
+    errors=(403, 404, 409),
+)
 def update_event(eventId: str):
     """Change an event (its organisers)"""
     changes = http.body(app, schemas.EVENT_UPDATE, partial=True)
@@ -49,6 +57,7 @@ def update_event(eventId: str):
 
 @app.post(
     "/events/<eventId>/organisers",
+    limit="organising",
     request=schemas.ORGANISER_ADD,
     response=schemas.MEMBERSHIP,
     errors=(403, 404),
@@ -63,6 +72,7 @@ def add_organiser(eventId: str):
 
 @app.post(
     "/events/<eventId>/sessions",
+    limit="organising",
     request=schemas.SESSION_CREATE,
     response=schemas.SESSION,
     errors=(403, 404, 409),
@@ -90,7 +100,11 @@ def get_session(sessionId: str):
 
 
 @app.patch(
-    "/sessions/<sessionId>", request=schemas.SESSION_UPDATE, response=schemas.SESSION, errors=(403, 404, 409)
+    "/sessions/<sessionId>",
+    limit="organising",
+    request=schemas.SESSION_UPDATE,
+    response=schemas.SESSION,
+    errors=(403, 404, 409),
 )
 def update_session(sessionId: str):
     """Change a session (the event's organisers)"""
@@ -98,7 +112,7 @@ def update_session(sessionId: str):
     return http.ok(events.update_session(store(), http.caller(app), sessionId, changes).to_json())
 
 
-@app.delete("/sessions/<sessionId>", errors=(403, 404))
+@app.delete("/sessions/<sessionId>", limit="organising", errors=(403, 404))
 def delete_session(sessionId: str):
     """Delete a session (the event's organisers)"""
     events.delete_session(store(), http.caller(app), sessionId)

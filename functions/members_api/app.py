@@ -16,7 +16,7 @@ def get_me():
     return http.ok(members.ensure_member(store(), http.caller(app)).to_json())
 
 
-@app.patch("/me", request=schemas.ME_UPDATE, response=schemas.MEMBER, errors=(409,))
+@app.patch("/me", limit="profile", request=schemas.ME_UPDATE, response=schemas.MEMBER, errors=(409,))
 def update_me():
     """Change your profile"""
     caller = http.caller(app)
@@ -36,7 +36,11 @@ def my_events():
 
 
 @app.post(
-    "/events/<eventId>/attendance", request=schemas.ATTENDANCE, response=schemas.MEMBERSHIP, errors=(403, 404)
+    "/events/<eventId>/attendance",
+    limit="profile",
+    request=schemas.ATTENDANCE,
+    response=schemas.MEMBERSHIP,
+    errors=(403, 404),
 )
 def join_event(eventId: str):
     """Join an event (or, as organiser, add a member)"""
@@ -47,20 +51,20 @@ def join_event(eventId: str):
     return http.created(body, f"/events/{eventId}")
 
 
-@app.delete("/events/<eventId>/attendance", errors=(404,))
+@app.delete("/events/<eventId>/attendance", limit="profile", errors=(404,))
 def leave_event(eventId: str):
     """Leave an event"""
     members.leave_event(store(), http.caller(app), eventId)
     return http.no_content()
 
 
-@app.post("/sessions/<sessionId>/star", response=schemas.STAR, errors=(404,))
+@app.post("/sessions/<sessionId>/star", limit="profile", response=schemas.STAR, errors=(404,))
 def star_session(sessionId: str):
     """Star a session (it goes into your personal pack)"""
     return http.created(members.star_session(store(), http.caller(app), sessionId), f"/sessions/{sessionId}")
 
 
-@app.delete("/sessions/<sessionId>/star", errors=(404,))
+@app.delete("/sessions/<sessionId>/star", limit="profile", errors=(404,))
 def unstar_session(sessionId: str):
     """Remove your star from a session"""
     members.unstar_session(store(), http.caller(app), sessionId)

@@ -45,7 +45,12 @@ def _remove(remove, item_id: str):
 
 
 @app.post(
-    "/me/follows", request=schemas.FOLLOW_REQUEST, response=schemas.FOLLOW, errors=(403, 404), replay=True
+    "/me/follows",
+    limit="follows",
+    request=schemas.FOLLOW_REQUEST,
+    response=schemas.FOLLOW,
+    errors=(403, 404),
+    replay=True,
 )
 def follow():
     """Follow a member, an event or a session (following twice is the same follow)"""
@@ -60,7 +65,7 @@ def my_follows():
     return _mine(network.my_follows)
 
 
-@app.delete("/me/follows/<followId>", errors=(404,))
+@app.delete("/me/follows/<followId>", limit="follows", errors=(404,))
 def unfollow(followId: str):
     """Stop following"""
     return _remove(network.unfollow, followId)
@@ -75,7 +80,7 @@ def profile(handle: str):
 # -- blocks -------------------------------------------------------------------------------------------
 
 
-@app.post("/me/blocks", request=schemas.BLOCK_REQUEST, response=schemas.BLOCK)
+@app.post("/me/blocks", limit="follows", request=schemas.BLOCK_REQUEST, response=schemas.BLOCK)
 def block():
     """Block a member: they are hidden from you and nothing of theirs reaches you"""
     record = network.block(store(), repo(), http.caller(app), http.body(app, schemas.BLOCK_REQUEST))
@@ -88,7 +93,7 @@ def my_blocks():
     return _mine(network.my_blocks)
 
 
-@app.delete("/me/blocks/<memberId>", errors=(404,))
+@app.delete("/me/blocks/<memberId>", limit="follows", errors=(404,))
 def unblock(memberId: str):
     """Unblock a member"""
     return _remove(network.unblock, memberId)
@@ -97,7 +102,13 @@ def unblock(memberId: str):
 # -- channels -----------------------------------------------------------------------------------------
 
 
-@app.post("/me/channels", request=schemas.CHANNEL_REQUEST, response=schemas.CHANNEL, errors=(409, 429))
+@app.post(
+    "/me/channels",
+    limit="channels",
+    request=schemas.CHANNEL_REQUEST,
+    response=schemas.CHANNEL,
+    errors=(409, 429),
+)
 def add_channel():
     """Add a channel (email, webhook, feed, mastodon); secrets are shown in this answer only"""
     from backchannel.circulation.transports import mastodon, outbound
@@ -126,7 +137,7 @@ def my_channels():
     return http.ok({"items": channels.mine(repo(), http.caller(app))})
 
 
-@app.delete("/me/channels/<channelId>", errors=(404,))
+@app.delete("/me/channels/<channelId>", limit="channels", errors=(404,))
 def remove_channel(channelId: str):
     """Remove a channel (a feed's URL stops working)"""
     return _remove(channels.remove, channelId)
@@ -134,6 +145,7 @@ def remove_channel(channelId: str):
 
 @app.post(
     "/me/channels/<channelId>/verification",
+    limit="channels",
     request=schemas.VERIFY_REQUEST,
     response=schemas.CHANNEL,
     status=200,

@@ -33,7 +33,9 @@ def _accepted(pack) -> Response:
     return http.ok(pack, 202, {"Location": f"/packs/{pack['id']}"})
 
 
-@app.post("/sessions/<sessionId>/packs", response=pack_schemas.PACK, status=202, errors=(403, 404))
+@app.post(
+    "/sessions/<sessionId>/packs", limit="packs", response=pack_schemas.PACK, status=202, errors=(403, 404)
+)
 def request_session_pack(sessionId: str):
     """Build a session's pack (organisers)"""
     return _accepted(
@@ -41,7 +43,7 @@ def request_session_pack(sessionId: str):
     )
 
 
-@app.post("/events/<eventId>/packs", response=pack_schemas.PACK, status=202, errors=(403, 404))
+@app.post("/events/<eventId>/packs", limit="packs", response=pack_schemas.PACK, status=202, errors=(403, 404))
 def request_event_pack(eventId: str):
     """Build an event's pack (organisers)"""
     return _accepted(api.request_event_pack(store(), packs(), default_publisher(), http.caller(app), eventId))
@@ -49,6 +51,7 @@ def request_event_pack(eventId: str):
 
 @app.post(
     "/me/packs",
+    limit="packs",
     request=pack_schemas.PERSONAL_PACK_REQUEST,
     response=pack_schemas.PACK,
     status=202,
@@ -105,6 +108,7 @@ def list_my_packs():
 
 @app.post(
     "/packs/<packId>/publish",
+    limit="packs",
     response=circulation_schemas.PUBLICATION,
     status=202,
     errors=(403, 404, 409),
@@ -129,6 +133,7 @@ def publication_preview(packId: str):
 
 @app.delete(
     "/packs/<packId>/publications/<version>",
+    limit="packs",
     response=circulation_schemas.PUBLICATION,
     status=200,
     errors=(403, 404, 422),

@@ -25,6 +25,7 @@ def _sort() -> str:
 
 @app.post(
     "/sessions/<sessionId>/questions",
+    limit="questions",
     request=schemas.QUESTION_CREATE,
     response=schemas.QUESTION,
     errors=(404, 409),
@@ -61,6 +62,7 @@ def get_question(questionId: str):
 
 @app.patch(
     "/questions/<questionId>",
+    limit="organising",
     request=schemas.QUESTION_UPDATE,
     response=schemas.QUESTION,
     errors=(403, 404, 409),
@@ -71,7 +73,9 @@ def moderate_question(questionId: str):
     return http.ok(questions.moderate(store(), asked(), http.caller(app), questionId, changes).to_json())
 
 
-@app.post("/questions/<questionId>/votes", response=schemas.QUESTION, errors=(404, 409), replay=True)
+@app.post(
+    "/questions/<questionId>/votes", limit="votes", response=schemas.QUESTION, errors=(404, 409), replay=True
+)
 def vote(questionId: str):
     """Vote for a question (once: 201 the first time, 200 when you had voted already)"""
     window_days = get_config().write_window_days
@@ -81,7 +85,7 @@ def vote(questionId: str):
     return http.created(view.to_json(), f"/questions/{questionId}", new=added)
 
 
-@app.delete("/questions/<questionId>/votes", errors=(404,))
+@app.delete("/questions/<questionId>/votes", limit="votes", errors=(404,))
 def withdraw_vote(questionId: str):
     """Withdraw your vote (idempotent)"""
     questions.withdraw_vote(store(), asked(), http.caller(app), questionId)
@@ -98,6 +102,7 @@ def get_settings(sessionId: str):
 
 @app.put(
     "/sessions/<sessionId>/questions/settings",
+    limit="organising",
     request=schemas.QUESTION_SETTINGS_PUT,
     response=schemas.QUESTION_SETTINGS,
     errors=(403, 404),

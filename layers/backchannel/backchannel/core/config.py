@@ -62,7 +62,9 @@ class Config:
     # Live push: a connection and its subscriptions live this long after the last activity (API
     # Gateway closes a WebSocket after 2 hours anyway); DynamoDB's TTL removes what $disconnect did not.
     connection_ttl_s: int = 2 * 3600
-    max_subscriptions: int = 50
+    max_subscriptions: int = 50  # topics one WebSocket connection may follow
+    # Fair limits per member and class of route over the defaults of core.limits (see its parse()).
+    rate_limits: str = ""
     # post_to_connection when API Gateway throttles (429): attempts and the first back-off.
     push_attempts: int = 3
     push_backoff_s: float = 0.2
@@ -114,6 +116,8 @@ def get_config() -> Config:
         packs_scheduler_role_arn=env.get("PACKS_SCHEDULER_ROLE_ARN"),
         pack_grace_period_minutes=_int("PACK_GRACE_PERIOD_MINUTES", 30),
         websocket_endpoint=env.get("WEBSOCKET_ENDPOINT"),
+        max_subscriptions=_int("LIVE_MAX_TOPICS", 50),
+        rate_limits=env.get("RATE_LIMITS") or "",
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),
         write_window_days=_int("WRITE_WINDOW_DAYS", 7),

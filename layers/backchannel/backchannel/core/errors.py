@@ -11,6 +11,8 @@ class DomainError(Exception):
 
     status = 400
     title = "Bad request"
+    members: dict = {}  # extension members of its problem document (RFC 9457)
+    headers: dict[str, str] = {}  # response headers it brings (Retry-After, say)
 
     def __init_subclass__(cls, *, status: int | None = None, title: str | None = None, **kw: object) -> None:
         super().__init_subclass__(**kw)
@@ -76,6 +78,16 @@ class IdempotencyMismatch(DomainError, status=422, title="Idempotency key reused
 class RequestInProgress(DomainError, status=409, title="Request in progress"): ...
 
 
+class TooManyRequests(DomainError, status=429, title="Too many requests"):
+    """A member (or a connection) went over one of its rate limits (``core.limits``): the problem
+    names the limit, its rate and window, and ``Retry-After`` says in how many seconds to try again."""
+
+    def __init__(self, detail: str, *, limit: str, rate: int, window: int, retry_after: int) -> None:
+        super().__init__(detail)
+        self.members = {"limit": limit, "rate": rate, "window": window, "retryAfter": retry_after}
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 @dataclass
 class Problem:
     """An RFC 9457 problem document."""
@@ -84,9 +96,10 @@ class Problem:
     title: str
     detail: str
     errors: list[FieldError] = field(default_factory=list)
+    members: dict = field(default_factory=dict)  # extension members (RFC 9457 section 3.2)
 
     def to_dict(self) -> dict:
         doc: dict = {"type": "about:blank", "status": self.status, "title": self.title, "detail": self.detail}
         if self.errors:
             doc["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
-        return doc
+        return {**doc, **self.members}

@@ -44,10 +44,17 @@ JSON = "application/json"
 
 
 def problem_response(
-    status: int, title: str, detail: str, errors: list[FieldError] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    *,
+    members: dict | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    doc = Problem(status, title, detail, errors or []).to_dict()
-    return Response(status_code=status, content_type=PROBLEM, body=json.dumps(doc, ensure_ascii=False))
+    doc = Problem(status, title, detail, errors or [], members or {}).to_dict()
+    body = json.dumps(doc, ensure_ascii=False)
+    return Response(status_code=status, content_type=PROBLEM, body=body, headers=headers or {})
 
 
 def make_app() -> Api:
@@ -59,7 +66,9 @@ def make_app() -> Api:
         errors = getattr(err, "errors", None)
         if errors is None and "field" in err.extra:
             errors = [FieldError(str(err.extra["field"]), err.detail)]
-        return problem_response(err.status, err.title, err.detail, errors)
+        return problem_response(
+            err.status, err.title, err.detail, errors, members=err.members, headers=err.headers
+        )
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
@@ -239,7 +248,7 @@ def page(result: Page, to_json: Callable[[Any], dict] | None = None) -> Response
 
 
 class _NotCacheable(Exception):
-    """A 5xx answer: not stored, so a retry with the same key runs again."""
+    """A 5xx or 429 answer: not stored, so a retry with the same key runs again."""
 
     def __init__(self, response: dict) -> None:
         super().__init__("not cacheable")
@@ -267,7 +276,8 @@ def _idempotent_runner(app: APIGatewayHttpResolver) -> Callable[..., dict]:
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def run(*, request: dict, event: dict, context: Any) -> dict:
         response = app.resolve(event, context)
-        if int(response.get("statusCode", 200)) >= 500:
+        status = int(response.get("statusCode", 200))
+        if status >= 500 or status == 429:  # a retry after Retry-After must run
             raise _NotCacheable(response)
         return response
 

@@ -8,16 +8,19 @@ metadata, read by ``backchannel_openapi`` for ``openapi.json``::
         '''Add a session (its organisers)'''
 
 The route function's docstring is the operation's summary. A POST is documented as 201, a DELETE as
-204, and a PATCH takes a partial body, unless the route says otherwise.
+204, and a PATCH takes a partial body, unless the route says otherwise. ``limit="posts"`` makes the
+route count against the caller's fair limit of that class first (``core.limits``; 429 over it).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from backchannel.core.limits import CLASSES, charge_request
 from backchannel.core.validation import Obj
 
 
@@ -33,12 +36,17 @@ def operation(
     partial: bool = False,
     errors: tuple[int, ...] = (),
     replay: bool = False,
+    limit: str | None = None,
 ) -> Callable:
     """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect.
 
     ``paginated``: the answer is a page (``limit`` and ``cursor`` in the query); ``polled`` as well: a
     feed's page, which also answers ``sinceCursor`` and takes it back as ``since``. ``replay``: the
-    request made again (the same client id, a second vote) answers 200 with what the first one made."""
+    request made again (the same client id, a second vote) answers 200 with what the first one made.
+    ``limit``: the class of fair limits the route counts against (``core.limits``; :class:`Api`
+    enforces it)."""
+    if limit is not None and limit not in CLASSES:
+        raise ValueError(f"limit={limit!r}: not a class of core.limits ({', '.join(CLASSES)})")
 
     def mark(fn: Callable) -> Callable:
         fn.__openapi__ = {  # type: ignore[attr-defined]
@@ -52,6 +60,7 @@ def operation(
             "partial": partial,
             "errors": errors,
             "replay": replay,
+            "limit": limit,
         }
         return fn
 
@@ -67,9 +76,22 @@ class Api(APIGatewayHttpResolver):
             summary = " ".join((fn.__doc__ or "").split())
             if not summary:
                 raise TypeError(f"{fn.__name__}: say what the route does in its docstring (its summary)")
-            return self.route(rule, method)(operation(summary=summary, **spec)(fn))
+            described = operation(summary=summary, **spec)(fn)
+            if spec.get("limit"):
+                described = self.limited(spec["limit"], described)
+            return self.route(rule, method)(described)
 
         return register
+
+    def limited(self, name: str, fn: Callable) -> Callable:
+        """``fn`` after charging the caller's ``name`` limit (429 when it is reached)."""
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            charge_request(name, self.current_event.raw_event)
+            return fn(*args, **kwargs)
+
+        return run
 
     def get(self, rule: str, **spec: Any) -> Callable:  # type: ignore[override]
         return self.described("GET", rule, spec)

@@ -5,7 +5,9 @@ makes the connection its member's, an invalid one refuses the connection (401), 
 ``subscribe`` and ``unsubscribe`` take ``{"action": ..., "eventId": ...}`` or ``{..., "sessionId": ...}``
 and answer ``{"type": "subscribed" | "unsubscribed", ...}`` (the routes' route responses send that to
 the client); refusals answer ``{"type": "error", "status", "title", "detail"}``. ``$default`` (an
-unknown action) answers a 400 error.
+unknown action) answers a 400 error. A connection may subscribe and unsubscribe ``subscribe``-limit times per window
+(``core.limits``: 429 with ``limit``, ``rate``, ``window`` and ``retryAfter``) and follow at most
+``LIVE_MAX_TOPICS`` events and sessions at once (409).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import json
 from typing import Any
 
 from backchannel.conference.store import ConferenceRepo
-from backchannel.core import request_scope
+from backchannel.core import limits, request_scope
 from backchannel.core.auth import caller_from_claims, verifier
 from backchannel.core.config import get_config
 from backchannel.core.errors import BadRequest, DomainError, FieldError, Problem
+from backchannel.core.limits import Counter
 from backchannel.core.observability import logger, metrics
 from backchannel.live import rules
 from backchannel.live.store import ConnectionsRepo
@@ -34,7 +37,7 @@ def _error(err: DomainError) -> dict[str, Any]:
     errors = getattr(err, "errors", None)
     if errors is None and "field" in err.extra:
         errors = [FieldError(str(err.extra["field"]), err.detail)]
-    doc = Problem(err.status, err.title, err.detail, errors or []).to_dict()
+    doc = Problem(err.status, err.title, err.detail, errors or [], err.members).to_dict()
     doc["type"] = "error"
     return _reply(err.status, doc, PROBLEM)
 
@@ -55,7 +58,10 @@ def _message(event: dict[str, Any]) -> Any:
         raise BadRequest("the message's JSON is nested too deeply") from None
 
 
-def handle(event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo) -> dict[str, Any]:
+def handle(
+    event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo, counter: Counter | None = None
+) -> dict[str, Any]:
+    """The route's answer; ``counter`` keeps the connections' subscribe counts (``core.limits``)."""
     request_scope.begin()
     context = event.get("requestContext") or {}
     route = str(context.get("routeKey") or "")
@@ -74,6 +80,8 @@ def handle(event: dict[str, Any], store: ConferenceRepo, conns: ConnectionsRepo)
         if route == "$disconnect":
             rules.disconnect(conns, connection_id)
             return _reply(200, {"type": "disconnected"})
+        if route in ("subscribe", "unsubscribe"):  # both write: one limit for the pair
+            limits.charge("subscribe", connection_id, counter or limits.connection_counter())
         if route == "subscribe":
             reply = rules.subscribe(
                 store,
