@@ -102,6 +102,29 @@ def _gateway_message_schema() -> dict[str, Any]:
     }
 
 
+def _rate_limited_schema() -> dict[str, Any]:
+    return {
+        "description": "A problem document (429) naming the fair limit the caller reached.",
+        "allOf": [
+            _ref("schemas", "Problem"),
+            {
+                "type": "object",
+                "required": ["limit", "rate", "window", "retryAfter"],
+                "properties": {
+                    "limit": {
+                        "type": "string",
+                        "description": "the class of the limit",
+                        "examples": ["posts"],
+                    },
+                    "rate": {"type": "integer", "description": "requests allowed per window"},
+                    "window": {"type": "integer", "description": "the window, in seconds"},
+                    "retryAfter": {"type": "integer", "description": "as the Retry-After header"},
+                },
+            },
+        ],
+    }
+
+
 class _Builder:
     def __init__(self) -> None:
         self.schemas: dict[str, dict[str, Any]] = {
@@ -153,6 +176,31 @@ class _Builder:
     def problem(self, status: int) -> dict[str, str]:
         self.statuses.add(status)
         return _ref("responses", f"Problem{status}")
+
+    def rate_limited(self, name: str, *, own: bool = False) -> dict[str, Any]:
+        """The 429 of a route that counts against the caller's ``name`` limit (``core.limits``);
+        ``own``: the route has a 429 of its own too (a plain problem, without the limit's fields)."""
+        from backchannel.core.limits import DEFAULTS
+
+        self.schemas["RateLimited"] = _rate_limited_schema()
+        rates = " and ".join(str(limit) for limit in DEFAULTS[name])
+        text = (
+            f"Too many requests: the caller reached their `{name}` limit ({rates} by default; "
+            "a deployment may set others). The problem names the limit; retry after Retry-After."
+        )
+        if own:
+            text += " The route also has a cap of its own, answered as a plain problem without those fields."
+        schema = _ref("schemas", "Problem" if own else "RateLimited")
+        return {
+            "description": text,
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds until the window that refused ends",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+            "content": {PROBLEM: {"schema": schema}},
+        }
 
     def operation(self, api_route: Any, meta: dict[str, Any], func_name: str) -> dict[str, Any]:
         op_id = _camel(func_name)
@@ -216,6 +264,8 @@ class _Builder:
             }
         for code in sorted(errors):
             responses[str(code)] = self.problem(code)
+        if meta.get("limit"):
+            responses["429"] = self.rate_limited(meta["limit"], own=429 in errors)
         op["responses"] = responses
 
         if api_route.public:

@@ -147,6 +147,42 @@ def test_private_events_are_followed_by_their_people_only(api, make_event, make_
     assert organiser.send("subscribe", sessionId=session["id"])[0] == 200
 
 
+def test_a_connection_s_subscribes_are_limited_and_so_are_its_topics(
+    api, make_event, make_session, alice, monkeypatch
+):
+    from tests.support.limits import frozen_clock, rate_limits
+
+    rate_limits(api.stack, "subscribe=4/1m")
+    api.stack.functions[SOCKET].environment["LIVE_MAX_TOPICS"] = "2"  # as LiveMaxTopics=2 would
+    clock = frozen_clock(monkeypatch, 1_800_000_000 + 20)
+    event = make_event()
+    first, second = make_session(event, hour=9), make_session(event, hour=11)
+    socket, other = Socket(api, "lim-1=", alice.token), Socket(api, "lim-2=", alice.token)
+
+    assert socket.send("subscribe", eventId=event["id"])[0] == 200
+    assert socket.send("subscribe", sessionId=first["id"])[0] == 200
+    status, refused = socket.send("subscribe", sessionId=second["id"])  # a third topic
+    assert (status, refused["type"], refused["status"]) == (409, "error", 409)
+    assert refused["detail"] == "a connection may follow at most 2 events and sessions"
+    assert socket.send("unsubscribe", eventId=event["id"])[0] == 200  # the fourth action this minute
+    status, limited = socket.send("subscribe", sessionId=second["id"])
+    assert status == 429
+    assert {k: limited[k] for k in ("type", "status", "limit", "rate", "window", "retryAfter")} == {
+        "type": "error",
+        "status": 429,
+        "limit": "subscribe",
+        "rate": 4,
+        "window": 60,
+        "retryAfter": 40,
+    }
+    assert other.send("subscribe", eventId=event["id"])[0] == 200  # another connection: its own count
+    clock.now += 40
+    assert socket.send("subscribe", sessionId=second["id"]) == (
+        200,
+        {"type": "subscribed", "sessionId": second["id"]},
+    )
+
+
 def test_bad_messages_get_errors_not_failures(api):
     sock = Socket(api, "c=")
     assert sock.send("subscribe")[0] == 422
