@@ -401,6 +401,11 @@ def _parser() -> Any:
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo event")
     parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
     parser.add_argument("--state-dir", default=".local", help="where outputs.json goes (default .local)")
+    parser.add_argument(
+        "--rate-limits",
+        default=os.environ.get("RATE_LIMITS") or None,
+        help="the RateLimits parameter, e.g. posts=100/1m (env RATE_LIMITS; default: the README's limits)",
+    )
     return parser
 
 
@@ -490,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         websocket_port=args.ws_port,
         webhook_port=args.webhook_port,
+        parameters={"RateLimits": args.rate_limits} if args.rate_limits else None,
     )
     stop = _StopRequest(runtime)
     signal.signal(signal.SIGINT, stop.handle)
