@@ -121,6 +121,7 @@ def delete_session(sessionId: str):
 
 @app.post(
     "/events/<eventId>/schedule-imports",
+    limit="organising",
     request=schedule_schemas.SCHEDULE_IMPORT_CREATE,
     response=schedule_schemas.SCHEDULE_IMPORT,
     errors=(403, 404, 409, 413),
