@@ -340,6 +340,9 @@ def queued_records(aws, queue_logical_id: str) -> list[dict]:
 def test_a_burst_is_one_message_a_follower_and_its_marker_loads_every_other_post(
     api, aws, make_event, alice, pumps_of, management
 ):
+    from tests.support.limits import rate_limits
+
+    rate_limits(api.stack, "posts=30/1m")  # a keynote's burst from one member: above a person's limit
     event = make_event()
     Socket(api, "keynote-fan=").send("subscribe", eventId=event["id"])
     posted = []
