@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "PACKS_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
     "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/delivery",
     "CIRCULATION_KEY_ID": "alias/circulation",
+    "CIRCULATION_MAC_KEY_ID": "alias/circulation-mac",
     "MAIL_FROM": "packs@example.org",
     "PUBLIC_API_URL": "https://api.example.org",
     "WEBSOCKET_ENDPOINT": "https://ws.example.org/live",

@@ -325,6 +325,7 @@ RULES: dict[str, Rule] = {
     "Block": _nothing,
     "ChannelRoutes": _nothing,
     "Token": _nothing,
+    "CodeMailCount": _nothing,  # verification mails sent per address and member per day
     "InboxEntry": _nothing,
     "DeliveryStats": _nothing,
     "Delivery": _nothing,
