@@ -235,3 +235,16 @@ END:VCALENDAR
 def test_a_document_of_no_known_format_is_refused_on_auto():
     (problem,) = problems_of("auto", "hello")
     assert problem["field"] == "format"
+
+
+def test_an_icalendar_entry_ending_when_it_starts_is_refused_naming_dtend():
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:x1\r\n"
+        "SUMMARY:Nothing\r\nDTSTART:20260328T100000\r\nDTEND:20260328T100000\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    with pytest.raises(ScheduleInvalid) as raised:
+        plan.read("ical", text, EVENT)
+    assert [(p.field, p.message) for p in raised.value.problems] == [
+        ("DTEND", "must be after DTSTART: a session lasts some time")
+    ]

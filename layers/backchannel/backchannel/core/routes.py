@@ -15,6 +15,7 @@ route count against the caller's fair limit of that class first (``core.limits``
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +70,26 @@ def operation(
 
 class Api(APIGatewayHttpResolver):
     """The verb decorators take :func:`operation`'s arguments (but the summary: the docstring), not
-    Powertools' route options; a route that needs one of those goes through ``route()``."""
+    Powertools' route options; a route that needs one of those goes through ``route()``.
+
+    Powertools keeps the request being resolved in a class attribute shared by every resolver. Lambda
+    runs one request at a time per process, but the tests call a handler from several threads at once
+    (races between members): ``current_event`` is therefore kept per thread, so that a route never
+    reads another thread's request (its caller, say) while it waits on I/O."""
+
+    _request = threading.local()
+
+    @property
+    def current_event(self) -> Any:  # type: ignore[override]
+        return getattr(self._request, "event", None)
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        self._request.event = value
+
+    def resolve(self, event: dict, context: Any) -> dict[str, Any]:
+        self._request.event = self._to_proxy_event(event)
+        return super().resolve(event, context)
 
     def described(self, method: str, rule: str, spec: dict[str, Any]) -> Callable:
         def register(fn: Callable) -> Callable:

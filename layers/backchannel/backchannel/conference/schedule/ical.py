@@ -68,6 +68,8 @@ def _entry(component: Any, index: int, problems: Collector, event_zone: dt.tzinf
     ends_at = None
     if component.get("DTEND") is not None:
         ends_at = _moment(component, "DTEND", name, problems, event_zone)
+        if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+            problems.add(name, "DTEND", "must be after DTSTART: a session lasts some time")
     elif component.get("DURATION") is not None and starts_at is not None:
         length = component.get("DURATION").dt
         if isinstance(length, dt.timedelta) and dt.timedelta(0) < length <= dt.timedelta(days=7):
