@@ -74,7 +74,12 @@ def _seed_private_data(runtime, base: str) -> None:
 
 @pytest.fixture(scope="module")
 def stack():
-    with local_runtime(demo=True) as (runtime, base):
+    # The fuzzer writes faster than a person: fair limits (tested in tests/integration/test_limits.py)
+    # would answer most of its writes with a documented 429 and leave the routes behind them unexercised.
+    from backchannel.core.limits import CLASSES
+
+    unlimited = ",".join(f"{name}=1000000/1h" for name in CLASSES)
+    with local_runtime(demo=True, parameters={"RateLimits": unlimited}) as (runtime, base):
         _seed_private_data(runtime, base)
         tokens = {
             "anonymous": None,
