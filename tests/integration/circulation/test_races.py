@@ -135,6 +135,15 @@ def clock_of(job: Job, at: dt.datetime, gate_or_crash: Callable[[], None]) -> Cl
     return Clock(at, {2: gate_or_crash} if job.channel_type == "inbox" else {})
 
 
+def held_first(w, job: Job, t0: dt.datetime) -> tuple[Worker, Gate]:
+    """A first worker on ``job``, started and held at its pause (see :func:`pause`) until ``gate.open()``."""
+    gate = Gate()
+    first = Worker(lambda: w.deliver(job, clock_of(job, t0, gate.stop), **pause(job, gate)))
+    first.start()
+    gate.reached()
+    return first, gate
+
+
 def observed(api, alice, bob, pack, receiver, mastodon, secret, job_ids: dict[str, str]) -> None:
     """What alice and bob see: one inbox entry, one webhook delivery, one Mastodon status, each
     request under the delivery's id, and the publisher's counters at one sent per channel."""
@@ -157,10 +166,7 @@ def test_two_workers_on_one_delivery_send_it_once(api, alice, bob, published, wo
     w = worker()
     t0 = utcnow()
     for channel, job in jobs.items():
-        gate = Gate()
-        first = Worker(lambda j=job, g=gate: w.deliver(j, clock_of(j, t0, g.stop), **pause(j, g)))
-        first.start()
-        gate.reached()
+        first, gate = held_first(w, job, t0)
         with pytest.raises(delivery.Retry) as retry:
             w.deliver(job, Clock(t0 + dt.timedelta(seconds=1)))
         assert retry.value.delay_s == delivery.LEASE_S, channel
@@ -180,10 +186,7 @@ def test_a_lease_that_runs_out_while_its_worker_sends(api, alice, bob, published
     w = worker()
     t0 = utcnow()
     for channel, job in jobs.items():
-        gate = Gate()
-        first = Worker(lambda j=job, g=gate: w.deliver(j, clock_of(j, t0, g.stop), **pause(j, g)))
-        first.start()
-        gate.reached()
+        first, gate = held_first(w, job, t0)
         assert w.deliver(job, Clock(t0 + LEASE + dt.timedelta(seconds=1))) == "sent", channel
         gate.open()
         assert first.outcome() == "claim lost", channel
