@@ -95,6 +95,42 @@ def test_odd_but_valid_fields_are_read_leniently():
     assert panel.abstract is None and panel.track == "Community"
 
 
+@pytest.mark.parametrize(
+    ("day_start", "day_change", "start", "starts_at"),
+    [
+        ("2026-03-28T09:00:00+01:00", None, "00:30", "2026-03-29T00:30:00+01:00"),  # before the day's start
+        ("2026-03-28T09:00:00+01:00", None, "09:00", "2026-03-28T09:00:00+01:00"),
+        (None, "06:00", "05:30", "2026-03-29T05:30:00+02:00"),  # the conference's day_change
+        (None, None, "03:59", "2026-03-29T03:59:00+02:00"),  # neither: the day changes at 04:00
+        (None, None, "04:00", "2026-03-28T04:00:00+01:00"),
+    ],
+)
+def test_a_talk_after_midnight_without_a_date_is_on_the_next_day(day_start, day_change, start, starts_at):
+    doc = json.loads(sample("pretalx_schedule.json"))
+    conference = doc["schedule"]["conference"]
+    day = conference["days"][0]
+    day.pop("day_start")
+    if day_start:
+        day["day_start"] = day_start
+    if day_change:
+        conference["day_change"] = day_change
+    talk = day["rooms"]["Saal 2"][0]
+    del talk["date"]
+    talk["start"] = start
+    talks = by_id(plan.read("frab-json", json.dumps(doc), EVENT)[1])
+    assert talks["0b9a1c3e-5b0d-5c7e-9b1c-000000000002"].starts_at.isoformat() == starts_at
+
+
+def test_a_frab_xml_talk_after_midnight_is_on_the_next_day_by_the_day_s_start():
+    text = sample("frab_schedule.xml").replace(  # day 2 starts at 01:00: 00:45 is the night after it
+        "<date>2026-03-29T01:30:00+01:00</date>\n        <start>01:30</start>", "<start>00:45</start>"
+    )
+    assert "<start>00:45</start>" in text
+    talks = by_id(plan.read("frab-xml", text, SUMMER)[1])
+    night = talks["0b9a1c3e-5b0d-5c7e-9b1c-000000000003"]
+    assert night.starts_at.isoformat() == "2026-03-30T00:45:00+02:00"
+
+
 def test_a_floating_time_is_in_the_schedule_s_own_time_zone():
     doc = json.loads(sample("pretalx_schedule.json"))
     doc["schedule"]["conference"]["time_zone_name"] = "Europe/London"
@@ -206,16 +242,17 @@ def test_icalendar_entries_that_are_not_sessions_are_refused_by_uid_and_property
 VERSION:2.0
 PRODID:-//t//t//EN
 BEGIN:VEVENT
-UID:all-day
+UID:no-day
 DTSTART;VALUE=DATE:20260710
-SUMMARY:A whole day
+DTEND;VALUE=DATE:20260710
+SUMMARY:Not even a day
 END:VEVENT
 BEGIN:VEVENT
-UID:weekly
+UID:hourly
 DTSTART:20260710T100000Z
 DTEND:20260710T110000Z
-RRULE:FREQ=WEEKLY
-SUMMARY:Every week
+RRULE:FREQ=HOURLY
+SUMMARY:Every hour
 END:VEVENT
 BEGIN:VEVENT
 DTSTART:20260710T100000Z
@@ -225,11 +262,105 @@ END:VCALENDAR
 """
     found = {(p["entry"], p["field"]) for p in problems_of("ical", text, SUMMER)}
     assert found == {
-        ('VEVENT[1] (UID all-day, "A whole day")', "DTSTART"),
-        ('VEVENT[2] (UID weekly, "Every week")', "RRULE"),
+        ('VEVENT[1] (UID no-day, "Not even a day")', "DTEND"),
+        ('VEVENT[2] (UID hourly, "Every hour")', "RRULE"),
         ('VEVENT[3] ("No uid and no end")', "UID"),
         ('VEVENT[3] ("No uid and no end")', "DTEND"),
     }
+
+
+# the recurring sample's event: Friday 27 to Monday 30 March 2026 in Berlin, over the spring switch
+EASTER = an_event(starts_on=dt.date(2026, 3, 27), ends_on=dt.date(2026, 3, 30), timezone="Europe/Berlin")
+
+
+def test_recurring_entries_are_expanded_within_the_event_each_occurrence_a_session_of_its_own():
+    talks = by_id(plan.read("auto", sample("recurring_berlin.ics"), EASTER)[1])
+    briefing = {k: v for k, v in talks.items() if k.startswith("briefing@")}
+    # daily from the 20th, ten times: the 27th, 28th (an EXDATE) and 29th fall in the event; the 29th
+    # is replaced by its RECURRENCE-ID entry; 09:00 stays 09:00 on the clock across the switch
+    assert sorted(briefing) == [
+        "briefing@demo26.example.org#20260327T080000Z",
+        "briefing@demo26.example.org#20260329T070000Z",
+    ]
+    friday = briefing["briefing@demo26.example.org#20260327T080000Z"]
+    assert (friday.starts_at.isoformat(), friday.ends_at.isoformat()) == (
+        "2026-03-27T09:00:00+01:00",
+        "2026-03-27T09:30:00+01:00",
+    )
+    assert (friday.title, friday.room) == ("Morning briefing", "Foyer")
+    moved = briefing["briefing@demo26.example.org#20260329T070000Z"]
+    assert moved.title == "Morning briefing (late: the clocks went forward)"
+    assert moved.starts_at.isoformat() == "2026-03-29T10:00:00+02:00"
+    # floating, until the 29th, the 28th cancelled by its own entry
+    lunch = sorted((k, v.starts_at.isoformat()) for k, v in talks.items() if k.startswith("lunch@"))
+    assert lunch == [
+        ("lunch@demo26.example.org#20260327T123000", "2026-03-27T12:30:00+01:00"),
+        ("lunch@demo26.example.org#20260329T123000", "2026-03-29T12:30:00+02:00"),
+    ]
+    # all day: the whole day on the event's clock, 23 hours on the day the clocks go forward
+    hackathon = talks["hackathon@demo26.example.org"]
+    assert (hackathon.starts_at.isoformat(), hackathon.ends_at.isoformat()) == (
+        "2026-03-29T00:00:00+01:00",
+        "2026-03-30T00:00:00+02:00",
+    )
+    days = sorted(k for k in talks if k.startswith("open-space@"))  # weekly on Fridays and Mondays
+    assert days == ["open-space@demo26.example.org#20260327", "open-space@demo26.example.org#20260330"]
+    assert talks[days[1]].ends_at.isoformat() == "2026-03-31T00:00:00+02:00"
+    assert len(talks) == 7
+
+
+def test_importing_a_recurring_calendar_again_finds_every_occurrence_again():
+    entries = plan.read("ical", sample("recurring_berlin.ics"), EASTER)[1]
+    first = plan.plan(EASTER, [], entries, remove_missing=True, now="2026-01-01T00:00:00Z")
+    again = plan.plan(
+        EASTER,
+        first.create,
+        plan.read("ical", sample("recurring_berlin.ics"), EASTER)[1],
+        remove_missing=True,
+        now="2026-01-02T00:00:00Z",
+    )
+    assert (len(first.create), len(again.create), len(again.unchanged), len(again.remove)) == (7, 0, 7, 0)
+
+
+@pytest.mark.parametrize(
+    ("lines", "field", "says"),
+    [
+        (
+            "DTSTART:20260401T090000Z\nDTEND:20260401T100000Z\nRRULE:FREQ=DAILY;COUNT=3",
+            "RRULE",
+            "no occurrence",
+        ),
+        (
+            "DTSTART:20260327T090000Z\nDTEND:20260327T100000Z\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+            "RRULE",
+            "BYMONTH, BYMONTHDAY is not supported",
+        ),
+        (
+            "DTSTART:20260327T090000Z\nDTEND:20260327T100000Z\nRRULE:FREQ=MINUTELY",
+            "RRULE",
+            "FREQ must be one of",
+        ),
+        (
+            "DTSTART:20260327T090000Z\nDTEND:20260327T100000Z\nRRULE:FREQ=MONTHLY;BYDAY=-1FR",
+            "RRULE",
+            "weekdays",
+        ),
+        ("DTSTART:20000101T090000Z\nDTEND:20000101T100000Z\nRRULE:FREQ=DAILY", "RRULE", "more than 5000"),
+        ("DTSTART;VALUE=DATE:20260327\nDTEND;VALUE=DATE:20260405", "DTEND", "at most a week"),
+        ("DTSTART;VALUE=DATE:20260327\nDURATION:PT3H", "DURATION", "whole days"),
+        ("DTSTART;VALUE=DATE:20260327\nDTEND:20260328T100000Z", "DTEND", "must be a date"),
+    ],
+)
+def test_recurring_and_all_day_entries_that_cannot_be_sessions_are_refused_by_property(
+    lines, field, says, monkeypatch
+):
+    from backchannel.conference.schedule import ical
+
+    monkeypatch.setattr(ical, "MAX_STEPS", 5000)  # a daily rule since 2000 looks at 9,600 first
+    body = lines.replace("\n", "\r\n")
+    text = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:S\r\n{body}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    (problem,) = problems_of("ical", text, EASTER)
+    assert problem["field"] == field and says in problem["message"], problem
 
 
 def test_a_document_of_no_known_format_is_refused_on_auto():

@@ -100,10 +100,40 @@ def test_a_frab_xml_shape_with_any_fields(fields):
 ical_lines = st.lists(
     st.tuples(
         st.sampled_from(
-            ["UID", "SUMMARY", "DTSTART", "DTEND", "DURATION", "DTSTART;TZID=Europe/Berlin", "RRULE", "X"]
+            [
+                "UID",
+                "SUMMARY",
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "DTSTART;TZID=Europe/Berlin",
+                "DTSTART;VALUE=DATE",
+                "DTEND;VALUE=DATE",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+                "STATUS",
+                "X",
+            ]
         ),
         st.one_of(
-            st.sampled_from(["20260328T100000", "20260328T100000Z", "PT1H", "20260328", "-PT1H"]), xml_text
+            st.sampled_from(
+                [
+                    "20260328T100000",
+                    "20260328T100000Z",
+                    "PT1H",
+                    "P1D",
+                    "20260328",
+                    "20260329",
+                    "-PT1H",
+                    "FREQ=DAILY;COUNT=3",
+                    "FREQ=WEEKLY;BYDAY=SA,SU;UNTIL=20260330T000000Z",
+                    "FREQ=HOURLY",
+                    "CANCELLED",
+                ]
+            ),
+            xml_text,
         ),
     ),
     max_size=8,

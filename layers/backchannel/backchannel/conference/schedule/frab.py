@@ -29,6 +29,7 @@ from backchannel.conference.schedule import entries as e
 from backchannel.conference.schedule.entries import Collector, Entry, document_problem
 
 _ID_MAX = 200
+DEFAULT_DAY_CHANGE = dt.time(4)
 
 
 def _text(value: Any) -> str:
@@ -94,11 +95,31 @@ def _start(raw: dict, name: str, problems: Collector, floating: dt.tzinfo) -> dt
         return e.place(moment, floating)
     try:
         day = dt.date.fromisoformat(_text(raw.get("day_date"))[:10])
-        clock = dt.time.fromisoformat(_text(raw.get("start")).strip())
+        clock = dt.time.fromisoformat(_text(raw.get("start")).strip()).replace(tzinfo=None)
     except ValueError:
         problems.add(name, "date", "is required (or the day's date and a start as HH:MM)")
         return None
-    return e.place(dt.datetime.combine(day, clock.replace(tzinfo=None)), floating)
+    if clock < _day_change(raw.get("day_start"), raw.get("day_change"), floating):
+        if day == dt.date.max:
+            problems.add(name, "start", "is after the last day there is")
+            return None
+        day += dt.timedelta(days=1)  # after midnight: the night after the day it is listed under
+    return e.place(dt.datetime.combine(day, clock), floating)
+
+
+def _day_change(day_start: Any, day_change: Any, floating: dt.tzinfo) -> dt.time:
+    """When a schedule day begins on the clock: the day's own start (``day_start``), else the
+    conference's ``day_change`` (HH:MM), else 04:00. A talk given by its day and a ``start`` before
+    that is after midnight, on the next calendar day (frab lists a night's talks under the day before)."""
+    if (moment := e.timestamp(day_start)) is not None:
+        try:
+            return (moment.astimezone(floating) if moment.tzinfo else moment).time()
+        except (OverflowError, ValueError):
+            pass
+    try:
+        return dt.time.fromisoformat(_text(day_change).strip()).replace(tzinfo=None)
+    except ValueError:
+        return DEFAULT_DAY_CHANGE
 
 
 def _zones(zone_name: Any, event_zone: dt.tzinfo) -> dt.tzinfo:
@@ -144,6 +165,7 @@ def read_json(text: str, event_zone: dt.tzinfo) -> list[Entry]:
                     problems.add(where, "event", "must be an object")
                     continue
                 raw = {**talk, "day_date": day.get("date"), "room": talk.get("room") or room}
+                raw.update(day_start=day.get("day_start"), day_change=conference.get("day_change"))
                 raw["persons"] = [_person(p) for p in _list(talk.get("persons"))]
                 raw["links"] = [_link(x) for x in _list(talk.get("links"))]
                 if (found_entry := entry(raw, where, problems, floating, event_zone)) is not None:
@@ -207,6 +229,7 @@ def read_xml(text: str, event_zone: dt.tzinfo) -> list[Entry]:
     if root.tag != "schedule":
         raise document_problem("content", f"must have <schedule> as its root element, not <{root.tag[:40]}>")
     floating = _zones((root.findtext("conference/time_zone_name") or "").strip(), event_zone)
+    day_change = root.findtext("conference/day_change")
     problems, found = Collector(), []
     for d, day in enumerate(root.findall("day")):
         for room in day.findall("room"):
@@ -215,6 +238,7 @@ def read_xml(text: str, event_zone: dt.tzinfo) -> list[Entry]:
                 where = f"day[{d + 1}]/room[@name={json.dumps(room_name, ensure_ascii=False)}]/event[{t + 1}]"
                 raw = _xml_talk(talk)
                 raw.update(day_date=day.get("date"), room=raw.get("room") or room_name)
+                raw.update(day_start=day.get("start"), day_change=day_change)
                 if (found_entry := entry(raw, where, problems, floating, event_zone)) is not None:
                     found.append(found_entry)
     problems.raise_if_any()

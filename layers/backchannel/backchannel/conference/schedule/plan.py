@@ -45,8 +45,10 @@ def read(fmt: str, text: str, event: Event) -> tuple[str, list[Entry]]:
     fmt = detect(text) if fmt == "auto" else fmt
     zone = ZoneInfo(event.timezone)
     text = text.lstrip("\ufeff")
-    readers = {"frab-json": frab.read_json, "frab-xml": frab.read_xml, "ical": ical.read}
-    entries = readers[fmt](text, zone)
+    if fmt == "ical":
+        entries = ical.read(text, zone, (event.opens_at, event.closes_at))
+    else:
+        entries = {"frab-json": frab.read_json, "frab-xml": frab.read_xml}[fmt](text, zone)
     check(event, entries)
     return fmt, entries
 
