@@ -24,6 +24,8 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from local.bus_tap import start_bus_tap
+from local.cognito import PATH as COGNITO_PATH
+from local.cognito import CognitoFront, mount_cognito
 from local.faults import FAULTS
 from local.faults import PATH as FAULTS_PATH
 from local.gateway import Gateway
@@ -157,6 +159,7 @@ class LocalRuntime:
         self.pumps: Any = None
         self.bus_tap: Any = None
         self.mailbox: Mailbox | None = None
+        self.cognito: CognitoFront | None = None
         self.webhooks: WebhookReceiver | None = None
         self.outputs: dict[str, str] = {}
         self.demo_result: Any = None
@@ -225,6 +228,8 @@ class LocalRuntime:
             # Before the demo seed, so its events are listed too; independent of the pumps.
             self.bus_tap = start_bus_tap(self.local_stack, self.gateway)
             self.mailbox = mount_mailbox(self.gateway, REGION)
+            # The page's Cognito (SRP checked, codes into the mailbox): local/cognito.py
+            self.cognito = mount_cognito(self.gateway, REGION, self.aws_endpoint)
             self.webhooks.mount(self.gateway)  # browsable there too; deliveries go to its own port
             self.gateway.add_route("*", FAULTS_PATH, FAULTS)
             mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
@@ -264,6 +269,7 @@ class LocalRuntime:
         self.pumps = None
         self.bus_tap = None
         self.mailbox = None
+        self.cognito = None
         self.webhooks = None
         self._webhook_server = None
         self._moto = None
@@ -333,6 +339,7 @@ class LocalRuntime:
         outputs = {name: self._localise(value) for name, value in self.local_stack.outputs.items()}
         outputs["AwsEndpoint"] = self.aws_endpoint
         outputs["Region"] = REGION
+        outputs["CognitoEndpoint"] = f"{self.gateway.url}{COGNITO_PATH}"
         # CloudFront has no local twin: the gateway serves the page instead
         outputs.setdefault("WebUrl", f"{self.gateway.url}/web/")
         self.state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """The page for remote members (``web/``), served by the local gateway.
 
     GET /web/               web/index.html (and /web/app.js, /web/style.css ...)
-    GET /config.json        {"ApiUrl", "WebSocketUrl"?} from the running stack's outputs
+    GET /config.json        {"ApiUrl", "WebSocketUrl"?, "UserPoolId", "UserPoolClientId",
+                             "CognitoEndpoint"} from the running stack's outputs
     GET /web/config.json    the same, next to the page (where a deployment puts it)
 
 The page lives under ``/web/`` because the gateway's mounted apps match by path prefix and are tried
@@ -93,11 +94,18 @@ def security_headers(config: Mapping[str, str], template_path: Path = TEMPLATE) 
 
 
 def public_config(outputs: Mapping[str, str]) -> dict[str, str]:
-    """What the page is told about the stack: ``ApiUrl`` and a reachable ``WebSocketUrl``."""
+    """What the page is told about the stack: ``ApiUrl``, a reachable ``WebSocketUrl``, and where and
+    how it signs members in (``UserPoolId``, ``UserPoolClientId``, ``CognitoEndpoint``: the local
+    pool's front on the gateway, else the region's Cognito, whose region starts the pool's id)."""
     config = {"ApiUrl": str(outputs.get("ApiUrl") or "").rstrip("/")}
     websocket = str(outputs.get("WebSocketUrl") or "")
     if websocket and ".execute-api." not in websocket:
         config["WebSocketUrl"] = websocket
+    pool_id, client_id = str(outputs.get("UserPoolId") or ""), str(outputs.get("UserPoolClientId") or "")
+    if pool_id and client_id:
+        region = pool_id.split("_", 1)[0]
+        endpoint = outputs.get("CognitoEndpoint") or f"https://cognito-idp.{region}.amazonaws.com/"
+        config.update(UserPoolId=pool_id, UserPoolClientId=client_id, CognitoEndpoint=str(endpoint))
     return config
 
 

@@ -124,3 +124,15 @@ def test_the_page_is_served_under_the_security_headers_cloudfront_adds():
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_config_json_tells_the_page_where_members_sign_in():
+    outputs = {**OUTPUTS, "UserPoolId": "eu-west-1_AbC123", "UserPoolClientId": "client123"}
+    assert public_config(outputs) == {
+        "ApiUrl": "http://127.0.0.1:3123",
+        "UserPoolId": "eu-west-1_AbC123",
+        "UserPoolClientId": "client123",
+        "CognitoEndpoint": "https://cognito-idp.eu-west-1.amazonaws.com/",  # the pool's region
+    }
+    local = {**outputs, "CognitoEndpoint": "http://127.0.0.1:3123/_local/cognito"}
+    assert public_config(local)["CognitoEndpoint"] == "http://127.0.0.1:3123/_local/cognito"
