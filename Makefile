@@ -91,7 +91,7 @@ STACK ?= backchannel
 web-config:
 	@mkdir -p .local
 	@aws cloudformation describe-stacks --stack-name "$(STACK)" --query "Stacks[0].Outputs" --output json \
-	  | python3 -c 'import json,sys; o={x["OutputKey"]: x["OutputValue"] for x in json.load(sys.stdin)}; print(json.dumps({k: o[k] for k in ("ApiUrl", "WebSocketUrl") if k in o}, indent=2))' \
+	  | python3 -c 'import json,sys; o={x["OutputKey"]: x["OutputValue"] for x in json.load(sys.stdin)}; print(json.dumps({k: o[k] for k in ("ApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId") if k in o}, indent=2))' \
 	  > .local/web-config.json
 	@cat .local/web-config.json
 

@@ -23,6 +23,7 @@ def test_the_page_gets_csp_hsts_nosniff_referrer_policy_and_no_framing(template)
     assert csp["default-src"] == "'self'"  # own scripts and styles only: no inline, no CDN
     assert csp["connect-src"] == (
         "'self' https://*.execute-api.eu-west-1.amazonaws.com wss://*.execute-api.eu-west-1.amazonaws.com"
+        " https://cognito-idp.eu-west-1.amazonaws.com"  # the page signs in there (web/auth.js)
     )
     assert (csp["frame-ancestors"], csp["object-src"], csp["base-uri"]) == ("'none'", "'none'", "'none'")
     assert config["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
