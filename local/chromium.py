@@ -19,7 +19,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "chromium_context", "missing", "open_event_page", "wait_until"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "chromium_browser",
+    "chromium_context",
+    "missing",
+    "open_event_page",
+    "sign_in",
+    "wait_until",
+]
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # As root in a closed network: no sandbox, and no background connections Chromium would wait on.
@@ -64,6 +73,37 @@ def chromium_context(**options: Any) -> Iterator[Any]:
                 context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A Playwright Browser (one Chromium process) whose ``new_context()`` gives isolated profiles: one
+    per signed-in member, since a context's pages share their origin's storage (and so one session)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str, *, path: str = "/web/") -> dict[str, Any]:
+    """Open the web app (``path``) and sign in through web/auth.js's ``signIn`` (SRP against the stack's
+    pool, as the sign-in form does); returns ``currentUser()``. Raises if Cognito refuses."""
+    if not page.url.startswith(f"{base_url}/web/"):
+        page.goto(f"{base_url}{path}")
+    user = page.evaluate(
+        """async ([username, password]) => {
+             const auth = await import(new URL("auth.js", location.href.replace(/[^/]*$/, "")).href);
+             return auth.signIn(username, password);
+           }""",
+        [username, password],
+    )
+    if not user:
+        raise RuntimeError(f"{username} could not sign in")
+    return user
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.2) -> None:

@@ -1,22 +1,78 @@
 """The browser of the browser tests: Debian's headless Chromium (``make browser``) through Playwright,
-one fresh profile per module (``local.chromium``). Without it the tests are skipped, or fail with the
-reason when ``CI`` is set, so a CI run cannot pass without the browser."""
+one fresh profile per module (``local.chromium``); ``member_page`` and ``organiser_page`` are pages
+signed in through the web app's own sign-in (web/auth.js), each in its own profile. Without Chromium
+the tests are skipped, or fail with the reason when ``CI`` is set, so a CI run cannot pass without
+the browser."""
 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
-from local.chromium import chromium_context, missing
+from local.chromium import chromium_browser, chromium_context, missing, sign_in
+from local.user import create_user
+from tests.support.runtime import local_runtime
 
 
-@pytest.fixture(scope="module")
-def browser_context():
+def _need_chromium() -> None:
     reason = missing()
     if reason and os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so this is a failure: run `make browser`)", pytrace=False)
     if reason:
         pytest.skip(f"{reason}: run `make browser`")
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    _need_chromium()
     with chromium_context() as context:
         yield context
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module whose ``new_context()`` gives isolated profiles (local.chromium)."""
+    _need_chromium()
+    with chromium_browser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """The local runtime with the demo event, for the module: ``(runtime, base_url)``. A module may
+    define its own ``stack`` (same shape); the signed-in pages below use whichever is in scope."""
+    with local_runtime(demo=True) as (runtime, base_url):
+        yield runtime, base_url
+
+
+def _signed_in_page(browser, stack, *, organiser: bool):
+    runtime, base_url = stack
+    name = f"{'org' if organiser else 'member'}_{uuid.uuid4().hex[:8]}"
+    password = f"Pw-{uuid.uuid4().hex[:12]}-9"
+    create_user(runtime.outputs, name, organiser=organiser, password=password)  # confirmed, as after sign-up
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    user = sign_in(page, base_url, name, password)  # web/auth.js signIn: SRP, no token injected
+    page.member = {"username": name, "password": password, "email": f"{name}@example.com", **user}
+    return context, page
+
+
+@pytest.fixture
+def member_page(browser, stack):
+    """A page of the web app (``/web/``) signed in as a fresh member through web/auth.js ``signIn``, in
+    its own browser context. ``page.member`` holds username, password, email, sub, name, organiser."""
+    context, page = _signed_in_page(browser, stack, organiser=False)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def organiser_page(browser, stack):
+    """As ``member_page``, for a fresh member of the organisers group."""
+    context, page = _signed_in_page(browser, stack, organiser=True)
+    yield page
+    context.close()
