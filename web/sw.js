@@ -1,0 +1,104 @@
+// The service worker: the app works offline. The app's files and every API read (GET) are fetched
+// from the network first and kept; without a network the last copy answers. Writes (POST, PUT, ...)
+// never go through a cache: the page's outbox (outbox.js) keeps them until they can be sent.
+const VERSION = "v1";
+const SHELL = `backchannel-shell-${VERSION}`;
+const DATA = `backchannel-api-${VERSION}`;
+const NETWORK_TIMEOUT_MS = 6000;
+const FILES = [
+  "./",
+  "index.html",
+  "style.css",
+  "manifest.webmanifest",
+  "icon.svg",
+  "icon-192.png",
+  "icon-512.png",
+  "app.js",
+  "api.js",
+  "auth.js",
+  "idb.js",
+  "live.js",
+  "markdown.js",
+  "outbox.js",
+  "state.js",
+  "ui.js",
+  "views/compose.js",
+  "views/event.js",
+  "views/events.js",
+  "views/me.js",
+  "views/notes.js",
+  "views/organiser.js",
+  "views/packs.js",
+  "views/session.js",
+  "config.json",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((cache) => Promise.all(FILES.map((file) => cache.add(file).catch(() => null)))).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((key) => key.startsWith("backchannel-") && ![SHELL, DATA].includes(key)).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+// Reads not worth keeping: live polling pages, older pages, downloads, the sign-in service.
+function keep(url) {
+  if (url.searchParams.has("since") || url.searchParams.has("cursor")) return false;
+  return !/\/download$/.test(url.pathname) && !url.pathname.startsWith("/_local/");
+}
+
+function timeout(ms) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
+}
+
+async function networkFirst(request, cacheName, fallbackKey) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await Promise.race([fetch(request), timeout(NETWORK_TIMEOUT_MS)]);
+    if (response.ok && keep(new URL(request.url))) cache.put(fallbackKey || request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = (await cache.match(fallbackKey || request, { ignoreVary: true })) || (await caches.match(request, { ignoreVary: true }));
+    if (cached) {
+      const headers = new Headers(cached.headers);
+      headers.set("X-From-Cache", "1");
+      return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
+    }
+    if (request.mode === "navigate") {
+      const shell = await caches.match("index.html", { ignoreSearch: true });
+      if (shell) return shell;
+    }
+    return new Response(JSON.stringify({ type: "about:blank", title: "Offline", status: 503, detail: "No network, and nothing kept from before." }), {
+      status: 503,
+      headers: { "Content-Type": "application/problem+json", "X-Offline": "1" },
+    });
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return;
+  const scope = new URL(self.registration.scope);
+  const ours = url.origin === scope.origin && (url.pathname.startsWith(scope.pathname) || url.pathname === "/config.json");
+  if (ours) {
+    // The page itself (any #/route) is one file.
+    const key = request.mode === "navigate" ? new URL("index.html", scope).href : undefined;
+    event.respondWith(networkFirst(request, SHELL, key));
+  } else if (request.headers.get("Upgrade") !== "websocket") {
+    event.respondWith(networkFirst(request, DATA));
+  }
+});
+
+// The page asks to forget what was kept for a member who signed out.
+self.addEventListener("message", (event) => {
+  if (event.data === "forget-data") event.waitUntil(caches.delete(DATA));
+});
