@@ -16,10 +16,11 @@ export class ApiError extends Error {
 
 // Thrown when the request never reached the API (offline, DNS, connection refused).
 export class OfflineError extends Error {
-  constructor(cause) {
+  constructor(cause, path) {
     super("No connection: it will be sent when the network is back.");
     this.offline = true;
     this.cause = cause;
+    this.path = path;
   }
 }
 
@@ -47,16 +48,22 @@ export async function request(path, { method = "GET", body, headers = {}, key, r
   const all = { Accept: "application/json, application/problem+json", ...headers };
   if (body !== undefined) all["Content-Type"] = "application/json";
   if (method === "POST") all["Idempotency-Key"] = key || newId();
-  const token = await accessToken();
+  let token = null;
+  try {
+    token = await accessToken(); // refreshes an old one: needs the sign-in service
+  } catch (error) {
+    // Unreachable (offline): a read may still come from what the service worker kept; a write waits.
+    if (method !== "GET") throw new OfflineError(error);
+  }
   if (token) all.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(apiUrl(path), { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
-    throw new OfflineError(error);
+    throw new OfflineError(error, path);
   }
   // The service worker answers 503 with this header when it has nothing cached for a GET.
-  if (response.status === 503 && response.headers.get("X-Offline") === "1") throw new OfflineError(null);
+  if (response.status === 503 && response.headers.get("X-Offline") === "1") throw new OfflineError(null, path);
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data, response.statusText);
   return raw ? { data, etag: response.headers.get("ETag"), status: response.status, offline: response.headers.get("X-From-Cache") === "1" } : data;

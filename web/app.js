@@ -6,7 +6,7 @@
 // serves it from the stack outputs; a deployment writes it, see README "The web app").
 // Routes (hash based, so S3 needs no rewrites): #/ events, #/events/<id>, #/sessions/<id>, #/me,
 // #/members/<handle>. User content only ever goes in with textContent, never innerHTML.
-import { loadConfig } from "./api.js";
+import { api, loadConfig } from "./api.js";
 import { onAuthChange, renderAuth } from "./auth.js";
 import { discard, entries, flush, onOutboxChange, startOutbox } from "./outbox.js";
 import { forget, signedIn, state } from "./state.js";
@@ -36,6 +36,7 @@ async function render() {
   state.sessionId = null;
   const view = document.getElementById("view");
   view.replaceChildren();
+  delete document.body.dataset.shown;
   document.title = "Backchannel";
   const [, kind, id] = (location.hash.replace(/^#/, "") || "/").split("/");
   setStatus("Loading…");
@@ -47,10 +48,11 @@ async function render() {
     else await showEvents(view);
     setStatus("");
   } catch (error) {
-    if (error.offline) setStatus("Offline, and this page was not seen before on this device.");
+    if (error.offline) setStatus(`Offline, and this page was not seen before on this device (${error.path || "?"}).`);
     else if (error.status === 404) setStatus("Not found (or not public).");
     else setStatus(`Could not load this page: ${error.message}`);
   }
+  document.body.dataset.shown = location.hash || "#/"; // for tests and tools: this screen is ready
   // After a navigation (not the first load), focus the new page's heading for screen readers.
   const heading = view.querySelector("h1");
   if (heading && state.routed) {
@@ -89,11 +91,18 @@ function renderAccount() {
   document.getElementById("account-hint").hidden = signedIn();
 }
 
+// The member's profile is made on first use: make it now, so everything after (a pack) finds it.
+async function ensureProfile() {
+  if (signedIn()) await api("/me").catch(() => null);
+}
+
 async function main() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
   await loadConfig();
   renderAccount();
-  onAuthChange(() => {
+  await ensureProfile();
+  onAuthChange(async () => {
+    await ensureProfile();
     forget();
     // What was kept for offline reading was read with the previous member's rights.
     if (!signedIn() && "caches" in window) caches.delete("backchannel-api-v1");

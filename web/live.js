@@ -66,7 +66,7 @@ export class LiveFeed {
     let opened = false;
     try {
       const url = new URL(config.wsUrl);
-      const token = await accessToken();
+      const token = await accessToken().catch(() => null);
       if (token) url.searchParams.set("token", token);
       this.socket = new WebSocket(url);
     } catch {

@@ -7,6 +7,7 @@ import { request } from "./api.js";
 import { idb } from "./idb.js";
 import { newId } from "./ui.js";
 
+const RETRY_MS = 5000;
 const listeners = new Set();
 const sentListeners = new Set();
 let flushing = null;
@@ -101,7 +102,7 @@ function scheduleRetry() {
   clearTimeout(retryTimer);
   retryTimer = setTimeout(() => {
     if (navigator.onLine !== false) flush();
-  }, 5000);
+  }, RETRY_MS);
 }
 
 // Write now if possible: queue, try to send, and answer what the API said (or {queued: true}).
@@ -129,6 +130,11 @@ export async function write(options) {
 
 export function startOutbox() {
   window.addEventListener("online", () => flush());
+  // Also every few seconds while something waits: "online" is not always told (a captive portal,
+  // a network that comes back without the device noticing it was gone).
+  setInterval(async () => {
+    if (navigator.onLine !== false && (await entries()).some((e) => e.state === "waiting")) flush();
+  }, RETRY_MS);
   changed({ broadcast: false });
   if (navigator.onLine !== false) flush();
 }

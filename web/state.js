@@ -7,8 +7,10 @@ import { kvGet, kvSet } from "./idb.js";
 
 export const state = { feed: null, eventId: null, sessionId: null, routed: false, myEvents: null, starred: null, cleanup: [] };
 
+// The signed-in member ({id, username, ...}) or null; `id` is the member id (the token's sub).
 export function user() {
-  return currentUser();
+  const current = currentUser();
+  return current ? { ...current, id: current.sub || current.id } : null;
 }
 
 export function signedIn() {
@@ -28,7 +30,7 @@ function tokenGroups(token) {
 export async function organiserGroup() {
   const current = currentUser();
   if (!current) return false;
-  if (Array.isArray(current.groups)) return current.groups.includes("organisers");
+  if (typeof current.organiser === "boolean") return current.organiser;
   const token = await accessToken();
   return Boolean(token) && tokenGroups(token).includes("organisers");
 }
@@ -59,7 +61,7 @@ export async function rolesFor(eventId) {
 }
 
 export async function starred() {
-  if (!state.starred) state.starred = new Set(await kvGet(`starred:${(currentUser() || {}).id}`, []));
+  if (!state.starred) state.starred = new Set(await kvGet(`starred:${(user() || {}).id}`, []));
   return state.starred;
 }
 
@@ -67,7 +69,7 @@ export async function setStarred(sessionId, on) {
   const set = await starred();
   if (on) set.add(sessionId);
   else set.delete(sessionId);
-  await kvSet(`starred:${(currentUser() || {}).id}`, [...set]);
+  await kvSet(`starred:${(user() || {}).id}`, [...set]);
 }
 
 export function forget() {

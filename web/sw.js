@@ -58,11 +58,13 @@ function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
 }
 
-async function networkFirst(request, cacheName, fallbackKey) {
+async function networkFirst(event, cacheName, fallbackKey) {
+  const request = event.request;
   const cache = await caches.open(cacheName);
   try {
     const response = await Promise.race([fetch(request), timeout(NETWORK_TIMEOUT_MS)]);
-    if (response.ok && keep(new URL(request.url))) cache.put(fallbackKey || request, response.clone());
+    // A 404 is an answer too ("no summary yet"), worth showing offline.
+    if ((response.ok || response.status === 404) && keep(new URL(request.url))) event.waitUntil(cache.put(fallbackKey || request, response.clone()));
     return response;
   } catch (error) {
     const cached = (await cache.match(fallbackKey || request, { ignoreVary: true })) || (await caches.match(request, { ignoreVary: true }));
@@ -82,23 +84,47 @@ async function networkFirst(request, cacheName, fallbackKey) {
   }
 }
 
+// Downloads of packs. The API answers a download with a redirect to a short-lived link, and only to
+// the signed-in member: a plain link cannot carry the sign-in, and a page's fetch cannot see where a
+// redirect goes. So the page hands the request (with its token) to this worker under a one-time
+// ticket and opens ./download/<ticket>; the worker asks the API without following the redirect and
+// answers the navigation with it, which the browser follows to the file.
+const tickets = new Map();
+
+async function download(ticket) {
+  const wanted = tickets.get(ticket);
+  tickets.delete(ticket);
+  if (!wanted) return new Response("This download link was used already: go back and choose the format again.", { status: 410, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  const headers = wanted.token ? { Authorization: `Bearer ${wanted.token}` } : {};
+  return fetch(wanted.url, { headers, redirect: "manual", mode: "cors", credentials: "omit" });
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.protocol !== "http:" && url.protocol !== "https:") return;
   const scope = new URL(self.registration.scope);
+  if (url.origin === scope.origin && url.pathname.startsWith(`${scope.pathname}download/`)) {
+    event.respondWith(download(url.pathname.slice(`${scope.pathname}download/`.length)));
+    return;
+  }
   const ours = url.origin === scope.origin && (url.pathname.startsWith(scope.pathname) || url.pathname === "/config.json");
   if (ours) {
     // The page itself (any #/route) is one file.
     const key = request.mode === "navigate" ? new URL("index.html", scope).href : undefined;
-    event.respondWith(networkFirst(request, SHELL, key));
+    event.respondWith(networkFirst(event, SHELL, key));
   } else if (request.headers.get("Upgrade") !== "websocket") {
-    event.respondWith(networkFirst(request, DATA));
+    event.respondWith(networkFirst(event, DATA));
   }
 });
 
 // The page asks to forget what was kept for a member who signed out.
 self.addEventListener("message", (event) => {
   if (event.data === "forget-data") event.waitUntil(caches.delete(DATA));
+  if (event.data && event.data.type === "download") {
+    tickets.set(event.data.ticket, { url: event.data.url, token: event.data.token });
+    setTimeout(() => tickets.delete(event.data.ticket), 60000);
+    event.ports[0].postMessage("ready");
+  }
 });

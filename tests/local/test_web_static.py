@@ -37,8 +37,12 @@ def app() -> WebApp:
     ("path", "content_type", "needle"),
     [
         ("/web/", "text/html; charset=utf-8", b"<main"),
-        ("/web/index.html", "text/html; charset=utf-8", b'aria-labelledby="member-heading"'),
-        ("/web/app.js", "text/javascript; charset=utf-8", b"class LiveFeed"),
+        ("/web/index.html", "text/html; charset=utf-8", b'aria-labelledby="account-heading"'),
+        ("/web/app.js", "text/javascript; charset=utf-8", b"function route"),
+        ("/web/live.js", "text/javascript; charset=utf-8", b"class LiveFeed"),
+        ("/web/sw.js", "text/javascript; charset=utf-8", b'addEventListener("fetch"'),
+        ("/web/manifest.webmanifest", "application/manifest+json", b'"start_url"'),
+        ("/web/icon-192.png", "image/png", b"PNG"),
         ("/web/style.css", "text/css; charset=utf-8", b"prefers-reduced-motion"),
     ],
 )

@@ -3,6 +3,7 @@
 // organisers only, the tools to run it.
 import { api, apiUrl } from "../api.js";
 import { LiveFeed } from "../live.js";
+import { entries } from "../outbox.js";
 import { myEvents, rolesFor, signedIn, starred, setStarred, state } from "../state.js";
 import { announce, button, el, isLive, section, timeRange } from "../ui.js";
 import { postForm } from "./compose.js";
@@ -23,7 +24,7 @@ export function starButton(session, on) {
     "aria-label": `Star ${session.title}`,
     text: label(on),
     onclick: async (event) => {
-      const target = event.currentTarget;
+      const target = event.target.closest("button");
       const next = target.getAttribute("aria-pressed") !== "true";
       target.disabled = true;
       try {
@@ -80,7 +81,7 @@ async function memberActions(event, roles) {
   const line = el("p", { class: "form-state", role: "status" });
   const attending = roles.length > 0;
   const join = button(attending ? "Leave the event" : "Join the event", async (e) => {
-    const target = e.currentTarget;
+    const target = e.target.closest("button");
     target.disabled = true;
     try {
       const joined = target.dataset.joined === "1";
@@ -100,7 +101,7 @@ async function memberActions(event, roles) {
   const follow = button("Follow the event", async (e) => {
     try {
       await api("/me/follows", { method: "POST", body: { type: "event", id: event.id } });
-      e.currentTarget.textContent = "Following";
+      e.target.closest("button").textContent = "Following";
       line.textContent = "You follow this event: its packs come to your channels.";
     } catch (error) {
       line.textContent = `Could not follow: ${error.message}`;
@@ -157,9 +158,11 @@ export async function showEvent(view, eventId) {
   view.append(feed);
   const res = section("resources", "Shared links and papers");
   view.append(res);
-  if (signedIn() && roles.length) {
-    const packs = section("my-pack", "Your pack");
-    view.append(packs);
+  const packs = section("my-pack", "Your pack");
+  const tools = el("div", { class: "organiser-tools" });
+  if (signedIn() && roles.length) view.append(packs);
+  view.append(tools);
+  const personalPack = async () => {
     const mine = await api("/me/packs").catch(() => ({ items: [] }));
     packs.append(
       el("p", { class: "hint", text: "Your starred sessions, your notes and what was shared, in one pack to keep and circulate." }),
@@ -170,9 +173,16 @@ export async function showEvent(view, eventId) {
         buildText: "Build my pack",
       }),
     );
-  }
-  if (organiser) view.append(await organiserEventTools(event, sessions));
+  };
 
   state.feed = new LiveFeed({ eventId: event.id, list });
-  await Promise.all([state.feed.start(), resources(`/events/${id}/resources`).then((node) => res.append(node))]);
+  await Promise.all([
+    state.feed.start(),
+    resources(`/events/${id}/resources`).then((node) => res.append(node)),
+    signedIn() && roles.length ? personalPack() : null,
+    organiser ? organiserEventTools(event, sessions).then((node) => tools.replaceWith(node)) : null,
+  ]);
+  for (const entry of await entries()) {
+    if (entry.kind === "post" && entry.context && entry.context.eventId === event.id && !entry.context.sessionId) state.feed.addPending({ id: entry.body.id, text: entry.body.text });
+  }
 }

@@ -9,14 +9,14 @@ function removable(text, onRemove, label) {
   const item = el("li", {}, el("span", { text }), " ");
   item.append(
     button("Remove", async (event) => {
-      event.currentTarget.disabled = true;
+      event.target.closest("button").disabled = true;
       try {
         await onRemove();
         item.remove();
         announce(`${label} removed.`);
       } catch (error) {
         announce(`Not removed: ${error.message}`);
-        event.currentTarget.disabled = false;
+        event.target.closest("button").disabled = false;
       }
     }, { class: "secondary small", "aria-label": `Remove ${label}` }),
   );

@@ -1,25 +1,33 @@
 // Packs: build, follow the progress, download every format, circulate or publish, see deliveries.
 import { api, apiUrl } from "../api.js";
 import { accessToken } from "../auth.js";
-import { announce, button, el, progressEl, timeEl } from "../ui.js";
+import { announce, button, el, newId, progressEl, timeEl } from "../ui.js";
 
 const FORMAT_NAMES = { html: "Web page (HTML)", md: "Markdown", json: "JSON", epub: "EPUB e-book" };
 const POLL_MS = 1500;
 
-// Download a pack: the API answers a short-lived link (asked for as JSON: a redirect cannot carry the
-// sign-in), which the browser then opens as a download.
+// Download a pack: the API answers with a redirect to a short-lived link, and only to the member
+// signed in. The service worker makes that request with the sign-in and hands the redirect to the
+// browser (see sw.js); without a service worker only what anyone may read can be downloaded.
 export async function download(path, format) {
-  const token = await accessToken();
-  const response = await fetch(apiUrl(`${path}?format=${encodeURIComponent(format)}`), {
-    headers: { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-  });
-  const data = await response.json().catch(() => null);
-  if (!response.ok || !data || !data.url) throw new Error((data && (data.detail || data.title)) || `HTTP ${response.status}`);
-  const link = el("a", { href: data.url, download: "", class: "visually-hidden", text: "download" });
+  const url = apiUrl(`${path}?format=${encodeURIComponent(format)}`);
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  let target = url;
+  if (worker) {
+    const ticket = newId();
+    const channel = new MessageChannel();
+    const ready = new Promise((resolve) => {
+      channel.port1.onmessage = resolve;
+    });
+    worker.postMessage({ type: "download", ticket, url, token: await accessToken().catch(() => null) }, [channel.port2]);
+    await ready;
+    target = new URL(`download/${ticket}`, location.href).href;
+  }
+  const link = el("a", { href: target, class: "visually-hidden", text: "download" });
   document.body.append(link);
   link.click();
   link.remove();
-  return data.url;
+  return target;
 }
 
 function downloads(pack, path) {
@@ -125,7 +133,7 @@ export function packCard(initial, { publish = true } = {}) {
             "div",
             { class: "row" },
             button(label, async (event) => {
-              event.currentTarget.disabled = true;
+              event.target.closest("button").disabled = true;
               state.textContent = "Sending…";
               try {
                 const result = await api(`/packs/${encodeURIComponent(pack.id)}/publish`, { method: "POST", body: {} });
@@ -135,7 +143,7 @@ export function packCard(initial, { publish = true } = {}) {
               } catch (error) {
                 state.textContent = `Not sent: ${error.message}`;
               } finally {
-                event.currentTarget.disabled = false;
+                event.target.closest("button").disabled = false;
               }
             }, { class: "publish" }),
             pack.kind !== "personal" ? button("See deliveries", () => deliveries(pack, extra), { class: "secondary" }) : null,
@@ -168,7 +176,7 @@ export function packList({ id, items, build, buildText, publish = true }) {
   const list = el("ul", { class: "cards packs", id: `${id}-list` }, items.map((pack) => packCard(pack, { publish })));
   const state = el("p", { class: "form-state", role: "status" });
   const start = button(buildText, async (event) => {
-    event.currentTarget.disabled = true;
+    event.target.closest("button").disabled = true;
     state.textContent = "Asking for a build…";
     try {
       const pack = await build();
@@ -180,7 +188,7 @@ export function packList({ id, items, build, buildText, publish = true }) {
     } catch (error) {
       state.textContent = `Could not build: ${error.message}`;
     } finally {
-      event.currentTarget.disabled = false;
+      event.target.closest("button").disabled = false;
     }
   }, { id: `${id}-build` });
   return el("div", { class: "pack-list" }, el("div", { class: "row" }, start), state, list);

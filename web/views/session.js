@@ -25,7 +25,7 @@ function questionItem(question, { canVote, organiser, reload, pending = false })
         disabled: question.voted || null,
         "aria-label": `Vote for: ${question.text}`,
         onclick: async (event) => {
-          const target = event.currentTarget;
+          const target = event.target.closest("button");
           target.disabled = true;
           try {
             const result = await write({ path: `/questions/${encodeURIComponent(question.id)}/votes`, body: {}, kind: "vote", label: `Vote: ${question.text.slice(0, 40)}`, context: { sessionId: question.sessionId } });
@@ -41,14 +41,14 @@ function questionItem(question, { canVote, organiser, reload, pending = false })
   }
   if (organiser && !pending) {
     const patch = (body, done) => async (event) => {
-      event.currentTarget.disabled = true;
+      event.target.closest("button").disabled = true;
       try {
         await api(`/questions/${encodeURIComponent(question.id)}`, { method: "PATCH", body });
         announce(done);
         reload();
       } catch (error) {
         announce(`Could not change it: ${error.message}`);
-        event.currentTarget.disabled = false;
+        event.target.closest("button").disabled = false;
       }
     };
     if (question.status !== "approved") tools.push(button("Approve", patch({ status: "approved" }, "Approved."), { class: "secondary approve", "aria-label": `Approve: ${question.text}` }));
@@ -116,8 +116,8 @@ async function loadSummary(container, sessionId) {
     );
     return summary.version;
   } catch (error) {
-    if (error.status !== 404) throw error;
-    container.replaceChildren(el("p", { text: "No summary has been published yet." }));
+    if (error.status !== 404 && !error.offline) throw error;
+    container.replaceChildren(el("p", { text: error.offline ? "Offline: the summary was not seen on this device yet." : "No summary has been published yet." }));
     return 0;
   }
 }
@@ -158,10 +158,8 @@ export async function showSession(view, sessionId) {
   view.append(questions, summary, notes);
   if (member) view.append(section("write", "Post", postForm({ eventId: session.eventId, sessionId: session.id })));
   view.append(feed, res);
-  if (organiser) {
-    summary.append(await summaryEditor(session));
-    view.append(await organiserSessionTools(session, event));
-  }
+  const tools = el("div", { class: "organiser-tools" });
+  view.append(tools);
 
   let summaryVersion = 0;
   let polls = 0;
@@ -189,6 +187,8 @@ export async function showSession(view, sessionId) {
   });
   state.cleanup.push(stop);
   await Promise.all([
+    organiser ? summaryEditor(session).then((node) => summary.append(node)) : null,
+    organiser ? organiserSessionTools(session, event).then((node) => tools.replaceWith(node)) : null,
     loadQuestions(questionsBox, session.id, options),
     refreshSummary(),
     notesSection(notes, session.id, { canWrite: member && roles.length > 0 }),
