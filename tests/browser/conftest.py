@@ -39,10 +39,10 @@ def browser():
         yield launched
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack():
-    """The local runtime with the demo event, for the module: ``(runtime, base_url)``. A module may
-    define its own ``stack`` (same shape); the signed-in pages below use whichever is in scope."""
+    """The local runtime with the demo event, one for all the browser tests (starting one costs ~20 s):
+    ``(runtime, base_url)``. Tests make their own members, so they do not meet each other's."""
     with local_runtime(demo=True) as (runtime, base_url):
         yield runtime, base_url
 

@@ -11,17 +11,11 @@ import uuid
 import pytest
 
 from local.chromium import wait_until
-from tests.support.runtime import http, local_runtime
+from tests.support.runtime import http
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with local_runtime() as (runtime, base_url):
-        yield runtime, base_url
 
 
 def _code_mail(base_url: str, address: str, count: int, timeout: float = 10.0) -> str:

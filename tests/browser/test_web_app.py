@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from local.chromium import wait_until
+from local.chromium import sign_in, wait_until
 from local.user import create_user
-from tests.support.runtime import http, local_runtime
+from tests.support.runtime import http
 
 pytestmark = pytest.mark.browser
 
@@ -33,38 +33,21 @@ PHONE = {"width": 360, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with local_runtime(demo=True) as (runtime, base_url):
-        yield runtime, base_url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from local.chromium import CHROMIUM, CHROMIUM_ARGS, missing
-
-    reason = missing()
-    if reason:
-        pytest.skip(f"{reason}: run `make browser`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 class Member:
-    """A member with their own browser profile, signed in through the web app."""
+    """A member with their own browser profile (``name`` None: an anonymous visitor), signed in through
+    the web app's own sign-in (web/auth.js: the profile keeps the session for every page)."""
 
-    def __init__(self, chromium, stack, name: str, *, organiser: bool = False, viewport=PHONE):
+    def __init__(self, browser, stack, name: str | None, *, organiser: bool = False, viewport=PHONE):
         runtime, self.base_url = stack
-        self.user = create_user(runtime.outputs, name, organiser=organiser) if name else None
-        self.context = chromium.new_context(viewport=viewport, accept_downloads=True)
-        if self.user:  # signed in before the app's first script runs
-            token = json.dumps(self.user["token"])
-            self.context.add_init_script(f"sessionStorage.setItem('backchannel.token', {token})")
+        self.context = browser.new_context(viewport=viewport, accept_downloads=True)
         self.errors: list[str] = []
+        self.user = None
+        if name:
+            password = f"Pw-{uuid.uuid4().hex[:12]}-9"
+            self.user = create_user(runtime.outputs, name, organiser=organiser, password=password)
+            page = self.context.new_page()
+            sign_in(page, self.base_url, name, password)
+            page.close()
 
     def page(self, route: str = "#/"):
         page = self.context.new_page()
@@ -103,8 +86,8 @@ def demo(stack):
 
 
 @pytest.fixture(scope="module")
-def alice(chromium, stack, demo):
-    member = Member(chromium, stack, f"alice_{uuid.uuid4().hex[:6]}")
+def alice(browser, stack, demo):
+    member = Member(browser, stack, f"alice_{uuid.uuid4().hex[:6]}")
     event_id, _ = demo
     page = member.page(f"#/events/{event_id}")
     page.click("#join")
@@ -121,9 +104,9 @@ def api_get(stack, path, token=None):
     return reply.json
 
 
-def test_join_post_and_see_it_live_on_an_anonymous_page(chromium, stack, demo, alice):
+def test_join_post_and_see_it_live_on_an_anonymous_page(browser, stack, demo, alice):
     event_id, _ = demo
-    remote = Member(chromium, stack, None, viewport=DESKTOP)
+    remote = Member(browser, stack, None, viewport=DESKTOP)
     watcher = remote.page(f"#/events/{event_id}")
     watcher.evaluate("window.__notReloaded = true")
     page = alice.page(f"#/events/{event_id}")
@@ -224,12 +207,12 @@ def test_offline_posts_and_a_note_survive_a_reload_and_reach_the_server_once(sta
     page.close()
 
 
-def test_an_organiser_publishes_a_summary_and_a_remote_page_shows_it_without_a_reload(chromium, stack, demo):
+def test_an_organiser_publishes_a_summary_and_a_remote_page_shows_it_without_a_reload(browser, stack, demo):
     _, session_id = demo
-    remote = Member(chromium, stack, None, viewport=DESKTOP)
+    remote = Member(browser, stack, None, viewport=DESKTOP)
     watcher = remote.page(f"#/sessions/{session_id}")
     watcher.evaluate("window.__notReloaded = true")
-    organiser = Member(chromium, stack, "demo-organiser", organiser=True, viewport=DESKTOP)
+    organiser = Member(browser, stack, "demo-organiser", organiser=True, viewport=DESKTOP)
     page = organiser.page(f"#/sessions/{session_id}")
     words = f"What we learnt {uuid.uuid4().hex[:8]}"
     page.fill("#summary-text", f"## Take-aways\n\n- **{words}**\n- share early")
@@ -270,13 +253,13 @@ def test_a_personal_pack_is_built_with_progress_and_downloaded(stack, demo, alic
     page.close()
 
 
-def test_every_main_screen_passes_axe_and_is_screenshotted(chromium, stack, demo, alice):
+def test_every_main_screen_passes_axe_and_is_screenshotted(browser, stack, demo, alice):
     from axe_playwright_python.sync_playwright import Axe
 
     event_id, session_id = demo
     SHOTS.mkdir(parents=True, exist_ok=True)
-    organiser = Member(chromium, stack, "demo-organiser", organiser=True)
-    anonymous = Member(chromium, stack, None)
+    organiser = Member(browser, stack, "demo-organiser", organiser=True)
+    anonymous = Member(browser, stack, None)
     screens = [
         ("events", anonymous, "#/"),
         ("event-remote", anonymous, f"#/events/{event_id}"),

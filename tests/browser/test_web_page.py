@@ -16,17 +16,11 @@ import pytest
 
 from local.chromium import open_event_page, wait_until
 from local.user import create_user
-from tests.support.runtime import http, local_runtime
+from tests.support.runtime import http
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with local_runtime(demo=True) as (runtime, base_url):
-        yield runtime, base_url
 
 
 @pytest.fixture(scope="module")
