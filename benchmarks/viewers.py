@@ -18,6 +18,10 @@ What is modelled, and the figures assumed (change them with the options):
   (default 10,000 requests a second) with a burst of ``--api-burst`` (default 5,000);
 - ``--gone`` of the sockets went away without a ``$disconnect``: their first call answers 410 and they
   are deleted after the others were sent to.
+- blocks hide: posts come from ``--authors`` members; ``--blocking`` of the viewers each blocked one of
+  them, so the claimant splits every tick's audience with ``fanout.audiences`` (one Query per author
+  of the tick, counted, made in parallel: ``--query-ms`` once; the split's CPU time, measured, also
+  delays the sends).
 
 Figures: messages per connection per second (peak over every connection and second), every post
 shown or counted in a "more" marker whose cursor returns it (a counted post lies below the oldest shown
@@ -32,6 +36,7 @@ import heapq
 import json
 import random
 import statistics
+import time
 
 from benchmarks.common import RESULTS_DIR, machine, use_project_paths, write_report
 
@@ -100,7 +105,7 @@ class Bucket:
 
 def simulate(args: argparse.Namespace) -> dict:
     from backchannel.live import fanout, ticks
-    from backchannel.live.model import PushOutcome, TickPart, Topic
+    from backchannel.live.model import PushOutcome, Subscription, TickPart, Topic
 
     rng = random.Random(args.seed)
     sample = args.sample
@@ -108,6 +113,19 @@ def simulate(args: argparse.Namespace) -> dict:
     viewers = [f"conn-{n}" for n in range(args.viewers)]
     gone = set(rng.sample(viewers, int(len(viewers) * args.gone)))
     alive = list(viewers)
+    authors = [f"member-{n}" for n in range(args.authors)]
+    blockers: dict[str, set[str]] = collections.defaultdict(set)  # author -> who blocked them
+    member_of = {c: f"viewer-{c}" for c in viewers}
+    brng = random.Random(args.seed + 1)  # its own draws: the rest of the model is as without blocks
+    for c in brng.sample(viewers, int(len(viewers) * args.blocking)):
+        blockers[brng.choice(authors)].add(member_of[c])
+    queries = [0]
+
+    def blockers_of(author: str) -> set[str]:
+        queries[0] += 1
+        return blockers.get(author, set())
+
+    split_s: list[float] = []
 
     class Conns:  # what deliver() needs: forgetting a gone connection
         def delete_connection(self, connection_id: str) -> None:
@@ -126,6 +144,7 @@ def simulate(args: argparse.Namespace) -> dict:
             break
         posts.append((t, f"{int(t * 1000):012d}{n:08d}", f"post-{n}"))
         n += 1
+    author_of = {post_id: brng.choice(authors) for _, _, post_id in posts}
     written_at = {post_id: at for at, _, post_id in posts}
     seq_of = {post_id: seq for _, seq, post_id in posts}
     lo, hi = args.upstream_ms
@@ -159,9 +178,11 @@ def simulate(args: argparse.Namespace) -> dict:
         parts = slots.close(payload)
         slots.interval = ticks.interval_s(len(alive), min_interval_s=args.min_interval, rate=args.api_rps)
         shown, rest = ticks.merge([(p.count, p.newest) for p in parts], sample)
-        message = ticks.message(
-            topic, "KEYNOTE", [{"id": i} for _, i in shown], rest, shown[-1][0], shards=16
-        )
+        bodies = [{"id": i, "author": {"id": author_of[i]}} for _, i in shown]
+        followers = [Subscription(c, topic.key, "KEYNOTE", member_of[c], False, 0) for c in alive]
+        began = time.perf_counter()
+        groups = fanout.audiences(followers, bodies, fanout.Blocks(blockers_of))
+        split_s.append(time.perf_counter() - began)
         shown_ids = {i for _, i in shown}
         oldest_shown = shown[-1][0]
         slot_ids = slot_posts.pop(payload)
@@ -172,8 +193,10 @@ def simulate(args: argparse.Namespace) -> dict:
                 counted_ok = False  # a counted post the marker's cursor would not return
         sender.calls.clear()
         outcome = PushOutcome()
-        fanout.deliver(Conns(), sender, alive, message, outcome, 1)
-        start = at + 0.030
+        for targets, shown_bodies in groups:
+            message = ticks.message(topic, "KEYNOTE", shown_bodies, rest, shown[-1][0], shards=16)
+            fanout.deliver(Conns(), sender, targets, message, outcome, 1)
+        start = at + 0.030 + args.query_ms / 1000 + split_s[-1]
         last = start
         for k, connection_id in enumerate(sender.calls):
             go = bucket.take(start + k / capacity)
@@ -200,6 +223,9 @@ def simulate(args: argparse.Namespace) -> dict:
         "gone": len(gone),
         "deleted": len(deleted),
         "part_writes": slots.part_writes,
+        "block_queries": queries[0],
+        "split_ms_p95": sorted(split_s)[int(0.95 * (len(split_s) - 1))] * 1000,
+        "split_ms_max": max(split_s) * 1000,
     }
 
 
@@ -219,6 +245,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--call-ms", type=float, default=25)
     parser.add_argument("--gone", type=float, default=0.02, help="share of sockets gone without $disconnect")
+    parser.add_argument("--authors", type=int, default=2000, help="members who post")
+    parser.add_argument("--blocking", type=float, default=0.05, help="share of viewers who blocked an author")
+    parser.add_argument("--query-ms", type=float, default=10, help="one DynamoDB Query (the blockers index)")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of figures and budgets")
     args = parser.parse_args(argv)
@@ -263,6 +292,9 @@ def report(args: argparse.Namespace, r: dict) -> int:
         f"| post_to_connection calls (peak a second) | {r['calls']:,} ({peak_calls:,}) | {args.api_rps:,.0f}/s | |",
         f"| gone sockets (410) deleted | {r['deleted']:,} of {r['gone']:,} | all | |",
         f"| tick parts, peak writes a second on one key | {peak_part_key} | 1,000 | |",
+        f"| blocks hide: Queries per tick (who blocked an author) | {r['block_queries'] / r['ticks']:.1f} | | |",
+        f"| blocks hide: splitting a tick's audience, p95 (max) | {r['split_ms_p95']:.1f} ms "
+        f"({r['split_ms_max']:.1f} ms) | | |",
         "",
         f"Without ticks: {r['posts'] * args.viewers:,} calls ({args.rate * args.viewers:,.0f} a second).",
     ]
@@ -282,6 +314,8 @@ def report(args: argparse.Namespace, r: dict) -> int:
                     "max_s": round(latencies[-1], 3),
                     "calls": r["calls"],
                     "calls_per_s_peak": peak_calls,
+                    "block_queries_per_tick": round(r["block_queries"] / r["ticks"], 2),
+                    "split_ms_p95": round(r["split_ms_p95"], 2),
                     "budget_messages_per_connection_s": BUDGET_PER_CONNECTION_S,
                     "budget_p95_s": BUDGET_P95_S,
                     "pass": ok,

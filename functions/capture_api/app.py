@@ -5,6 +5,7 @@ from __future__ import annotations
 from backchannel.capture import rules as capture
 from backchannel.capture import schemas
 from backchannel.capture.dynamo import DynamoCaptureRepo
+from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
 from backchannel.core.config import get_config
@@ -14,6 +15,7 @@ from backchannel.core.errors import BadRequest
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
 captured = wiring.factory(DynamoCaptureRepo)
+blocks = wiring.factory(DynamoCirculationRepo)  # what a signed-in reader blocked is left out of lists
 
 
 def _feed(read) -> dict:
@@ -77,7 +79,9 @@ def list_event_posts(eventId: str):
     """An event's posts, newest first (?since= for polling)"""
     caller = http.optional_caller(app)
     return _feed(
-        lambda n, before, after: capture.event_posts(store(), captured(), caller, eventId, n, before, after)
+        lambda n, before, after: capture.event_posts(
+            store(), captured(), caller, eventId, n, before, after, blocks()
+        )
     )
 
 
@@ -94,7 +98,7 @@ def list_session_posts(sessionId: str):
     caller = http.optional_caller(app)
     return _feed(
         lambda n, before, after: capture.session_posts(
-            store(), captured(), caller, sessionId, n, before, after
+            store(), captured(), caller, sessionId, n, before, after, blocks()
         )
     )
 
@@ -162,7 +166,9 @@ def delete_note(noteId: str):
 @app.get("/sessions/<sessionId>/notes", response=schemas.NOTE, public=True, paginated=True, errors=(404,))
 def list_session_notes(sessionId: str):
     """A session's notes you may read"""
-    return _session_page(capture.session_notes, sessionId)
+    limit, cursor = http.page_args(app)
+    caller = http.optional_caller(app)
+    return http.page(capture.session_notes(store(), captured(), caller, sessionId, limit, cursor, blocks()))
 
 
 @app.get("/me/notes", response=schemas.NOTE, paginated=True)

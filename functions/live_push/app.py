@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.capture.dynamo import DynamoCaptureRepo
+from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import request_scope, wiring
 from backchannel.core.config import get_config
@@ -17,15 +18,23 @@ from backchannel.live import fanout
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
 from backchannel.messaging.envelope import domain_event
+from backchannel.questions.dynamo import DynamoQuestionsRepo
 
 store = wiring.factory(DynamoConferenceRepo)
 connections = wiring.factory(DynamoConnectionsRepo)
 captured = wiring.factory(DynamoCaptureRepo)
 sender = wiring.factory(ApiGatewaySender)
+network = wiring.factory(DynamoCirculationRepo)
+asked = wiring.factory(DynamoQuestionsRepo)
 
 
 def read_posts(post_ids: list[str]) -> dict[str, dict]:
     return {post_id: post.to_json() for post_id, post in captured().get_posts(post_ids).items()}
+
+
+def asker_of(question_id: str) -> str | None:
+    question = asked().get_question(question_id)
+    return question.asker_id if question else None
 
 
 def settings() -> fanout.TickSettings:
@@ -50,8 +59,15 @@ def lambda_handler(event: dict, context: Any) -> dict:
             logger.exception("not a domain event", extra={"message_id": record.get("messageId")})
             failed.append(record.get("messageId"))
     request_scope.begin()
+    blocks = fanout.Blocks(network().blockers_of, asker_of)  # read afresh for every batch
     outcome, retry = fanout.push_batch(
-        store(), connections(), sender(), [e for _, e in parsed], read_posts=read_posts, settings=settings()
+        store(),
+        connections(),
+        sender(),
+        [e for _, e in parsed],
+        read_posts=read_posts,
+        settings=settings(),
+        blocks=blocks,
     )
     failed += [parsed[n][0] for n in sorted(retry)]
     wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone, LiveTicks=outcome.ticks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backchannel.circulation.dynamo import DynamoCirculationRepo
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
 from backchannel.core.config import get_config
@@ -14,6 +15,7 @@ from backchannel.questions.model import SORTS
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
 asked = wiring.factory(DynamoQuestionsRepo)
+blocks = wiring.factory(DynamoCirculationRepo)  # the questions of members the reader blocked are left out
 
 
 def _sort() -> str:
@@ -51,7 +53,9 @@ def list_questions(sessionId: str):
     sort = _sort()
     limit, cursor = http.page_args(app)
     caller = http.optional_caller(app)
-    return http.page(questions.list_questions(store(), asked(), caller, sessionId, sort, limit, cursor))
+    return http.page(
+        questions.list_questions(store(), asked(), caller, sessionId, sort, limit, cursor, blocks())
+    )
 
 
 @app.get("/questions/<questionId>", response=schemas.QUESTION, public=True, errors=(404,))

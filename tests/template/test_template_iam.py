@@ -27,9 +27,9 @@ EXPECTED = {
     # the push worker reads an event (and memberships) by key, its subscribers by the topic index,
     # deletes a gone connection's items in one batch, and keeps the coalesced ticks (an interval per
     # topic, a claim per tick, parts added under a condition check on the claim); a tick's posts are
-    # read in one batch
+    # read in one batch; who blocked their authors is a Query of the blockers index
     "LivePushFunction": {
-        "DataTable": {"GetItem", "BatchGetItem"},
+        "DataTable": {"GetItem", "BatchGetItem", "Query"},
         "ConnectionsTable": {
             "GetItem",
             "Query",

@@ -1,4 +1,4 @@
-"""Capture: posts, session notes and organiser summaries. Who may write where, what a post says
+"""Capture: posts, session notes and organiser summaries (:mod:`backchannel.capture.summaries`). Who may write where, what a post says
 (hashtags, mentions, links extracted on the server), and how offline replays stay exactly-once."""
 
 from __future__ import annotations
@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from backchannel.capture.model import NOTE_MAX_BYTES, POST_MAX_CHARS, Note, Post, Summary
+from backchannel.capture.model import NOTE_MAX_BYTES, POST_MAX_CHARS, Note, Post
 from backchannel.capture.store import CaptureRepo
+from backchannel.capture.summaries import get_summary, put_summary, summary_versions
 from backchannel.capture.text import (
     TextProblem,
     clean_text,
@@ -15,6 +16,7 @@ from backchannel.capture.text import (
     extract_links,
     extract_mentions,
 )
+from backchannel.circulation.blocks import BlockReader, hidden_from, without_blocked
 from backchannel.conference.members import ensure_member
 from backchannel.conference.model import Event, Membership
 from backchannel.conference.rules import hidden_as, membership_of, visible_event, visible_session
@@ -145,13 +147,16 @@ def event_posts(
     limit: int,
     cursor: str | None,
     since: str | None,
+    blocks: BlockReader | None = None,
 ) -> tuple[list[Post], str | None]:
     """A page of an event's feed (newest first, and the next page's cursor), or with ``since`` the
-    posts that arrived after it."""
+    posts that arrived after it; never the posts of members the caller blocked."""
     event, _ = visible_event(store, event_id, caller, need_membership=False)
+    hidden, shards = hidden_from(blocks, caller), event.feed_shards
     if since is not None:
-        return capture.event_posts_since(event_id, event.feed_shards, limit, since), None
-    return capture.event_posts(event_id, event.feed_shards, limit, cursor)
+        return without_blocked(capture.event_posts_since(event_id, shards, limit, since), hidden), None
+    posts, next_cursor = capture.event_posts(event_id, shards, limit, cursor)
+    return without_blocked(posts, hidden), next_cursor
 
 
 def session_posts(
@@ -162,14 +167,17 @@ def session_posts(
     limit: int,
     cursor: str | None,
     since: str | None,
+    blocks: BlockReader | None = None,
 ) -> tuple[list[Post], str | None]:
     _, event = visible_session(store, session_id, caller)
+    hidden, shards = hidden_from(blocks, caller), event.feed_shards
     if since is not None:
-        return capture.session_posts_since(session_id, event.feed_shards, limit, since), None
-    return capture.session_posts(session_id, event.feed_shards, limit, cursor)
+        return without_blocked(capture.session_posts_since(session_id, shards, limit, since), hidden), None
+    posts, next_cursor = capture.session_posts(session_id, shards, limit, cursor)
+    return without_blocked(posts, hidden), next_cursor
 
 
-def _note_fields(data: dict) -> dict:
+def note_fields(data: dict) -> dict:
     body = _text(data["body"], "body", max_chars=NOTE_MAX_BYTES, multiline=True)
     if len(body.encode("utf-8")) > NOTE_MAX_BYTES:
         raise ValidationFailed(FieldError("body", f"must be at most {NOTE_MAX_BYTES} bytes of UTF-8"))
@@ -201,7 +209,7 @@ def create_note(
         now=now,
         need_membership=visibility == "attendees",
     )
-    fields = _note_fields(data)
+    fields = note_fields(data)
     _check_audience(visibility, membership)
     member = ensure_member(store, caller)
     stamp = iso(now)
@@ -296,7 +304,7 @@ def replace_note(
         _check_audience("attendees", store.get_membership(before.event_id, caller.member_id))
     after = dataclasses.replace(
         before,
-        **_note_fields(data),
+        **note_fields(data),
         visibility=data["visibility"],
         share_in_packs=data.get("shareInPacks", True),
         version=before.version + 1,
@@ -317,8 +325,10 @@ def session_notes(
     session_id: str,
     limit: int,
     cursor: str | None,
+    blocks: BlockReader | None = None,
 ) -> Page[Note]:
-    """Public notes for everybody; attendees' notes for the event's members; your own private notes."""
+    """Public notes for everybody; attendees' notes for the event's members; your own private notes.
+    Never the notes of members the caller blocked."""
     session, _ = visible_session(store, session_id, caller)
     membership = membership_of(store, session.event_id, caller)
     partitions = ["public"]
@@ -326,72 +336,8 @@ def session_notes(
         partitions.append("attendees")
     if caller is not None:
         partitions.append(f"private#{caller.member_id}")
-    return capture.session_notes(session_id, partitions, limit, cursor)
+    page = capture.session_notes(session_id, partitions, limit, cursor)
+    return Page(without_blocked(page.items, hidden_from(blocks, caller)), page.next_cursor)
 
 
-def put_summary(
-    store: ConferenceRepo,
-    capture: CaptureRepo,
-    caller: Caller,
-    session_id: str,
-    data: Input,
-    *,
-    now: dt.datetime | None = None,
-) -> Summary:
-    """Organisers write a draft, or publish: every publication is a new version."""
-    session, event = visible_session(store, session_id, caller)
-    membership = store.get_membership(event.id, caller.member_id)
-    if membership is None or not membership.is_organiser:
-        raise Forbidden("only the event's organisers may write its summaries")
-    data = read_input(data)
-    body = _note_fields({"body": data["body"]})["body"]
-    latest = capture.latest_summary(session.id)
-    stamp = iso(now or utcnow())
-    summary = Summary(
-        session_id=session.id,
-        event_id=event.id,
-        version=(latest.version if latest else 0) + 1,
-        status=data["status"],
-        body=body,
-        author_id=caller.member_id,
-        updated_at=stamp,
-        published_at=stamp if data["status"] == "published" else None,
-    )
-    if summary.status == "published":
-        capture.publish_summary(summary)
-    else:
-        capture.save_summary_draft(summary)
-    return summary
-
-
-def get_summary(
-    store: ConferenceRepo,
-    capture: CaptureRepo,
-    caller: Caller | None,
-    session_id: str,
-    *,
-    draft: bool = False,
-) -> Summary:
-    session, event = visible_session(store, session_id, caller)
-    if draft:
-        membership = membership_of(store, event.id, caller)
-        if membership is None or not membership.is_organiser:
-            raise Forbidden("only the event's organisers may read drafts")
-        found = capture.summary_draft(session.id)
-    else:
-        found = capture.latest_summary(session.id)
-    if found is None:
-        raise NotFound(f"session {session_id} has no {'draft' if draft else 'published'} summary")
-    return found
-
-
-def summary_versions(
-    store: ConferenceRepo,
-    capture: CaptureRepo,
-    caller: Caller | None,
-    session_id: str,
-    limit: int,
-    cursor: str | None,
-) -> Page[Summary]:
-    visible_session(store, session_id, caller)
-    return capture.summary_versions(session_id, limit, cursor)
+__all__ = ["get_summary", "put_summary", "summary_versions"]  # the summaries, from capture.summaries

@@ -13,11 +13,68 @@ from typing import Any
 
 from backchannel.conference.store import ConferenceRepo
 from backchannel.live import ticks
-from backchannel.live.model import PushOutcome, TickPart, Topic
+from backchannel.live.model import PushOutcome, Subscription, TickPart, Topic
 from backchannel.live.rules import TICKED, followers_of, live_message, now_epoch, recipients
 from backchannel.live.store import ConnectionsRepo, Sender, Throttled
 
 PER_THREAD = 50  # a small audience is sent to in order, by one thread
+
+
+@dataclass
+class Blocks:
+    """Blocks hide, live too: who blocked an author (``blockers_of``: one Query each, kept for the
+    batch) and a question's asker (``asker_of``: question events never carry it)."""
+
+    blockers_of: Callable[[str], set[str]]
+    asker_of: Callable[[str], str | None] = lambda _question_id: None
+    seen: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def blockers(self, author_id: str | None) -> frozenset[str]:
+        if not author_id:
+            return frozenset()
+        if author_id not in self.seen:
+            self.seen[author_id] = frozenset(self.blockers_of(author_id))
+        return self.seen[author_id]
+
+    def prefetch(self, author_ids: set[str | None]) -> None:
+        """Read who blocked each of these authors at once (a tick's authors: one round trip, not ten)."""
+        unknown = [a for a in author_ids if a and a not in self.seen]
+        if len(unknown) > 1:
+            with ThreadPoolExecutor(max_workers=len(unknown)) as pool:
+                found = pool.map(lambda a: frozenset(self.blockers_of(a)), unknown)
+                self.seen.update(zip(unknown, found, strict=True))
+
+    def of_message(self, detail_type: str, detail: dict[str, Any]) -> frozenset[str]:
+        """Members who blocked the author of what a (non-tick) message shows."""
+        if detail_type.startswith("Question") and isinstance(detail.get("id"), str):
+            return self.blockers(self.asker_of(detail["id"]))
+        return frozenset()
+
+
+def audiences(
+    followers: list[Subscription], posts: list[dict[str, Any]], blocks: Blocks | None
+) -> list[tuple[list[str], list[dict[str, Any]]]]:
+    """Who is sent which of a tick's posts: everyone gets them all, except the followers who blocked
+    some of their authors, who get them without those (grouped by what they miss). Costs one Query per
+    distinct author of the tick (at most its sample, read in parallel) and, only when one of them is blocked by
+    somebody, one dictionary look-up per follower."""
+    everyone = [f.connection_id for f in followers]
+    hiders: dict[str, set[str]] = {}  # member -> the tick's authors they blocked
+    authors = {(p.get("author") or {}).get("id") for p in posts} if blocks else set()
+    if blocks:
+        blocks.prefetch(authors)
+    for author in authors:
+        for member in blocks.blockers(author):
+            hiders.setdefault(member, set()).add(author)
+    if not hiders:
+        return [(everyone, posts)]
+    groups: dict[frozenset[str], list[str]] = {}
+    for f in followers:
+        groups.setdefault(frozenset(hiders.get(f.member_id or "", ())), []).append(f.connection_id)
+    return [
+        (targets, [p for p in posts if (p.get("author") or {}).get("id") not in hidden])
+        for hidden, targets in groups.items()
+    ]
 
 
 @dataclass
@@ -80,13 +137,17 @@ def push(
     *,
     now: int | None = None,
     workers: int = 1,
+    blocks: Blocks | None = None,
 ) -> PushOutcome | None:
-    """Send a domain event's live message to everyone following it who may see it. A gone connection
-    is deleted; if some stay throttled, :class:`Throttled` is raised after trying all the others."""
+    """Send a domain event's live message to everyone following it who may see it (not to those who
+    blocked its author). A gone connection is deleted; if some stay throttled, :class:`Throttled` is
+    raised after trying all the others."""
     live = live_message(detail_type, detail)
     if live is None:
         return None
     targets, outcome = recipients(store, live, conns, now=now_epoch() if now is None else now)
+    hidden = blocks.of_message(detail_type, detail) if blocks else frozenset()
+    targets = [t for t in targets if t.member_id not in hidden] if hidden else targets
     deliver(conns, sender, [t.connection_id for t in targets], live.message, outcome, workers)
     if outcome.throttled:
         raise Throttled(f"{len(outcome.throttled)} connection(s) still throttled; the message is retried")
@@ -117,11 +178,13 @@ def push_batch(
     now: int | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    blocks: Blocks | None = None,
 ) -> tuple[PushOutcome, set[int]]:
     """A batch of domain events: new posts added to their topics' next tick (and the tick sent, if
-    this worker claims it), the rest pushed one by one. ``read_posts`` gives the public JSON of posts
-    by id. Returns what it came to and the positions of the events to retry (a message or a tick that
-    stayed throttled for some connection, or posts that found no open slot)."""
+        this worker claims it), the rest pushed one by one. ``read_posts`` gives the public JSON of posts
+        by id. Returns what it came to and the positions of the events to retry (a message or a tick that
+        stayed throttled for some connection, or posts that found no open slot). With ``blocks``, nobody is
+    sent what a member they blocked wrote."""
     now = now_epoch() if now is None else now
     total, failed = PushOutcome(), set()
     by_topic: dict[str, tuple[str, list[tuple[int, dict]]]] = {}
@@ -131,9 +194,17 @@ def push_batch(
             continue
         if detail_type not in TICKED:
             try:
-                _add(
-                    total, push(store, conns, sender, detail_type, detail, now=now, workers=settings.workers)
+                pushed = push(
+                    store,
+                    conns,
+                    sender,
+                    detail_type,
+                    detail,
+                    now=now,
+                    workers=settings.workers,
+                    blocks=blocks,
                 )
+                _add(total, pushed)
             except Throttled:
                 failed.add(n)
             continue
@@ -155,6 +226,7 @@ def push_batch(
             now,
             clock,
             sleep,
+            blocks,
         )
         if not done:
             failed.update(n for n, _ in entries)
@@ -163,7 +235,7 @@ def push_batch(
 
 
 def _tick(
-    store, conns, sender, read_posts, topic_key, event_id, posts, outcome, settings, now, clock, sleep
+    store, conns, sender, read_posts, topic_key, event_id, posts, outcome, settings, now, clock, sleep, blocks
 ) -> bool:
     """Add ``posts`` to the topic's current slot; if this worker claims the slot, wait for its end,
     close it and send its tick to every follower. False if the posts should be retried. Only the
@@ -198,11 +270,19 @@ def _tick(
         return True
     event = store.get_event(event_id)
     kind, _, topic_id = topic_key.partition("#")
-    message = ticks.message(
-        Topic(kind, topic_id), event_id, bodies, rest, shown[-1][0], shards=event.feed_shards if event else 1
-    )
     outcome.ticks += 1
-    deliver(conns, sender, [f.connection_id for f in followers], message, outcome, settings.workers)
+    for targets, posts_shown in audiences(followers, bodies, blocks):
+        if not posts_shown and not rest:
+            continue  # everything of this tick was written by members they blocked
+        message = ticks.message(
+            Topic(kind, topic_id),
+            event_id,
+            posts_shown,
+            rest,
+            shown[-1][0],
+            shards=event.feed_shards if event else 1,
+        )
+        deliver(conns, sender, targets, message, outcome, settings.workers)
     return not outcome.throttled
 
 

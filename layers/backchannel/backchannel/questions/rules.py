@@ -21,6 +21,7 @@ import datetime as dt
 
 from backchannel.capture.rules import writable_event
 from backchannel.capture.text import TextProblem, clean_text
+from backchannel.circulation.blocks import BlockReader, hidden_from
 from backchannel.conference.members import ensure_member
 from backchannel.conference.model import Membership
 from backchannel.conference.rules import membership_of, organised_event, visible_event, visible_session
@@ -183,15 +184,19 @@ def list_questions(
     sort: str,
     limit: int,
     cursor: str | None,
+    blocks: BlockReader | None = None,
 ) -> Page[QuestionView]:
-    """``top``: most votes first, ties newest first; ``new``: newest first."""
+    """``top``: most votes first, ties newest first; ``new``: newest first. Never the questions of
+    members the caller blocked (asked anonymously too)."""
     session, _ = visible_session(store, session_id, caller)
     viewer = _viewer(store, session.event_id, caller)
     page = questions.list_questions(
         session.id, sort, list_partitions(viewer), viewer.member_id, limit, cursor
     )
     voted = questions.voted(viewer.member_id, [q.id for q in page.items]) if viewer.member_id else set()
-    views = [QuestionView(q, shows_asker(q, viewer), q.id in voted) for q in page.items if can_see(q, viewer)]
+    hidden = hidden_from(blocks, caller)
+    shown = [q for q in page.items if can_see(q, viewer) and q.asker_id not in hidden]
+    views = [QuestionView(q, shows_asker(q, viewer), q.id in voted) for q in shown]
     return Page(views, page.next_cursor)
 
 
