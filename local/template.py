@@ -14,6 +14,8 @@ Two pieces live here:
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from pathlib import Path
@@ -48,8 +50,8 @@ _FN_TAGS = {
 }
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """A SafeLoader that keeps CloudFormation tags as their long-form dicts."""
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A SafeLoader (libyaml's when PyYAML has it) that keeps CloudFormation tags as their long-form dicts."""
 
 
 def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
@@ -84,8 +86,18 @@ _CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", _no_dates)
 
 
 def load_template(path: str | Path) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template (YAML or JSON), keeping every intrinsic function."""
-    text = Path(path).read_text(encoding="utf-8")
+    """Parse a CloudFormation/SAM template (YAML or JSON), keeping every intrinsic function.
+
+    Each call returns a fresh copy, which its caller may change; the parse itself is kept while the
+    file is unchanged (the tests provision a stack per test from the same template)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return copy.deepcopy(_parsed(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
     data = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
     if not isinstance(data, dict) or "Resources" not in data:
         raise ValueError(f"{path} is not a CloudFormation template (no Resources)")

@@ -3,9 +3,10 @@ real AWS; clients are created only after moto is active."""
 
 from __future__ import annotations
 
-from tests.support.offline import offline_aws_env
+from tests.support.offline import offline_aws_env, share_service_models
 
 offline_aws_env(POWERTOOLS_METRICS_NAMESPACE="BackchannelTests", POWERTOOLS_LOG_LEVEL="WARNING")
+share_service_models()
 
 from pathlib import Path  # noqa: E402
 

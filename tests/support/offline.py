@@ -4,6 +4,7 @@ Powertools. Nothing can reach real AWS."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 
@@ -26,3 +27,17 @@ def offline_aws_env(**extra: str) -> None:
         }
         | extra
     )
+
+
+def share_service_models() -> None:
+    """Every botocore session reads the service models (JSON files of up to a few MB) through one
+    loader, so they are parsed once per process instead of once per client.
+
+    ``moto.mock_aws`` replaces boto3's default session on every start, and the functions create
+    their clients afresh in every test: without this each test parses the DynamoDB, SQS, S3, KMS,
+    EventBridge and Cognito models again. The loader only caches what it read from botocore's own
+    data files, which never change while the tests run."""
+    import botocore.loaders
+    import botocore.session
+
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
