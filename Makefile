@@ -11,7 +11,9 @@ PYTHON  ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c 'impor
 PORT    ?= 3000
 AWS_PORT ?= 5000
 DEMO    ?= 1
-PYTEST_ARGS ?= -n auto --dist loadfile
+# One file per worker at a time, in collection order: the long directories (browser, flows, fuzz) start
+# first and the many short unit files fill the end, instead of a long file starting last.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
