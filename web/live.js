@@ -24,7 +24,10 @@ export function renderPost(post, { pending = false } = {}) {
       " · ",
       pending ? el("span", { class: "waiting", text: "waiting to send" }) : timeEl(post.createdAt, { timeStyle: "short" }),
     ),
-    el("p", { class: "text", text: post.text || "" }),
+    // A content warning comes first; the text stays collapsed behind it until the reader opens it.
+    post.contentWarning
+      ? el("details", { class: "cw" }, el("summary", { text: `CW: ${post.contentWarning}` }), el("p", { class: "text", text: post.text || "" }))
+      : el("p", { class: "text", text: post.text || "" }),
   );
 }
 
@@ -113,7 +116,7 @@ export class LiveFeed {
       if (this.sessionId && post.sessionId !== this.sessionId) return;
       if (post.id && typeof post.text === "string") this.add(post, { atTop: true });
       else this.fetchSince();
-    } else if (data.type === "post.deleted" && data.post && data.post.id) {
+    } else if ((data.type === "post.deleted" || data.type === "post.hidden") && data.post && data.post.id) {
       const item = this.list.querySelector(`[data-post-id="${CSS.escape(data.post.id)}"]`);
       if (item) item.remove();
     } else {

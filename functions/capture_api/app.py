@@ -103,6 +103,12 @@ def list_session_posts(sessionId: str):
     )
 
 
+@app.get("/posts/<postId>", response=schemas.POST, public=True, errors=(404,))
+def get_post(postId: str):
+    """A post you may read (a hidden or held one: its author and the event's organisers, with why)"""
+    return http.ok(capture.visible_post(store(), captured(), postId, http.optional_caller(app)).to_json())
+
+
 @app.delete("/posts/<postId>", limit="posts", errors=(403, 404))
 def delete_post(postId: str):
     """Delete a post (its author or the event's organisers)"""

@@ -67,7 +67,7 @@ def add_organiser(eventId: str):
     membership = events.add_organiser(
         store(), http.caller(app), eventId, http.body(app, schemas.ORGANISER_ADD)
     )
-    return http.created(_membership(membership), f"/events/{eventId}")
+    return http.created(membership.to_json(), f"/events/{eventId}")
 
 
 @app.post(
@@ -142,10 +142,6 @@ def import_schedule(eventId: str):
 def get_schedule_import(eventId: str, importId: str):
     """A schedule import and what it came to (the event's organisers)"""
     return http.ok(schedule.get_import(store(), imports(), http.caller(app), eventId, importId).to_json())
-
-
-def _membership(m) -> dict:
-    return {"eventId": m.event_id, "memberId": m.member_id, "roles": sorted(m.roles), "since": m.since}
 
 
 lambda_handler = http.lambda_handler(app)

@@ -46,9 +46,8 @@ def join_event(eventId: str):
     """Join an event (or, as organiser, add a member)"""
     caller = http.caller(app)
     data = http.json_body(app, schemas.ATTENDANCE, allow_empty=True)
-    m = members.join_event(store(), caller, eventId, data.get("memberId"))
-    body = {"eventId": m.event_id, "memberId": m.member_id, "roles": sorted(m.roles), "since": m.since}
-    return http.created(body, f"/events/{eventId}")
+    membership = members.join_event(store(), caller, eventId, data.get("memberId"))
+    return http.created(membership.to_json(), f"/events/{eventId}")
 
 
 @app.delete("/events/<eventId>/attendance", limit="profile", errors=(404,))

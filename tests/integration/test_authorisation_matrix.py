@@ -97,6 +97,21 @@ MATRIX = {
     ("GET", "/circulated/{unknown_token}"): (404, 404, 404, 404),
     ("GET", "/unsubscribe/{unknown_token}"): (200, 200, 200, 200),  # a page with a button
     ("POST", "/unsubscribe/{unknown_token}"): (404, 404, 404, 404),
+    # moderation: members report what they see; everything else is the event's organisers'
+    ("GET", "/posts/{post}"): (200, 200, 200, 200),
+    ("POST", "/events/{public}/reports"): (401, 201, 201, 201),
+    ("GET", "/events/{private}/reports"): (401, 404, 404, 200),
+    ("DELETE", "/events/{public}/reports/{post}"): (401, 403, 403, 204),
+    ("GET", "/events/{private}/held-posts"): (401, 404, 404, 200),
+    ("PUT", "/posts/{post}/moderation"): (401, 403, 403, 200),
+    ("PUT", "/notes/{public_note}/moderation"): (401, 403, 403, 200),
+    ("PUT", "/questions/{public_question}/moderation"): (401, 403, 403, 200),
+    ("PUT", "/events/{public}/mutes/{helper_member}"): (401, 403, 403, 200),
+    ("DELETE", "/events/{public}/mutes/{helper_member}"): (401, 403, 403, 204),
+    ("GET", "/events/{private}/mutes"): (401, 404, 404, 200),
+    ("DELETE", "/events/{private}/members/{helper_member}"): (401, 404, 404, 204),
+    ("GET", "/events/{private}/moderation-log"): (401, 404, 404, 200),
+    ("GET", "/me/moderation"): (401, 200, 200, 200),
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -140,6 +155,12 @@ def _schedule(event: dict) -> dict:
 
 
 def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | None:
+    if path.endswith("/moderation") and method == "PUT":
+        return {"hidden": True, "reason": "off-topic"}
+    if path.endswith("/reports") and method == "POST":
+        return {"type": "post", "id": "{post}", "reason": "spam"}
+    if "/mutes/" in path and method == "PUT":
+        return {"reason": "flooding"}
     if path.endswith("/schedule-imports"):
         return _schedule(event)
     if path == "/events":
@@ -179,6 +200,10 @@ def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | Non
     if method == "PATCH" and path.startswith("/questions"):
         return {"answered": True}
     return None
+
+
+def _fill_post(body: dict | None, ids: dict) -> dict | None:
+    return {k: ids["post"] if v == "{post}" else v for k, v in body.items()} if body else body
 
 
 @pytest.mark.parametrize(("method", "template"), list(MATRIX))
@@ -235,6 +260,14 @@ def test_authorisation(api, method, template):
         ids["schedule_import"] = done.json["id"]
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)
+    if "/reports/" in template:  # an open report to dismiss
+        report = {"type": "post", "id": ids["post"], "reason": "spam"}
+        assert api.post(f"/events/{public['id']}/reports", report, as_=member).status == 201
+    if "/mutes/" in template and method == "DELETE":  # a mute to lift
+        mute = {"reason": "flooding"}
+        api.request("PUT", f"/events/{public['id']}/mutes/{helper.sub}", json_body=mute, as_=organiser)
+    if "/members/" in template:  # an attendee to remove
+        api.post(f"/events/{private['id']}/attendance", {"memberId": helper.sub}, as_=organiser)
 
     for actor, expected in zip(ACTORS, MATRIX[(method, template)], strict=True):
         event = private if "{private" in template else public
@@ -248,9 +281,9 @@ def test_authorisation(api, method, template):
             method,
             path,
             as_=callers[actor],
-            json_body=_body(method, template, event, helper, actor),
+            json_body=_fill_post(_body(method, template, event, helper, actor), ids),
             headers={"If-Match": api.get(path).headers["etag"]}  # a public note: its current ETag
-            if method == "PUT" and template.startswith("/notes")
+            if method == "PUT" and template == "/notes/{public_note}"
             else None,
         )
         assert r.status == expected, f"{method} {template} as {actor}: {r}"

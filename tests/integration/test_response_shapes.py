@@ -154,6 +154,36 @@ CASES: dict[tuple[str, str], Case] = {
     ("PUT", "/sessions/{sessionId}/questions/settings"): case(
         Call("/sessions/{session}/questions/settings", "olga", {"preModeration": True})
     ),
+    # -- moderation ----------------------------------------------------------------------------------
+    ("GET", "/posts/{postId}"): case(Call("/posts/{reported_post}"), Call("/posts/{hidden_post}", "dave")),
+    ("POST", "/events/{eventId}/reports"): case(
+        Call(
+            "/events/{event}/reports",
+            "bob",
+            {"type": "post", "id": "{reported_post}", "reason": "off-topic", "comment": "not about learning"},
+        )
+    ),
+    ("GET", "/events/{eventId}/reports"): case(Call("/events/{event}/reports", "olga")),
+    ("GET", "/events/{eventId}/held-posts"): case(Call("/events/{held_event}/held-posts", "olga")),
+    ("PUT", "/posts/{postId}/moderation"): case(
+        Call("/posts/{held_post}/moderation", "olga", {"hidden": False}),
+        Call("/posts/{held_post}/moderation", "olga", {"hidden": True, "reason": "spam"}),
+    ),
+    ("PUT", "/notes/{noteId}/moderation"): case(
+        Call("/notes/{flagged_note}/moderation", "olga", {"hidden": True, "reason": "names a minor"})
+    ),
+    ("PUT", "/questions/{questionId}/moderation"): case(
+        Call("/questions/{flagged_question}/moderation", "olga", {"hidden": True, "reason": "off-topic"})
+    ),
+    ("PUT", "/events/{eventId}/mutes/{memberId}"): case(
+        Call(
+            "/events/{event}/mutes/{mallory_id}", "olga", {"reason": "spam", "until": "2099-01-01T00:00:00Z"}
+        ),
+        Call("/events/{event}/mutes/{dave_id}", "olga", {"reason": "flooding"}),
+    ),
+    ("GET", "/events/{eventId}/mutes"): case(Call("/events/{event}/mutes", "olga")),
+    ("GET", "/events/{eventId}/moderation-log"): case(Call("/events/{event}/moderation-log", "olga")),
+    ("GET", "/me/moderation"): case(Call("/me/moderation", "dave")),
     # -- resources -----------------------------------------------------------------------------------
     ("GET", "/sessions/{sessionId}/resources"): case(Call("/sessions/{session}/resources")),
     ("GET", "/events/{eventId}/resources"): case(Call("/events/{event}/resources")),
@@ -226,6 +256,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/questions/{questionId}/votes"): case(Call("/questions/{question}/votes", "bob")),
     ("DELETE", "/sessions/{sessionId}/star"): case(Call("/sessions/{session}/star", "alice")),
     ("DELETE", "/events/{eventId}/attendance"): case(Call("/events/{event}/attendance", "carol")),
+    ("DELETE", "/events/{eventId}/reports/{itemId}"): case(
+        Call("/events/{event}/reports/{reported_post}", "olga")
+    ),
+    ("DELETE", "/events/{eventId}/mutes/{memberId}"): case(
+        Call("/events/{event}/mutes/{mallory_id}", "olga")
+    ),
+    ("DELETE", "/events/{eventId}/members/{memberId}"): case(
+        Call("/events/{closed_event}/members/{carol_id}?reason=threats", "olga")
+    ),
     ("DELETE", "/notes/{noteId}"): case(Call("/notes/{doomed_note}", "alice")),
     ("DELETE", "/posts/{postId}"): case(Call("/posts/{doomed_post}", "bob")),
     ("DELETE", "/sessions/{sessionId}"): case(Call("/sessions/{doomed_session}", "olga")),
@@ -600,7 +639,36 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
         f"/events/{eid}/schedule-imports", {"content": calendar.replace("UID", "X-UID")}, as_=olga
     )
     assert failed.status == 422, failed
+    # moderation: a reported post, a post waiting in an event that holds posts, a hidden post, a note
+    # and a question to hide, and a private event with an attendee to remove
+    reported = create("carol", {"text": "Off-topic: buy my course"})
+    assert (
+        api.post(
+            f"/events/{eid}/reports", {"type": "post", "id": reported["id"], "reason": "spam"}, as_=alice
+        ).status
+        == 201
+    )
+    held_event = make_event(hashtag="Held", holdPosts=True)
+    held = create("alice", {"text": "Waiting for approval"}, f"/events/{held_event['id']}/posts")
+    hidden = create("dave", {"text": "Spam, spam", "contentWarning": "spam"})
+    hide = {"hidden": True, "reason": "spam"}
+    assert api.request("PUT", f"/posts/{hidden['id']}/moderation", json_body=hide, as_=olga).status == 200
+    flagged_note = create(
+        "carol", {"body": "About a named child", "visibility": "public"}, f"/sessions/{sid}/notes"
+    )
+    flagged_question = create("carol", {"text": "Off-topic?"}, f"/sessions/{sid}/questions")
+    closed_event = make_event(hashtag="Closed", visibility="private")
+    carol_in = {"memberId": users["carol"].sub}
+    assert api.post(f"/events/{closed_event['id']}/attendance", carol_in, as_=olga).status == 201
     names = {
+        "reported_post": reported["id"],
+        "held_event": held_event["id"],
+        "held_post": held["id"],
+        "hidden_post": hidden["id"],
+        "flagged_note": flagged_note["id"],
+        "flagged_question": flagged_question["id"],
+        "closed_event": closed_event["id"],
+        "carol_id": users["carol"].sub,
         "schedule": schedule,
         "schedule_import": schedule_import,
         "failed_import": failed.json["detail"].split()[1],

@@ -71,6 +71,7 @@ class MemoryStore:
         self.members: dict[str, Member] = {}
         self.handles: dict[str, str] = {}
         self.stars: set[tuple[str, str, str]] = set()  # (member, event, session)
+        self.mutes: dict[tuple[str, str], object] = {}  # (event, member) -> Mute
 
     # events
     def get_event(self, event_id):
@@ -113,10 +114,19 @@ class MemoryStore:
     def get_membership(self, event_id, member_id):
         return copy.deepcopy(self.memberships.get((event_id, member_id)))
 
-    def add_role(self, event_id, member_id, role, since):
+    def add_role(self, event_id, member_id, role, since, *, conduct_url=None):
         m = self.memberships.setdefault((event_id, member_id), Membership(event_id, member_id, set(), since))
         m.roles.add(role)
+        if conduct_url is not None:
+            m.conduct_url, m.conduct_accepted_at = conduct_url, since
         return copy.deepcopy(m)
+
+    def get_mute(self, event_id, member_id):
+        return copy.deepcopy(self.mutes.get((event_id, member_id)))
+
+    def list_mutes(self, event_id, limit, cursor):
+        found = sorted((m for (e, _), m in self.mutes.items() if e == event_id), key=lambda m: m.member_id)
+        return _page(found, limit, cursor, lambda m: m.member_id)
 
     def remove_role(self, event_id, member_id, role):
         m = self.memberships.get((event_id, member_id))

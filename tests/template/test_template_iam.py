@@ -17,6 +17,7 @@ EXPECTED = {
     "MembersApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "CaptureApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "QuestionsApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
+    "ModerationApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "ResourcesApiFunction": {"DataTable": READ},
     "ResourcesWorkerFunction": {"DataTable": WRITE},
     # the socket reads events, sessions and memberships by key; keeps connections and subscriptions

@@ -229,3 +229,36 @@ def test_a_personal_pack_holds_the_sessions_the_member_starred(
     assert api.post(f"/sessions/{starred['id']}/star", as_=alice).status == 201
     mine = json.loads(compile_(_spec("personal", event["id"], alice.sub))["json"])
     assert [s["title"] for s in mine["sections"]] == ["Starred talk"]
+
+
+def test_what_an_organiser_hid_is_in_no_pack_and_warnings_come_first(
+    api, pumps, make_event, make_session, olga, alice, bob, compile_
+):
+    event = make_event()
+    session = make_session(event)
+    _content(api, pumps, olga, alice, bob, event, session)
+    root = next(
+        p for p in api.get(f"/sessions/{session['id']}/posts").json["items"] if p["text"].startswith("ROOT")
+    )
+    notes = api.get(f"/sessions/{session['id']}/notes").json["items"]
+    shared = next(n for n in notes if n["body"].startswith("PUBLIC-SHARED"))
+    warned = {"text": "WARNED-POST with spoilers", "sessionId": session["id"], "contentWarning": "spoilers"}
+    assert api.post(f"/events/{event['id']}/posts", warned, as_=bob).status == 201
+    for kind, item_id in (("posts", root["id"]), ("notes", shared["id"])):
+        body = {"hidden": True, "reason": "off-topic"}
+        assert api.request("PUT", f"/{kind}/{item_id}/moderation", json_body=body, as_=olga).status == 200
+    pumps.drain()  # PostHidden, NoteHidden: the resources worker takes their links out
+
+    packs = compile_(_spec("session", session["id"]))
+    section = json.loads(packs["json"])["sections"][0]
+    assert "https://example.org/slides" not in {r["url"] for r in section["resources"]}
+    assert {r["doi"] for r in section["readingList"]} == {"10.1000/summary1"}
+    for fmt in ("html", "md", "json"):
+        text = packs[fmt].decode()
+        for absent in ("ROOT-POST", "PUBLIC-SHARED"):
+            assert absent not in text, (fmt, absent)
+        assert "LONELY-POST" in text
+    assert "Content warning: spoilers</strong></p><p>WARNED-POST" in packs["html"].decode()
+    assert "**Content warning: spoilers** WARNED-POST" in packs["md"].decode()
+    mine = json.dumps(json.loads(compile_(_spec("personal", event["id"], alice.sub))["json"]))
+    assert "PUBLIC-SHARED" not in mine and "PRIVATE-ALICE" in mine  # hidden: not even in her own pack

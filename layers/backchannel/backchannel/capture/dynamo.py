@@ -9,7 +9,7 @@ import zlib
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from backchannel.capture.items import NoteItem, PostItem, SummaryItem
-from backchannel.capture.model import Note, Post, Summary
+from backchannel.capture.model import Moderation, Note, Post, Summary
 from backchannel.conference.items import ClaimItem
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import Transaction, condition_failed, get_item, save_new
@@ -24,8 +24,40 @@ from backchannel.core.model import Page, id_not_yours
 # ---------------------------------------------------------------------------------------------------
 
 
+def moderation_of(item: PostItem | NoteItem) -> Moderation | None:
+    if not item.moderation_state:
+        return None
+    return Moderation(item.moderation_state, item.moderation_reason or "", item.moderated_at or "")
+
+
+def moderation_fields(moderation: Moderation | None) -> dict:
+    """The item attributes of an item's moderation (all None when it is in sight)."""
+    if moderation is None:
+        return {"moderation_state": None, "moderation_reason": None, "moderated_at": None}
+    return {
+        "moderation_state": moderation.state,
+        "moderation_reason": moderation.reason,
+        "moderated_at": moderation.at,
+    }
+
+
+def out_of_sight(key: str | None, moderation: Moderation | None) -> str | None:
+    """An index partition key as it is for an item in sight, or moved aside while hidden or held."""
+    if key is None or moderation is None:
+        return key
+    return f"{key}#{moderation.state}"
+
+
+def in_sight(key: str | None) -> str | None:
+    """The partition key an item had in sight (``out_of_sight`` undone)."""
+    if key is None:
+        return None
+    base, _, state = key.rpartition("#")
+    return base if state in ("hidden", "held") else key
+
+
 def to_post(item: PostItem) -> Post:
-    return to_model(Post, item)
+    return to_model(Post, item, moderation=moderation_of(item))
 
 
 def feed_shard(post_id: str, shards: int) -> int:
@@ -48,20 +80,23 @@ def _post_item(post: Post, shards: int = 1) -> PostItem:
         post,
         pk=f"POST#{post.id}",
         sk="POST",
-        gsi1pk=event_feed_key(post.event_id, shard),
+        gsi1pk=out_of_sight(event_feed_key(post.event_id, shard), post.moderation),
         gsi1sk=post.seq,
-        gsi2pk=session_feed_key(post.session_id, shard) if post.session_id else None,
+        gsi2pk=out_of_sight(session_feed_key(post.session_id, shard), post.moderation)
+        if post.session_id
+        else None,
         gsi2sk=post.seq if post.session_id else None,
+        **moderation_fields(post.moderation),
     )
 
 
 def _note_partition(note: Note) -> str:
     suffix = f"private#{note.author_id}" if note.visibility == "private" else note.visibility
-    return f"SESSION#{note.session_id}#NOTES#{suffix}"
+    return out_of_sight(f"SESSION#{note.session_id}#NOTES#{suffix}", note.moderation) or ""
 
 
 def to_note(item: NoteItem) -> Note:
-    return to_model(Note, item)
+    return to_model(Note, item, moderation=moderation_of(item))
 
 
 def _note_item(note: Note) -> NoteItem:
@@ -74,6 +109,7 @@ def _note_item(note: Note) -> NoteItem:
         gsi1sk=note.id,
         gsi2pk=f"MEMBER#{note.author_id}#NOTES",
         gsi2sk=note.id,
+        **moderation_fields(note.moderation),
     )
 
 
@@ -84,6 +120,44 @@ def to_summary(item: SummaryItem) -> Summary:
 def _summary_item(summary: Summary) -> SummaryItem:
     sk = "SUMMARY#DRAFT" if summary.status == "draft" else f"SUMMARY#V#{summary.version:06d}"
     return to_item(SummaryItem, summary, pk=f"SESSION#{summary.session_id}", sk=sk)
+
+
+# ---------------------------------------------------------------------------------------------------
+# moderation: the item's part of an organiser's action (``moderation.dynamo`` writes it in one
+# transaction with the audit entry)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _set(attribute, value):
+    return attribute.remove() if value is None else attribute.set(value)
+
+
+def moderate_post_in(tx: Transaction, before: Post, after: Post) -> PostItem:
+    """Move a post in or out of sight (its feed partitions, its moderation), if its moderation is still
+    ``before``'s; an approved held post takes ``after.seq``, its place at the top of the feeds."""
+    item = get_item(PostItem, f"POST#{before.id}", "POST", consistent_read=True)
+    if item is None:
+        raise Conflict(f"post {before.id} was deleted meanwhile")
+    state = before.moderation.state if before.moderation else None
+    actions = [
+        _set(PostItem.gsi1pk, out_of_sight(in_sight(item.gsi1pk), after.moderation)),
+        _set(PostItem.gsi2pk, out_of_sight(in_sight(item.gsi2pk), after.moderation)),
+        *(_set(getattr(PostItem, k), v) for k, v in moderation_fields(after.moderation).items()),
+    ]
+    if after.seq != before.seq:
+        actions += [PostItem.seq.set(after.seq), PostItem.gsi1sk.set(after.seq)]
+        actions += [PostItem.gsi2sk.set(after.seq)] if item.gsi2pk else []
+    key = PostItem(pk=item.pk, sk=item.sk)
+    condition = PostItem.moderation_state == state if state else PostItem.moderation_state.does_not_exist()
+    tx.update(key, actions=actions, condition=PostItem.pk.exists() & condition)
+    return key
+
+
+def moderate_note_in(tx: Transaction, before: Note, after: Note) -> NoteItem:
+    """The note as ``after`` (a new version, in or out of sight), if it is still ``before``'s version."""
+    item = _note_item(after)
+    tx.save(item, condition=NoteItem.version == before.version)
+    return item
 
 
 class DynamoCaptureRepo:
@@ -162,6 +236,13 @@ class DynamoCaptureRepo:
         return self._since(
             PostItem.gsi2, [session_feed_key(session_id, n) for n in range(shards)], limit, after
         )
+
+    def held_posts(
+        self, event_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        """Posts waiting for an organiser's approval, newest first (their own partitions per shard)."""
+        keys = [f"{event_feed_key(event_id, n)}#held" for n in range(shards)]
+        return self._feed(PostItem.gsi1, keys, limit, cursor)
 
     def session_for_hashtags(self, event_id: str, hashtags: list[str]) -> str | None:
         keys = list(dict.fromkeys((f"EVENT#{event_id}", f"SESSIONTAG#{t.lower()}") for t in hashtags[:100]))

@@ -4,6 +4,8 @@
 |---|---|---|---|---|
 | post | POST#<id> | POST | EVENT#<eventId>#POSTS#<shard>, <seq> | SESSION#<sessionId>#POSTS#<shard>, <seq> |
 | note | NOTE#<id> | NOTE | SESSION#<sessionId>#NOTES#<visibility>[#<authorId> if private], <id> | MEMBER#<authorId>#NOTES, <id> |
+| post, hidden or held | POST#<id> | POST | EVENT#<eventId>#POSTS#<shard>#<state>, <seq> | SESSION#<sessionId>#POSTS#<shard>#<state>, <seq> |
+| note, hidden | NOTE#<id> | NOTE | SESSION#<sessionId>#NOTES#<visibility>[#<authorId>]#hidden, <id> | MEMBER#<authorId>#NOTES, <id> |
 | summary draft | SESSION#<id> | SUMMARY#DRAFT | | |
 | summary version | SESSION#<id> | SUMMARY#V#<000001> | | |
 
@@ -11,6 +13,10 @@
 takes about 1,000 writes a second); readers query every shard and merge. ``seq`` is a ULID assigned
 when the server receives a post, so feeds are in arrival order even when an offline client sends posts
 it wrote hours ago with ids of its own.
+
+A hidden or held item (``moderationState``) moves to index partitions of its own (the partition key
+with ``#hidden`` or ``#held`` after it), so no feed, list, Atom feed or pack ever reads it; the
+author still finds their notes under ``MEMBER#<authorId>#NOTES``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ class PostItem(Item, discriminator="Post"):
     in_reply_to = UnicodeAttribute(null=True, attr_name="inReplyTo")
     created_at = UnicodeAttribute(attr_name="createdAt")
     seq = UnicodeAttribute()
+    content_warning = UnicodeAttribute(null=True, attr_name="contentWarning")
+    moderation_state = UnicodeAttribute(null=True, attr_name="moderationState")  # hidden | held
+    moderation_reason = UnicodeAttribute(null=True, attr_name="moderationReason")
+    moderated_at = UnicodeAttribute(null=True, attr_name="moderatedAt")
 
 
 class NoteItem(Item, discriminator="Note"):
@@ -53,6 +63,10 @@ class NoteItem(Item, discriminator="Note"):
     version = NumberAttribute()
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+    content_warning = UnicodeAttribute(null=True, attr_name="contentWarning")
+    moderation_state = UnicodeAttribute(null=True, attr_name="moderationState")  # hidden | held
+    moderation_reason = UnicodeAttribute(null=True, attr_name="moderationReason")
+    moderated_at = UnicodeAttribute(null=True, attr_name="moderatedAt")
 
 
 class SummaryItem(Item, discriminator="Summary"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from backchannel.conference.model import Membership
 from backchannel.core.model import camel_json, same_fields
 
 POST_MAX_CHARS = 500
@@ -26,6 +27,12 @@ class Post:
     hashtags: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    content_warning: str | None = None
+    moderation: Moderation | None = None
+
+    @property
+    def hidden(self) -> bool:
+        return self.moderation is not None
 
     def same_content(self, other: Post) -> bool:
         """A replayed client id carries the same post: same author, place and words."""
@@ -35,6 +42,7 @@ class Post:
         return {
             **_byline(self),
             **camel_json(self, "text", "hashtags", "mentions", "links", "in_reply_to", "created_at"),
+            **_moderated(self),
         }
 
 
@@ -55,6 +63,24 @@ class Note:
     created_at: str
     updated_at: str
     title: str | None = None
+    content_warning: str | None = None
+    moderation: Moderation | None = None
+
+    @property
+    def hidden(self) -> bool:
+        return self.moderation is not None
+
+    def readable_by(self, member_id: str | None, membership: Membership | None) -> bool:
+        """Whether a member (None: anyone) with this membership of the note's event may read it."""
+        if member_id is not None and self.author_id == member_id:
+            return True
+        if self.hidden:  # out of sight: its author (above) and the event's organisers only
+            return membership is not None and membership.is_organiser
+        if self.visibility == "public":
+            return True
+        if self.visibility == "attendees":
+            return membership is not None and bool(membership.roles)
+        return False
 
     @property
     def etag(self) -> str:
@@ -70,7 +96,28 @@ class Note:
             **camel_json(
                 self, "title", "body", "visibility", "share_in_packs", "version", "created_at", "updated_at"
             ),
+            **_moderated(self),
         }
+
+
+@dataclass
+class Moderation:
+    """Why an item is out of sight: ``held`` for an organiser's approval (posts of an event that holds
+    them), or ``hidden`` by an organiser, with the reason its author is shown."""
+
+    state: str  # held | hidden
+    reason: str
+    at: str
+
+    def to_json(self) -> dict:
+        return camel_json(self, "state", "reason", "at")
+
+
+def _moderated(item: Post | Note) -> dict:
+    """The content warning every reader sees, and the moderation only the author and the event's
+    organisers ever read (hidden and held items are on no public read path)."""
+    moderation = item.moderation.to_json() if item.moderation else None
+    return {"contentWarning": item.content_warning, "moderation": moderation}
 
 
 def _byline(item: Post | Note) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from backchannel.capture.model import NOTE_MAX_BYTES, POST_MAX_CHARS, Note, Post
+from backchannel.capture.model import NOTE_MAX_BYTES, POST_MAX_CHARS, Moderation, Note, Post
 from backchannel.capture.store import CaptureRepo
 from backchannel.capture.summaries import get_summary, put_summary, summary_versions
 from backchannel.capture.text import (
@@ -18,8 +18,14 @@ from backchannel.capture.text import (
 )
 from backchannel.circulation.blocks import BlockReader, hidden_from, without_blocked
 from backchannel.conference.members import ensure_member
-from backchannel.conference.model import Event, Membership
-from backchannel.conference.rules import hidden_as, membership_of, visible_event, visible_session
+from backchannel.conference.model import Membership
+from backchannel.conference.rules import (
+    hidden_as,
+    membership_of,
+    visible_event,
+    visible_session,
+    writable_event,
+)
 from backchannel.conference.store import ConferenceRepo
 from backchannel.core.errors import (
     Conflict,
@@ -32,25 +38,6 @@ from backchannel.core.errors import (
 )
 from backchannel.core.ids import new_ulid
 from backchannel.core.model import Caller, Input, Page, id_not_yours, iso, read_input, utcnow
-
-
-def writable_event(
-    store: ConferenceRepo,
-    caller: Caller,
-    event_id: str,
-    *,
-    window_days: int,
-    now: dt.datetime,
-    need_membership: bool = False,
-) -> tuple[Event, Membership | None]:
-    """The event if the caller may write to it now. Public and unlisted events: any signed-in member
-    (remote members take part too); private events: their organisers and attendees. Writing closes
-    ``window_days`` after the event's last day, in its time zone."""
-    event, membership = visible_event(store, event_id, caller, need_membership=need_membership)
-    closes = event.closes_at + dt.timedelta(days=window_days)
-    if now >= closes:
-        raise Conflict(f"event {event.id} closed for writing on {iso(closes)}")
-    return event, membership
 
 
 def _text(value: str, field: str, **kw) -> str:
@@ -84,7 +71,7 @@ def create_post(
     reply_to = data.get("inReplyTo")
     if reply_to:
         parent = capture.get_post(reply_to)
-        if parent is None or parent.event_id != event.id:
+        if parent is None or parent.event_id != event.id or parent.hidden:
             errors.append(FieldError("inReplyTo", f"no post {reply_to} in this event"))
     if errors:
         raise ValidationFailed(errors)
@@ -92,6 +79,8 @@ def create_post(
     if not session_id and hashtags:
         session_id = capture.session_for_hashtags(event.id, hashtags)
     member = ensure_member(store, caller)
+    membership = store.get_membership(event.id, caller.member_id) if event.hold_posts else None
+    held = event.hold_posts and not (membership is not None and membership.is_organiser)
     post = Post(
         id=(data.get("id") or new_ulid()).upper(),
         event_id=event.id,
@@ -105,6 +94,8 @@ def create_post(
         hashtags=hashtags,
         mentions=extract_mentions(text),
         links=extract_links(text),
+        content_warning=_warning(data),
+        moderation=Moderation("held", "waiting for an organiser's approval", iso(now)) if held else None,
     )
     existing = capture.put_post(post, event.feed_shards)
     if existing is None:
@@ -117,11 +108,15 @@ def create_post(
 
 
 def visible_post(store: ConferenceRepo, capture: CaptureRepo, post_id: str, caller: Caller | None) -> Post:
+    """The post if the caller may read it: a hidden or held one only its author and the organisers."""
     post = capture.get_post(post_id)
     if post is None:
         raise NotFound(f"post {post_id} not found")
+    own = caller is not None and post.author_id == caller.member_id
     with hidden_as(f"post {post_id}"):
-        visible_event(store, post.event_id, caller, need_membership=False)
+        _, membership = visible_event(store, post.event_id, caller, need_membership=post.hidden and not own)
+    if post.hidden and not own and not (membership is not None and membership.is_organiser):
+        raise NotFound(f"post {post_id} not found")
     return post
 
 
@@ -177,6 +172,12 @@ def session_posts(
     return without_blocked(posts, hidden), next_cursor
 
 
+def _warning(data: dict) -> str | None:
+    """A post's or note's content warning: readers see it first, and the content only when they ask."""
+    warning = data.get("contentWarning")
+    return _text(warning, "contentWarning", max_chars=200, multiline=False) if warning else None
+
+
 def note_fields(data: dict) -> dict:
     body = _text(data["body"], "body", max_chars=NOTE_MAX_BYTES, multiline=True)
     if len(body.encode("utf-8")) > NOTE_MAX_BYTES:
@@ -184,7 +185,7 @@ def note_fields(data: dict) -> dict:
     title = data.get("title")
     if title is not None:
         title = _text(title, "title", max_chars=200, multiline=False)
-    return {"body": body, "title": title}
+    return {"body": body, "title": title, "content_warning": _warning(data)}
 
 
 def create_note(
@@ -242,16 +243,6 @@ def _check_audience(visibility: str, membership: Membership | None) -> None:
         raise ValidationFailed(FieldError("visibility", "join the event to share notes with its attendees"))
 
 
-def can_read_note(note: Note, caller: Caller | None, membership: Membership | None) -> bool:
-    if caller is not None and note.author_id == caller.member_id:
-        return True
-    if note.visibility == "public":
-        return True
-    if note.visibility == "attendees":
-        return membership is not None and bool(membership.roles)
-    return False
-
-
 def visible_note(store: ConferenceRepo, capture: CaptureRepo, note_id: str, caller: Caller | None) -> Note:
     """The note if the caller may read it; otherwise 404, as if it did not exist."""
     note = capture.get_note(note_id)
@@ -259,12 +250,15 @@ def visible_note(store: ConferenceRepo, capture: CaptureRepo, note_id: str, call
         try:
             own = caller is not None and note.author_id == caller.member_id
             _, membership = visible_event(
-                store, note.event_id, caller, need_membership=note.visibility == "attendees" and not own
+                store,
+                note.event_id,
+                caller,
+                need_membership=(note.visibility == "attendees" or note.hidden) and not own,
             )
         except NotFound:
             note = None
         else:
-            if not can_read_note(note, caller, membership):
+            if not note.readable_by(caller.member_id if caller else None, membership):
                 note = None
     if note is None:
         raise NotFound(f"note {note_id} not found")

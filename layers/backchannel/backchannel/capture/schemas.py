@@ -19,6 +19,30 @@ _author = Obj("Author", returned(Str(), "id", "displayName"))
 _note_visibility = Enum(("private", "attendees", "public"))
 
 
+_warning = F(
+    Text(max_len=200, description="a content warning: readers see it first, and the content when they ask"),
+    nullable=True,
+)
+
+
+_moderated = {
+    "contentWarning": F(Str(), required=True, nullable=True),
+    "moderation": F(
+        Obj(
+            "Moderation",
+            {
+                "state": F(Enum(("held", "hidden")), required=True),
+                **returned(Str(), "reason"),
+                **returned(DateTime(), "at"),
+            },
+        ),
+        required=True,
+        nullable=True,
+        description="why it is out of sight (shown to its author and the event's organisers only)",
+    ),
+}
+
+
 POST_CREATE = Obj(
     "PostCreate",
     {
@@ -28,6 +52,7 @@ POST_CREATE = Obj(
         ),
         "sessionId": F(_id_ref, nullable=True),
         "inReplyTo": F(_id_ref, nullable=True),
+        "contentWarning": _warning,
         "id": F(_client_id, description="client-generated ULID for offline capture: resending is safe"),
     },
 )
@@ -47,6 +72,7 @@ POST = Obj(
         **returned(_extracted, "hashtags", "mentions", "links"),
         **returned(Str(), "inReplyTo", nullable=True),
         **returned(DateTime(), "createdAt"),
+        **_moderated,
     },
 )
 
@@ -58,6 +84,7 @@ NOTE_CREATE = Obj(
         "body": F(Text(max_len=70_000, description="Markdown, at most 64 KiB of UTF-8"), required=True),
         "visibility": F(_note_visibility, default="private"),
         "shareInPacks": F(Bool(), default=True),
+        "contentWarning": _warning,
         "id": F(_client_id, description="client-generated ULID for offline capture"),
     },
 )
@@ -70,6 +97,7 @@ NOTE_REPLACE = Obj(
         "body": F(Text(max_len=70_000), required=True),
         "visibility": F(_note_visibility, required=True),
         "shareInPacks": F(Bool(), default=True),
+        "contentWarning": _warning,
     },
 )
 
@@ -85,6 +113,7 @@ NOTE = Obj(
         "shareInPacks": F(Bool(), required=True),
         "version": F(Int(), required=True),
         **returned(DateTime(), "createdAt", "updatedAt"),
+        **_moderated,
     },
 )
 

@@ -25,6 +25,11 @@ class CaptureRepo(Protocol):
         self, session_id: str, shards: int, limit: int, cursor: str | None
     ) -> tuple[list[Post], str | None]: ...
     def session_posts_since(self, session_id: str, shards: int, limit: int, after: str) -> list[Post]: ...
+    def held_posts(
+        self, event_id: str, shards: int, limit: int, cursor: str | None
+    ) -> tuple[list[Post], str | None]:
+        """Posts held for an organiser's approval, newest first."""
+
     def session_for_hashtags(self, event_id: str, hashtags: list[str]) -> str | None: ...
 
     def put_note(self, note: Note) -> Note | None:

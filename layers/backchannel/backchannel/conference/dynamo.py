@@ -14,6 +14,7 @@ from backchannel.conference.items import (
     EventItem,
     MemberItem,
     MembershipItem,
+    MuteItem,
     SessionItem,
     StarItem,
     event_item,
@@ -23,15 +24,17 @@ from backchannel.conference.items import (
     handle_claim,
     member_events_pk,
     member_item,
+    mute_item,
     session_index_pk,
     session_item,
     session_tag,
     to_event,
     to_member,
     to_membership,
+    to_mute,
     to_session,
 )
-from backchannel.conference.model import Event, Member, Membership, Session
+from backchannel.conference.model import Event, Member, Membership, Mute, Session
 from backchannel.core import request_scope
 from backchannel.core.dynamo import cursor as cursors
 from backchannel.core.dynamo.conditions import (
@@ -45,6 +48,18 @@ from backchannel.core.dynamo.paging import GSI_KEYS, page
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.core.errors import Conflict
 from backchannel.core.model import Page
+
+
+def mute_in(tx: Transaction, mute: Mute) -> MuteItem:
+    item = mute_item(mute)
+    tx.save(item)
+    return item
+
+
+def unmute_in(tx: Transaction, event_id: str, member_id: str) -> MuteItem:
+    item = MuteItem(pk=event_pk(event_id), sk=f"MUTE#{member_id}")
+    tx.delete(item, condition=MuteItem.pk.exists())
+    return item
 
 
 class DynamoConferenceRepo:
@@ -150,9 +165,20 @@ class DynamoConferenceRepo:
         item = get_item(MembershipItem, event_pk(event_id), f"MEMBER#{member_id}")
         return to_membership(item) if item else None
 
-    def add_role(self, event_id: str, member_id: str, role: str, since: str) -> Membership:
+    def add_role(
+        self, event_id: str, member_id: str, role: str, since: str, *, conduct_url: str | None = None
+    ) -> Membership:
+        """``conduct_url``: the event's code of conduct, accepted by this join (recorded with the time)."""
         self._forget(("membership", event_id, member_id))
         item = MembershipItem(pk=event_pk(event_id), sk=f"MEMBER#{member_id}")
+        accepted = (
+            []
+            if conduct_url is None
+            else [
+                MembershipItem.conduct_url.set(conduct_url),
+                MembershipItem.conduct_accepted_at.set(since),
+            ]
+        )
         item.update(
             actions=[
                 MembershipItem.roles.add({role}),
@@ -162,9 +188,29 @@ class DynamoConferenceRepo:
                 MembershipItem.gsi1pk.set(member_events_pk(member_id)),
                 MembershipItem.gsi1sk.set(event_id),
                 MembershipItem.since.set(MembershipItem.since | since),
+                *accepted,
             ]
         )
         return to_membership(item)
+
+    # -- mutes (written by moderation.dynamo with their audit entry: mute_in, unmute_in) -----------
+
+    def get_mute(self, event_id: str, member_id: str) -> Mute | None:
+        item = get_item(MuteItem, event_pk(event_id), f"MUTE#{member_id}")
+        return to_mute(item) if item else None
+
+    def list_mutes(self, event_id: str, limit: int, cursor: str | None) -> Page[Mute]:
+        pk = event_pk(event_id)
+        start = cursors.decode_key(cursor, names=("pk", "sk"), partition=("pk", pk))
+        result = MuteItem.query(
+            pk,
+            MuteItem.sk.startswith("MUTE#"),
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+        )
+        items, next_cursor = page(list(result), limit, ("pk", "sk"))
+        return Page([to_mute(i) for i in items if isinstance(i, MuteItem)], next_cursor)
 
     def remove_role(self, event_id: str, member_id: str, role: str) -> Membership | None:
         self._forget(("membership", event_id, member_id))

@@ -11,6 +11,7 @@
 | member | MEMBER#<id> | PROFILE | | |
 | handle claim | HANDLE#<lower handle> | HANDLE | | |
 | star | MEMBER#<memberId> | STAR#<eventId>#<sessionId> | | |
+| mute (moderation) | EVENT#<id> | MUTE#<memberId> | | |
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 
-from backchannel.conference.model import Event, Member, Membership, Session
+from backchannel.conference.model import Event, Member, Membership, Mute, Session
 from backchannel.core.dynamo.convert import to_item, to_model
 from backchannel.core.dynamo.table import Item
 
@@ -41,6 +42,7 @@ class EventItem(Item, discriminator="Event"):
     description = UnicodeAttribute(null=True)
     visibility = UnicodeAttribute()
     code_of_conduct_url = UnicodeAttribute(null=True, attr_name="codeOfConductUrl")
+    hold_posts = BooleanAttribute(null=True, attr_name="holdPosts")
     created_by = UnicodeAttribute(attr_name="createdBy")
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
@@ -59,6 +61,17 @@ class MembershipItem(Item, discriminator="Membership"):
     member_id = UnicodeAttribute(attr_name="memberId")
     roles = UnicodeSetAttribute()
     since = UnicodeAttribute()
+    conduct_url = UnicodeAttribute(null=True, attr_name="conductUrl")
+    conduct_accepted_at = UnicodeAttribute(null=True, attr_name="conductAcceptedAt")
+
+
+class MuteItem(Item, discriminator="Mute"):
+    event_id = UnicodeAttribute(attr_name="eventId")
+    member_id = UnicodeAttribute(attr_name="memberId")
+    reason = UnicodeAttribute()
+    by = UnicodeAttribute()  # the organiser's member id
+    at = UnicodeAttribute()
+    until = UnicodeAttribute(null=True)
 
 
 class SpeakerAttribute(MapAttribute):
@@ -182,6 +195,14 @@ def external_id_claim(session: Session) -> ClaimItem:
 
 def to_membership(item: MembershipItem) -> Membership:
     return to_model(Membership, item)
+
+
+def mute_item(mute: Mute) -> MuteItem:
+    return to_item(MuteItem, mute, pk=event_pk(mute.event_id), sk=f"MUTE#{mute.member_id}")
+
+
+def to_mute(item: MuteItem) -> Mute:
+    return to_model(Mute, item)
 
 
 def to_member(item: MemberItem) -> Member:

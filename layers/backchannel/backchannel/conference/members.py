@@ -55,7 +55,8 @@ def join_event(
     now: dt.datetime | None = None,
 ) -> Membership:
     """Join an event yourself (public and unlisted), or, as its organiser, add another member
-    (the only way into a private event)."""
+    (the only way into a private event). Joining yourself accepts the event's code of conduct, if it
+    has one: the acceptance (its URL, and when) is recorded on the membership."""
     ensure_member(store, caller)
     target = member_id or caller.member_id
     event, membership = visible_event(store, event_id, caller, need_membership=target != caller.member_id)
@@ -66,7 +67,8 @@ def join_event(
             raise ValidationFailed(FieldError("memberId", f"no member {target}"))
     elif event.visibility == "private" and (membership is None or not membership.roles):
         raise NotFound(f"event {event_id} not found")
-    return store.add_role(event_id, target, ATTENDEE, iso(now or utcnow()))
+    conduct = event.code_of_conduct_url if target == caller.member_id else None
+    return store.add_role(event_id, target, ATTENDEE, iso(now or utcnow()), conduct_url=conduct)
 
 
 def leave_event(store: ConferenceRepo, caller: Caller, event_id: str) -> None:

@@ -34,6 +34,7 @@ class Event:
     code_of_conduct_url: str | None = None
     version: int = 1
     feed_shards: int = 4
+    hold_posts: bool = False  # posts wait for an organiser's approval (moderation) before they appear
 
     @property
     def opens_at(self) -> dt.datetime:
@@ -49,6 +50,7 @@ class Event:
             "startsOn": self.starts_on.isoformat(),
             "endsOn": self.ends_on.isoformat(),
             **camel_json(self, "timezone", "description", "visibility", "code_of_conduct_url", "feed_shards"),
+            "holdPosts": self.hold_posts,
             **camel_json(self, "created_by", "created_at", "updated_at"),
         }
 
@@ -59,6 +61,9 @@ class Membership:
     member_id: str
     roles: set[str]
     since: str
+    # the event's code of conduct this member accepted by joining, and when (the latest acceptance)
+    conduct_url: str | None = None
+    conduct_accepted_at: str | None = None
 
     @property
     def is_organiser(self) -> bool:
@@ -67,6 +72,36 @@ class Membership:
     @property
     def is_attendee(self) -> bool:
         return ATTENDEE in self.roles
+
+    def to_json(self) -> dict:
+        conduct = None
+        if self.conduct_url:
+            conduct = {"url": self.conduct_url, "acceptedAt": self.conduct_accepted_at}
+        return {
+            **camel_json(self, "event_id", "member_id"),
+            "roles": sorted(self.roles),
+            "since": self.since,
+            "codeOfConduct": conduct,
+        }
+
+
+@dataclass
+class Mute:
+    """A member muted in an event by an organiser: they read it, but write nothing there (no posts,
+    notes, questions or votes) until ``until`` (None: until an organiser lifts it)."""
+
+    event_id: str
+    member_id: str
+    reason: str
+    by: str
+    at: str
+    until: str | None = None
+
+    def active(self, now: str) -> bool:
+        return self.until is None or self.until > now
+
+    def to_json(self) -> dict:
+        return camel_json(self, "event_id", "member_id", "reason", "at", "until")
 
 
 @dataclass

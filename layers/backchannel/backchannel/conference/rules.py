@@ -61,6 +61,29 @@ def organised_event(store: ConferenceRepo, event_id: str, caller: Caller) -> Eve
     return event
 
 
+def writable_event(
+    store: ConferenceRepo,
+    caller: Caller,
+    event_id: str,
+    *,
+    window_days: int,
+    now: dt.datetime,
+    need_membership: bool = False,
+) -> tuple[Event, Membership | None]:
+    """The event if the caller may write to it now. Public and unlisted events: any signed-in member
+    (remote members take part too); private events: their organisers and attendees. Writing closes
+    ``window_days`` after the event's last day, in its time zone; a member muted there writes nothing."""
+    event, membership = visible_event(store, event_id, caller, need_membership=need_membership)
+    closes = event.closes_at + dt.timedelta(days=window_days)
+    if now >= closes:
+        raise Conflict(f"event {event.id} closed for writing on {iso(closes)}")
+    mute = store.get_mute(event.id, caller.member_id)
+    if mute is not None and mute.active(iso(now)):
+        until = f"until {mute.until}" if mute.until else "until an organiser lifts it"
+        raise Forbidden(f"an organiser muted you in this event {until}: you may read but not write here")
+    return event, membership
+
+
 # --------------------------------------------------------------------------------------------------
 # events
 # --------------------------------------------------------------------------------------------------
@@ -91,6 +114,7 @@ def create_event(
         visibility=data.get("visibility") or "public",
         description=data.get("description"),
         code_of_conduct_url=data.get("codeOfConductUrl"),
+        hold_posts=bool(data.get("holdPosts")),
         feed_shards=data.get("feedShards") or 4,
         created_by=caller.member_id,
         created_at=stamp,
@@ -110,8 +134,18 @@ _EVENT_FIELDS = {
     "visibility": "visibility",
     "codeOfConductUrl": "code_of_conduct_url",
     "feedShards": "feed_shards",
+    "holdPosts": "hold_posts",
 }
-_REQUIRED_EVENT_FIELDS = {"name", "hashtag", "startsOn", "endsOn", "timezone", "visibility", "feedShards"}
+_REQUIRED_EVENT_FIELDS = {
+    "name",
+    "hashtag",
+    "startsOn",
+    "endsOn",
+    "timezone",
+    "visibility",
+    "feedShards",
+    "holdPosts",
+}
 
 
 def update_event(

@@ -42,6 +42,11 @@ EVENT_CREATE = Obj(
             default=4,
             description="index partitions of the live feed: about 750 posts a second each; may only grow",
         ),
+        "holdPosts": F(
+            Bool(),
+            default=False,
+            description="posts wait for an organiser's approval (PUT /posts/{id}/moderation) before they appear",
+        ),
     },
 )
 
@@ -142,6 +147,12 @@ MY_EVENT = Obj(
         "event": F(EVENT, required=True),
         "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
+        "codeOfConduct": F(
+            Obj("ConductAcceptance", {**returned(Str(), "url"), **returned(DateTime(), "acceptedAt")}),
+            required=True,
+            nullable=True,
+            description="the event's code of conduct you accepted by joining (null: none accepted)",
+        ),
     },
 )
 
@@ -158,5 +169,11 @@ MEMBERSHIP = Obj(
         **returned(Str(), "eventId", "memberId"),
         "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
+        "codeOfConduct": F(
+            Obj("ConductAcceptance", {**returned(Str(), "url"), **returned(DateTime(), "acceptedAt")}),
+            required=True,
+            nullable=True,
+            description="the event's code of conduct you accepted by joining (null: none accepted)",
+        ),
     },
 )

@@ -15,6 +15,7 @@ Messages the server sends (JSON text frames), every one with a ``type``:
 | ``error`` | reply to a refused action | ``status, title, detail, errors?`` |
 | ``posts`` | a tick: PostCreated, coalesced per topic (:mod:`backchannel.live.ticks`) | ``eventId``, ``sessionId?`` (the topic), ``posts`` (newest first), ``more? {count, cursor}`` |
 | ``post.deleted`` | PostDeleted | ``id, eventId, sessionId?, post {id, eventId, sessionId?}`` |
+| ``post.hidden`` | PostHidden (an organiser hid it: drop it from the page) | ``id, eventId, sessionId?, post {id, eventId, sessionId?}`` |
 | ``question.asked`` / ``question.voted`` / ``question.answered`` | QuestionAsked / QuestionVoted / QuestionAnswered | ``id, eventId, sessionId?, question`` |
 | ``summary.published`` | SummaryPublished | ``id, eventId, sessionId, summary {sessionId, eventId, version, publishedAt}`` |
 
@@ -144,6 +145,7 @@ _ENVELOPE = ("schemaVersion", "domainEventId", "occurredAt")
 _MESSAGES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "PostCreated": ("post.created", "post", None),
     "PostDeleted": ("post.deleted", "post", ("id", "eventId", "sessionId")),
+    "PostHidden": ("post.hidden", "post", ("id", "eventId", "sessionId")),  # an organiser hid it
     "QuestionAsked": ("question.asked", "question", None),
     "QuestionVoted": ("question.voted", "question", None),
     "QuestionAnswered": ("question.answered", "question", None),

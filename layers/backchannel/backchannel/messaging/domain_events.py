@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from backchannel.messaging import moderation_events
 from backchannel.messaging.changes import (
     SHARED_VISIBILITIES,
     Change,
@@ -136,6 +137,10 @@ def _membership_rule(c: Change) -> list[DomainEvent]:
             )
         elif role in before and role not in after:
             events.append(c.event(lost, {**ids, "roles": sorted(after)}, resources))
+    accepted = (c.new or {}).get("conductAcceptedAt")
+    if accepted and accepted != (c.old or {}).get("conductAcceptedAt"):
+        fields = {**ids, "url": current.get("conductUrl"), "acceptedAt": accepted}
+        events.append(c.event("CodeOfConductAccepted", fields, resources))
     return events
 
 
@@ -151,7 +156,21 @@ def _member_rule(c: Change) -> list[DomainEvent]:
     return []
 
 
-POST_FIELDS = ("id", "eventId", "sessionId", "authorId", "text", "hashtags", "mentions", "links", "createdAt")
+POST_FIELDS = (
+    "id",
+    "eventId",
+    "sessionId",
+    "authorId",
+    "text",
+    "hashtags",
+    "mentions",
+    "links",
+    "contentWarning",
+    "createdAt",
+)
+
+
+POST_IDS = ("id", "eventId", "sessionId", "authorId")
 
 
 def _post_resources(item: Item) -> list[str]:
@@ -161,17 +180,28 @@ def _post_resources(item: Item) -> list[str]:
     return [*resources, f"post/{item.get('id')}"]
 
 
+def _moderation(item: Item | None) -> str | None:
+    """``hidden`` or ``held`` (out of sight: an organiser's moderation), None when in sight."""
+    return (item or {}).get("moderationState") or None
+
+
 def _post_rule(c: Change) -> list[DomainEvent]:
-    was, now = not deleted(c.old), not deleted(c.new)
+    """``PostCreated`` when a post comes into sight: written (unless held for approval) or approved;
+    ``PostHidden`` / ``PostUnhidden`` when an organiser hides it or shows it again; ``PostDeleted``."""
     current = c.current
-    if not was and now and c.old is None:
+    before, after = _moderation(c.old), _moderation(c.new)
+    if not deleted(c.new) and after is None and (c.old is None or before == "held"):
         # seq, the post's place in its feed, travels too: live ticks make feed cursors of it
         detail = {**public_fields(c.new, POST_FIELDS), "seq": c.new.get("seq")}
         return [c.event("PostCreated", detail, _post_resources(current))]
-    if was and not now:
-        ids = public_fields(current, ("id", "eventId", "sessionId", "authorId"))
-        return [c.event("PostDeleted", ids, _post_resources(current))]
-    return []
+    if not deleted(c.old) and deleted(c.new):
+        return [c.event("PostDeleted", public_fields(current, POST_IDS), _post_resources(current))]
+    if c.old is None or deleted(c.new) or before == after:
+        return []
+    if after == "hidden":
+        return [c.event("PostHidden", public_fields(current, POST_IDS), _post_resources(current))]
+    detail = {**public_fields(c.new, POST_FIELDS), "seq": c.new.get("seq")}
+    return [c.event("PostUnhidden", detail, _post_resources(current))]
 
 
 NOTE_IDS = ("id", "sessionId", "eventId", "authorId")
@@ -184,8 +214,10 @@ NOTE_WATCHED = ("title", "body", "visibility", "shareInPacks")
 
 
 def note_is_shared(item: Item | None) -> bool:
-    """Whether anyone but its author may see the note."""
-    return not deleted(item) and (item or {}).get("visibility") in SHARED_VISIBILITIES
+    """Whether anyone but its author may see the note (hidden by an organiser: no)."""
+    return (
+        not deleted(item) and (item or {}).get("visibility") in SHARED_VISIBILITIES and not _moderation(item)
+    )
 
 
 def _note_resources(item: Item) -> list[str]:
@@ -196,6 +228,10 @@ def _note_rule(c: Change) -> list[DomainEvent]:
     before, after = note_is_shared(c.old), note_is_shared(c.new)
     if not before and not after:
         return []  # private (or gone) before and after: nothing about it leaves the table
+    if c.old is not None and c.new is not None and _moderation(c.old) != _moderation(c.new):
+        if before:  # an organiser hid it
+            return [c.event("NoteHidden", public_fields(c.new, NOTE_IDS), _note_resources(c.new))]
+        return [c.event("NoteUnhidden", public_fields(c.new, NOTE_META), _note_resources(c.new))]
     if after:
         assert c.new is not None
         meta = public_fields(c.new, NOTE_META)
@@ -331,4 +367,5 @@ RULES: dict[str, Rule] = {
     "Delivery": _nothing,
     "DigestEntry": _nothing,  # a pack held for a daily digest
     "ScheduleImport": _nothing,  # an import's record: its sessions' own changes are the news
+    **moderation_events.RULES,
 }

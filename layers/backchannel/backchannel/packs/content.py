@@ -318,7 +318,7 @@ class PackContent:
         def allowed(post: Post) -> bool:
             if self.restrict is not None and f"post:{post.id}" not in self.restrict:
                 return False
-            return belongs(post) and self.consent.allows(post.author_id)
+            return belongs(post) and not post.hidden and self.consent.allows(post.author_id)
 
         candidates, roots = top_threads(pages(fetch), allowed)
         shown: set[str] = set()

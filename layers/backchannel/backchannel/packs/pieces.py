@@ -80,6 +80,7 @@ def post_json(post: Post) -> dict:
         "id": post.id,
         "author": {"id": post.author_id, "displayName": post.author_name},
         "text": post.text,
+        "contentWarning": post.content_warning,
         "links": list(post.links),
         "createdAt": post.created_at,
     }
@@ -91,6 +92,7 @@ def note_json(note: Note) -> dict:
         "author": {"id": note.author_id, "displayName": note.author_name},
         "title": note.title,
         "body": note.body,
+        "contentWarning": note.content_warning,
         "visibility": note.visibility,
         "updatedAt": note.updated_at,
     }

@@ -19,12 +19,25 @@ from backchannel.packs.model import Pack, Target
 # Domain events after which the packs holding the item are rebuilt, and the served version withdrawn
 # at once (the change takes something away: it must not stay downloadable until the rebuild is done).
 WITHDRAWING_TRIGGERS = frozenset(
-    {"NoteWithdrawn", "NoteChanged", "PostDeleted", "QuestionHidden", "MemberErased", "MemberConsentChanged"}
+    {
+        "NoteWithdrawn",
+        "NoteChanged",
+        "PostDeleted",
+        "QuestionHidden",
+        "MemberErased",
+        "MemberConsentChanged",
+        "PostHidden",  # moderation: an organiser hid it
+        "NoteHidden",
+    }
 )
 
 
 # Domain events after which packs are rebuilt, the current version staying served meanwhile.
-REFRESHING_TRIGGERS = frozenset({"SummaryPublished"})
+REFRESHING_TRIGGERS = frozenset({"SummaryPublished", "PostUnhidden", "NoteUnhidden"})
+
+
+# Domain events about posts and questions, which personal packs never hold.
+NOT_PERSONAL = frozenset({"PostDeleted", "QuestionHidden", "PostHidden", "PostUnhidden"})
 
 
 MEMBER_TRIGGERS = frozenset({"MemberErased", "MemberConsentChanged"})

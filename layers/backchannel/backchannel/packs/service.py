@@ -36,7 +36,13 @@ from backchannel.core.model import iso, utcnow
 from backchannel.core.observability import logger
 from backchannel.messaging.changes import SCHEMA_VERSION, DomainEvent
 from backchannel.packs.model import Artifact, Pack, Target
-from backchannel.packs.rules import MEMBER_TRIGGERS, PACK_REQUESTED, REFRESHING_TRIGGERS, WITHDRAWING_TRIGGERS
+from backchannel.packs.rules import (
+    MEMBER_TRIGGERS,
+    NOT_PERSONAL,
+    PACK_REQUESTED,
+    REFRESHING_TRIGGERS,
+    WITHDRAWING_TRIGGERS,
+)
 from backchannel.packs.settings import PROGRESS_INTERVAL_S, STALE_BUILD_S
 from backchannel.packs.store import PacksRepo
 
@@ -150,10 +156,10 @@ def request(
 def holds(pack: Pack, detail_type: str, detail: dict) -> bool:
     """Whether ``pack`` may hold what a domain event is about. A personal pack holds only its member's
     own notes (and the sessions' summaries and links): no posts, no questions, nobody else's notes."""
+    if detail_type in NOT_PERSONAL:
+        return pack.target.kind != "personal"
     if pack.target.kind != "personal" or detail_type in REFRESHING_TRIGGERS:
         return True
-    if detail_type in ("PostDeleted", "QuestionHidden"):
-        return False
     who = detail.get("memberId") if detail_type in MEMBER_TRIGGERS else detail.get("authorId")
     return who is None or pack.target.member_id == who
 

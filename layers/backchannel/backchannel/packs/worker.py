@@ -8,7 +8,8 @@ Messages (EventBridge envelopes from the packs rule, or the end-of-session sched
 | SessionPackDue | the schedule fired: request the session's pack (``trigger``: session-ended) |
 | SessionCreated, SessionChanged, SessionDeleted | create, move or delete the session's schedule |
 | SummaryPublished | request the session's pack, and rebuild the packs of its event |
-| NoteWithdrawn, NoteChanged, PostDeleted, QuestionHidden | rebuild the packs holding the item, withdrawing the served version at once, and retract their publications' circulated editions |
+| NoteWithdrawn, NoteChanged, PostDeleted, QuestionHidden, PostHidden, NoteHidden | rebuild the packs holding the item, withdrawing the served version at once, and retract their publications' circulated editions |
+| PostUnhidden, NoteUnhidden | rebuild the packs of the item's session and event (the served version stays meanwhile) |
 | MemberErased, MemberConsentChanged | the same for every event the member belongs to |
 """
 

@@ -85,6 +85,21 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.05, 0.002 * (2 ** min(attempt, 5)))))
 
 
+def moderate_question_in(tx: Transaction, before: Question, after: Question) -> QuestionItem:
+    """The question's part of an organiser's moderation (``moderation.dynamo`` logs it in the same
+    transaction): its status and index partitions, if its status is still ``before``'s."""
+    gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id)
+    key = _key(before.id)
+    actions = [
+        QuestionItem.status.set(after.status),
+        QuestionItem.updated_at.set(after.updated_at),
+        QuestionItem.gsi1pk.set(gsi1pk),
+        QuestionItem.gsi2pk.set(gsi2pk),
+    ]
+    tx.update(key, actions=actions, condition=QuestionItem.status == before.status)
+    return key
+
+
 class DynamoQuestionsRepo:
     """The production :class:`backchannel.questions.store.QuestionsRepo`."""
 

@@ -32,6 +32,10 @@ SHARED_VISIBILITIES = frozenset({"attendees", "public"})
 SOURCE_OF_EVENT = {
     "PostCreated": "post",
     "PostDeleted": "post",
+    "PostHidden": "post",
+    "PostUnhidden": "post",
+    "NoteHidden": "note",
+    "NoteUnhidden": "note",
     "NoteShared": "note",
     "NoteChanged": "note",
     "NoteWithdrawn": "note",
@@ -69,13 +73,14 @@ def contributions(text: str, member_id: str, in_scopes: tuple[str, ...]) -> froz
 
 
 def post_contributions(post: Post | None) -> frozenset[Contribution]:
-    if post is None:
+    """A hidden or held post contributes nothing (moderation)."""
+    if post is None or post.hidden:
         return frozenset()
     return contributions(post.text, post.author_id, scopes(post.event_id, post.session_id))
 
 
 def note_is_shared(note: Note | None) -> bool:
-    return note is not None and note.visibility in SHARED_VISIBILITIES
+    return note is not None and note.visibility in SHARED_VISIBILITIES and not note.hidden
 
 
 def note_contributions(note: Note | None) -> frozenset[Contribution]:

@@ -78,8 +78,14 @@ def _post(post: dict) -> str:
     return (
         f"<p><strong>{s.text(post['author']['displayName'])}</strong> "
         f'<span class="meta">{s.text(post["createdAt"])}</span></p>'
-        f"<p>{s.text(post['text'])}</p>" + (f'<ul class="links">{links}</ul>' if links else "")
+        f"{warning(post)}<p>{s.text(post['text'])}</p>" + (f'<ul class="links">{links}</ul>' if links else "")
     )
+
+
+def warning(data: dict) -> str:
+    """A post's or note's content warning, said before its content."""
+    cw = data.get("contentWarning")
+    return f'<p class="cw"><strong>Content warning: {s.text(cw)}</strong></p>' if cw else ""
 
 
 _last: list = [None, None, ""]  # (group, data, markup): HTML and EPUB render each record once between them
@@ -101,7 +107,7 @@ def _item(group: str, data: dict) -> str:
         title = f"<h4>{s.text(data['title'])}</h4>" if data.get("title") else ""
         return (
             f'<article>{title}<p class="meta">by {s.text(data["author"]["displayName"])}</p>'
-            f"{s.markdown(data['body'])}</article>"
+            f"{warning(data)}{s.markdown(data['body'])}</article>"
         )
     if group == "posts":
         replies = "".join(f"<li>{_post(r)}</li>" for r in data.get("replies") or [])

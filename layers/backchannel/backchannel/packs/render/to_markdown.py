@@ -39,6 +39,8 @@ class MarkdownRenderer(StreamingRenderer):
 
     def _post(self, post: dict, indent: str) -> str:
         text = s.md_escape(post["text"]).replace("\n", "\n" + indent + "  ")
+        if post.get("contentWarning"):
+            text = f"**Content warning: {s.md_escape(post['contentWarning'])}** {text}"
         line = f"{indent}- **{s.md_escape(post['author']['displayName'])}** ({post['createdAt']}): {text}\n"
         for url in post.get("links") or []:
             line += f"{indent}  - {_link(url)}\n"
@@ -50,7 +52,9 @@ class MarkdownRenderer(StreamingRenderer):
         elif group == "notes":
             title = f"#### {s.md_escape(data['title'])}\n\n" if data.get("title") else ""
             by = s.md_escape(data["author"]["displayName"])
-            self.write(f"{title}*by {by}*\n\n{s.md_body(data['body']).strip()}\n\n---\n\n")
+            cw = data.get("contentWarning")
+            warned = f"**Content warning: {s.md_escape(cw)}**\n\n" if cw else ""
+            self.write(f"{title}*by {by}*\n\n{warned}{s.md_body(data['body']).strip()}\n\n---\n\n")
         elif group == "posts":
             out = self._post(data, "")
             if data.get("replyCount"):
