@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from backchannel.core.schemas import ULID
 from backchannel.core.validation import Arr, Bool, DateTime, Enum, F, Int, Obj, Str, Text, returned
 from backchannel.moderation.model import ACTIONS, ITEM_TYPES, REASONS
 
-_item_id = Str(pattern=ULID, pattern_hint="must be a ULID (26 characters)", min_len=26, max_len=26)
+_item_id = Str(min_len=1, max_len=40)
 
 
 REPORT_CREATE = Obj(
