@@ -64,12 +64,12 @@ def test_a_reported_post_is_hidden_everywhere_and_its_circulation_retracted(stac
 
     # the session's pack, built with the post and published: bob's webhook gets it
     pack_id = http("POST", f"{base}/sessions/{session_id}/packs", token=olga).json["id"]
-    runtime.pumps.drain()
+    runtime.pumps.drain(timeout=120)
     assert rant.encode() in http("GET", f"{base}/packs/{pack_id}/download?format=html", token=olga).body
     resources = http("GET", f"{base}/events/{event_id}/resources").json["items"]
     assert [r["url"] for r in resources] == ["https://example.org/pile"]
     assert http("POST", f"{base}/packs/{pack_id}/publish", token=olga).status == 202
-    runtime.pumps.drain()
+    runtime.pumps.drain(timeout=120)
     kinds = [d["body"]["type"] for d in http("GET", hook_url).json["items"]]
     assert kinds == ["pack.published"]
 
@@ -85,7 +85,7 @@ def test_a_reported_post_is_hidden_everywhere_and_its_circulation_retracted(stac
         assert (
             http("PUT", f"{base}/posts/{post['id']}/moderation", token=olga, json_body=decision).status == 200
         )
-        runtime.pumps.drain()
+        runtime.pumps.drain(timeout=120)
 
         hidden = _until(ws, "post.hidden")
         assert hidden["post"]["id"] == post["id"] and hidden["eventId"] == event_id

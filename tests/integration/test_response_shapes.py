@@ -409,6 +409,8 @@ def test_the_check_catches_what_it_is_for():
         "links": ["https://example.org"],
         "inReplyTo": None,
         "createdAt": "2026-05-18T09:30:00.000Z",
+        "contentWarning": None,
+        "moderation": None,
     }
     assert shape_problems(good, post) == []
     bad = {**good, "author": {"id": "m1"}, "links": [3], "sessionId": 7, "createdAt": "yesterday", "extra": 1}

@@ -215,16 +215,6 @@ def test_an_attendee_is_removed_from_a_private_event(api, make_event, event, olg
     assert api.delete(f"/events/{event['id']}/members/{alice.sub}", as_=olga).status == 409  # public: mute
 
 
-def test_joining_accepts_the_code_of_conduct(api, make_event, alice):
-    event = make_event(codeOfConductUrl="https://example.org/coc-v2")
-    joined = api.post(f"/events/{event['id']}/attendance", {}, as_=alice)
-    assert joined.status == 201
-    assert joined.json["codeOfConduct"]["url"] == "https://example.org/coc-v2"
-    assert joined.json["codeOfConduct"]["acceptedAt"] == joined.json["since"]
-    without = make_event(hashtag="NoCoc", codeOfConductUrl=None)
-    assert api.post(f"/events/{without['id']}/attendance", {}, as_=alice).json["codeOfConduct"] is None
-
-
 def test_held_posts_wait_for_approval(api, make_event, olga, alice, bob):
     event = make_event(holdPosts=True)
     held = post(api, event, alice, "first!")
@@ -243,7 +233,7 @@ def test_held_posts_wait_for_approval(api, make_event, olga, alice, bob):
     assert log_actions(api, event, olga) == [("post.approved", held["id"])]
 
 
-def test_content_warnings_travel_with_posts_and_notes(api, event, session, alice):
+def test_content_warnings_and_the_code_of_conduct(api, make_event, event, session, alice):
     warned = post(api, event, alice, "Spoilers for the finale", contentWarning="spoilers")
     assert warned["contentWarning"] == "spoilers"
     assert api.get(f"/events/{event['id']}/posts").json["items"][0]["contentWarning"] == "spoilers"
@@ -252,3 +242,14 @@ def test_content_warnings_travel_with_posts_and_notes(api, event, session, alice
     assert api.get(f"/notes/{note['id']}").json["contentWarning"] == "medical imagery"
     bad = api.post(f"/events/{event['id']}/posts", {"text": "x", "contentWarning": "a\nb"}, as_=alice)
     assert bad.status == 422 and bad.json["errors"][0]["field"] == "contentWarning"
+
+    # joining accepts the event's code of conduct, and says which
+    coc = make_event(hashtag="Coc", codeOfConductUrl="https://example.org/coc-v2")
+    joined = api.post(f"/events/{coc['id']}/attendance", {}, as_=alice)
+    assert joined.status == 201
+    assert joined.json["codeOfConduct"] == {
+        "url": "https://example.org/coc-v2",
+        "acceptedAt": joined.json["since"],
+    }
+    without = make_event(hashtag="NoCoc", codeOfConductUrl=None)
+    assert api.post(f"/events/{without['id']}/attendance", {}, as_=alice).json["codeOfConduct"] is None
