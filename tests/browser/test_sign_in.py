@@ -5,6 +5,7 @@ mailbox as a member would read their mail, and the signed-in page fixtures other
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -45,8 +46,24 @@ def _api_status(page, base_url: str) -> int:
     )
 
 
+def _refresh(runtime, refresh_token: str) -> int:
+    """The local pool's answer to REFRESH_TOKEN_AUTH with that token (200, or 400 once revoked)."""
+    return http(
+        "POST",
+        runtime.outputs["CognitoEndpoint"],
+        body=json.dumps(
+            {
+                "ClientId": runtime.outputs["UserPoolClientId"],
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "AuthParameters": {"REFRESH_TOKEN": refresh_token},
+            }
+        ),
+        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+    ).status
+
+
 def test_sign_up_confirm_sign_in_reload_sign_out_and_reset_the_password(stack, browser):
-    _, base_url = stack
+    runtime, base_url = stack
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     errors: list[str] = []
@@ -91,10 +108,14 @@ def test_sign_up_confirm_sign_in_reload_sign_out_and_reset_the_password(stack, b
         assert _api_status(page, base_url) == 200  # a fresh access token from the refresh token
         assert page.evaluate("() => Object.values(localStorage).join(' ')").count(".") < 2, "no JWT at rest"
 
+        refresh_token = page.evaluate("JSON.parse(localStorage.getItem('backchannel.auth')).refreshToken")
+        assert _refresh(runtime, refresh_token) == 200
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("heading", name="Sign in").wait_for()
         assert page.evaluate("async () => (await import('/web/auth.js')).currentUser()") is None
         assert _api_status(page, base_url) == 0
+        wait_until(lambda: _refresh(runtime, refresh_token) == 400)
+        assert _refresh(runtime, refresh_token) == 400, "signing out revokes the refresh token"
 
         page.get_by_label("Username").fill(name)
         page.get_by_label("Password").fill("Not-my-pass-1")

@@ -78,10 +78,10 @@ def call(pool, clock):
     """``call(operation, body) -> (status, json)`` over WSGI, as the page calls Cognito."""
     http = Client(CognitoFront(REGION, clock=clock))
 
-    def call(operation: str, body: dict) -> tuple[int, dict]:
+    def call(operation: str, body: dict, *, client_id: bool = True) -> tuple[int, dict]:
         reply = http.post(
             "/_local/cognito",
-            data=json.dumps({"ClientId": pool["client_id"], **body}),
+            data=json.dumps({"ClientId": pool["client_id"], **body} if client_id else body),
             headers={
                 "Content-Type": "application/x-amz-json-1.1",
                 "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
@@ -240,11 +240,15 @@ def test_refresh_works_until_the_token_is_revoked(call, pool, ann):
 
 
 def test_admin_operations_and_password_flows_are_not_reachable_from_the_page(call, pool, ann):
-    status, refused = call("AdminCreateUser", {"UserPoolId": pool["pool_id"], "Username": "x"})
+    admin = {"UserPoolId": pool["pool_id"], "Username": "made_by_the_page", "MessageAction": "SUPPRESS"}
+    status, refused = call("AdminCreateUser", admin, client_id=False)
     assert (status, refused["__type"]) == (400, "InvalidParameterException")
+    users = pool["cognito"].list_users(UserPoolId=pool["pool_id"])["Users"]
+    assert "made_by_the_page" not in [u["Username"] for u in users]
     password_flow = {
         "AuthFlow": "USER_PASSWORD_AUTH",
         "AuthParameters": {"USERNAME": ann, "PASSWORD": "Ann-password-1"},
     }
     status, refused = call("InitiateAuth", password_flow)
     assert (status, refused["__type"]) == (400, "InvalidParameterException")
+    assert refused["message"] == "USER_PASSWORD_AUTH is not enabled for the web client."

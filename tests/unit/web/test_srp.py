@@ -87,6 +87,18 @@ def test_the_server_accepts_that_claim_and_nothing_else():
     )
 
 
+@pytest.mark.parametrize("multiple", [0, 1, 2])
+def test_an_a_of_zero_mod_n_does_not_open_the_door(multiple):
+    """With A = 0 mod N the server's S is 0 whatever the password, so anyone could sign it: refused."""
+    v = srp.verifier(POOL_ID, USER, PASSWORD, SALT)
+    big_b = int(B_HEX, 16)
+    big_a = multiple * srp.N
+    u = srp._u(big_a, big_b)
+    forged = srp._signature(srp._hkdf(0, u), POOL_ID, USER, SECRET_BLOCK, TIMESTAMP)
+    check = {"pool_id": POOL_ID, "user_id": USER, "v": v, "b": B_SECRET, "big_b": big_b, "big_a": big_a}
+    assert not srp.verify_claim(**check, secret_block=SECRET_BLOCK, timestamp=TIMESTAMP, signature=forged)
+
+
 def test_padded_hex_is_cognitos():
     assert srp.pad_hex(0x7F) == "7f"
     assert srp.pad_hex(0x80) == "0080"  # the top bit set: a 00 byte keeps it positive
