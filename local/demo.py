@@ -1,4 +1,7 @@
-"""Demo data for ``make run``: one organiser, one event happening now, a handful of sessions.
+"""Demo data for ``make run``: one organiser, one event happening now, a handful of sessions, and life
+in it: three members who joined, posts with hashtags and links, a public and an attendees-only note,
+questions with votes, a published summary and a starred session,
+so the first look, the web app and a first pack all show something real.
 
 Seeding goes through the HTTP API with a real token, exactly as a client would, so a fresh
 ``make run`` also exercises the whole path (gateway, authorizer, functions, tables). Dates are
@@ -18,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 from local.user import create_user
 
-__all__ = ["DEMO_ORGANISER", "demo_event", "demo_sessions", "seed_demo"]
+__all__ = ["DEMO_MEMBERS", "DEMO_ORGANISER", "demo_event", "demo_sessions", "seed_demo"]
 
 log = logging.getLogger("local.demo")
 
 DEMO_ORGANISER = "demo-organiser"
+DEMO_MEMBERS = ("ada", "ben", "chloe")  # attendees of the demo event (make user NAME=ada for a token)
 TIMEZONE = "Europe/London"
 
 
@@ -113,11 +117,11 @@ def demo_sessions(now: datetime, today: date) -> list[dict[str, Any]]:
     return sessions
 
 
-def _post(url: str, token: str, payload: dict[str, Any]) -> tuple[int, Any]:
+def _post(url: str, token: str, payload: dict[str, Any], *, method: str = "POST") -> tuple[int, Any]:
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
-        method="POST",
+        method=method,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
@@ -131,10 +135,14 @@ def _post(url: str, token: str, payload: dict[str, Any]) -> tuple[int, Any]:
         return status, body.decode("utf-8", "replace")
 
 
-def seed_demo(base_url: str, outputs: dict[str, str], *, now: datetime | None = None) -> dict[str, Any]:
-    """Create the demo organiser, event and sessions through the API; warn (never raise) on failure.
+def seed_demo(
+    base_url: str, outputs: dict[str, str], *, now: datetime | None = None, life: bool = True
+) -> dict[str, Any]:
+    """Create the demo organiser, event and sessions through the API, and with ``life`` its members and
+    what they say; warn (never raise) on failure.
 
-    Returns what was created: ``{"organiser", "token", "event_id", "session_ids", "warnings"}``.
+    Returns what was created: ``{"organiser", "token", "event_id", "session_ids", "members", "post_ids",
+    "note_ids", "question_ids", "starred", "summary" (published or not), "warnings"}``.
     """
     tz = ZoneInfo(TIMEZONE)
     now = (now or datetime.now(tz)).astimezone(tz)
@@ -143,6 +151,12 @@ def seed_demo(base_url: str, outputs: dict[str, str], *, now: datetime | None = 
         "organiser": DEMO_ORGANISER,
         "event_id": None,
         "session_ids": [],
+        "members": [],
+        "post_ids": [],
+        "note_ids": [],
+        "question_ids": [],
+        "starred": [],
+        "summary": False,
         "warnings": [],
     }
 
@@ -168,14 +182,114 @@ def seed_demo(base_url: str, outputs: dict[str, str], *, now: datetime | None = 
             result["session_ids"].append(body["id"])
         else:
             warn(f"POST /events/{event_id}/sessions ({session['title']!r}) answered {status}: {_short(body)}")
+    if life and result["session_ids"]:
+        _seed_life(base_url, outputs, user["token"], event_id, result, warn)
     log.info(
-        "demo data: event %s with %d session(s), organiser %s (make user NAME=%s ORGANISER=1 for a token)",
+        "demo data: event %s with %d session(s), %d post(s), %d note(s), %d question(s); organiser %s, "
+        "members %s (make user NAME=<name> for a token)",
         event_id,
         len(result["session_ids"]),
+        len(result["post_ids"]),
+        len(result["note_ids"]),
+        len(result["question_ids"]),
         DEMO_ORGANISER,
-        DEMO_ORGANISER,
+        ", ".join(result["members"]),
     )
     return result
+
+
+# What the members of the live session say; {session} is its id. Posts name the event's hashtag.
+_POSTS = (
+    (
+        "ada",
+        "Narrating your work is the cheapest way to learn in public #LAWW26 #WOL https://workingoutloud.com",
+    ),
+    (
+        "ben",
+        '"Make your work visible, then make it better": slides at https://example.org/wol-slides #LAWW26',
+    ),
+    ("chloe", "Trying a working-out-loud circle with my team next month. Who has run one? #LAWW26 #WOL"),
+)
+_NOTES = (
+    (
+        "ada",
+        "public",
+        "Working out loud, five elements",
+        "Relationships, generosity, visible work, purposeful discovery, growth mindset.\n\n"
+        "Guide: https://workingoutloud.com/circle-guides",
+    ),
+    ("ben", "attendees", "For the room", "Jane's exercise: list ten people who care about what you learn."),
+)
+_QUESTIONS = (
+    ("ada", "How do you start working out loud in a team that hoards information?", ("ben", "chloe")),
+    ("ben", "What is the smallest first step you would suggest for this week?", ("chloe",)),
+)
+_SUMMARY = """## Working out loud: making your learning visible
+
+Jane showed how narrating your work, small and often, builds a network that teaches you back.
+
+- Start with **one person** and one goal; a circle of four to five meets weekly for twelve weeks.
+- Share work in progress, not only results.
+- Contribute before you ask.
+
+Resources: [circle guides](https://workingoutloud.com/circle-guides), [slides](https://example.org/wol-slides).
+"""
+
+
+def _seed_life(
+    base_url: str,
+    outputs: dict[str, str],
+    organiser_token: str,
+    event_id: str,
+    result: dict[str, Any],
+    warn: Any,
+) -> None:
+    """Members join and talk in the live session; the organiser publishes its summary."""
+    result.update(members=[], post_ids=[], note_ids=[], question_ids=[], starred=[])
+    live, *later = result["session_ids"]
+
+    def call(path: str, token: str, payload: dict[str, Any], method: str = "POST") -> Any:
+        status, body = _post(f"{base_url}{path}", token, payload, method=method)
+        if status not in (200, 201, 204):
+            warn(f"{method} {path} answered {status}: {_short(body)}")
+            return None
+        return body if isinstance(body, dict) else {}
+
+    tokens: dict[str, str] = {}
+    for name in DEMO_MEMBERS:
+        try:
+            tokens[name] = create_user(outputs, name)["token"]
+        except Exception as exc:  # the demo must never stop the runtime
+            warn(f"could not create the demo member {name}: {exc}")
+            continue
+        if call(f"/events/{event_id}/attendance", tokens[name], {}) is not None:
+            result["members"].append(name)
+    for name, text in _POSTS:
+        if name in tokens and (
+            body := call(f"/events/{event_id}/posts", tokens[name], {"text": text, "sessionId": live})
+        ):
+            result["post_ids"].append(body.get("id"))
+    for name, visibility, title, text in _NOTES:
+        note = {
+            "title": title,
+            "body": text,
+            "visibility": visibility,
+            "shareInPacks": True,
+        }
+        if name in tokens and (body := call(f"/sessions/{live}/notes", tokens[name], note)):
+            result["note_ids"].append(body.get("id"))
+    for name, text, voters in _QUESTIONS:
+        body = call(f"/sessions/{live}/questions", tokens[name], {"text": text}) if name in tokens else None
+        if not body:
+            continue
+        result["question_ids"].append(body.get("id"))
+        for voter in voters:
+            if voter in tokens:
+                call(f"/questions/{body.get('id')}/votes", tokens[voter], {})
+    summary = {"body": _SUMMARY, "status": "published"}
+    result["summary"] = call(f"/sessions/{live}/summary", organiser_token, summary, method="PUT") is not None
+    if later and "ada" in tokens and call(f"/sessions/{later[0]}/star", tokens["ada"], {}) is not None:
+        result["starred"].append(later[0])
 
 
 def _short(body: Any, limit: int = 300) -> str:

@@ -135,8 +135,11 @@ class LocalRuntime:
         webhook_port: int = 0,
         sqs_retry_visibility: int | None = None,
         on_invoke: Any = None,
+        demo_life: bool = True,
     ) -> None:
         self.host = host
+        # With the demo: also its members, posts, notes, questions, summary and star (local.demo).
+        self.demo_life = demo_life
         # Called by the pumps after every invocation (function, event, started, ended): see local.pumps.
         self.on_invoke = on_invoke
         # Seconds after which a failed invocation's SQS messages come back (None: the queue's own
@@ -240,7 +243,7 @@ class LocalRuntime:
             if self.demo:
                 from local.demo import seed_demo
 
-                self.demo_result = seed_demo(self.url, self.outputs)
+                self.demo_result = seed_demo(self.url, self.outputs, life=self.demo_life)
         except BaseException:
             self.stop()
             raise

@@ -16,6 +16,15 @@ from tests.support.runtime import http
 pytestmark = pytest.mark.flow
 
 
+@pytest.fixture(scope="module")
+def stack():
+    """The local runtime with the demo as ``make run`` seeds it: with its members and what they said."""
+    from tests.support.runtime import local_runtime
+
+    with local_runtime(demo=True, demo_life=True) as (runtime, base_url):
+        yield runtime, base_url
+
+
 def sign_in(outputs: dict, username: str, password: str) -> str:
     idp = boto3.client(
         "cognito-idp",
@@ -41,6 +50,31 @@ def test_the_demo_event_is_listed(stack):
     event = next(e for e in r.json["items"] if e["name"].startswith("Learning at Work Week"))
     sessions = http("GET", f"{base}/events/{event['id']}/sessions").json["items"]
     assert len(sessions) >= 3
+
+
+def test_the_demo_has_life_that_respects_visibility(stack):
+    """The demo's members, posts, notes, questions, summary and star, read as visitors and members would."""
+    from local.user import create_user
+
+    runtime, base_url = stack
+    demo = runtime.demo_result
+    assert demo["warnings"] == []
+    assert demo["members"] == ["ada", "ben", "chloe"]
+    live = demo["session_ids"][0]
+    posts = http("GET", f"{base_url}/events/{demo['event_id']}/posts").json["items"]
+    assert len(posts) == 3
+    assert all("#LAWW26" in p["text"] for p in posts)
+    assert sum("https://" in p["text"] for p in posts) == 2
+    public = http("GET", f"{base_url}/sessions/{live}/notes").json["items"]
+    assert [n["visibility"] for n in public] == ["public"]
+    ada = create_user(runtime.outputs, "ada")["token"]  # an attendee (a fresh password, same member)
+    seen = http("GET", f"{base_url}/sessions/{live}/notes", token=ada).json["items"]
+    assert sorted(n["visibility"] for n in seen) == ["attendees", "public"]
+    questions = http("GET", f"{base_url}/sessions/{live}/questions").json["items"]
+    assert sorted(q["votes"] for q in questions) == [1, 2]
+    summary = http("GET", f"{base_url}/sessions/{live}/summary")
+    assert summary.status == 200 and "Working out loud" in summary.json["body"]
+    assert demo["starred"] == [demo["session_ids"][1]]
 
 
 def test_outputs_file_describes_the_local_stack(stack):

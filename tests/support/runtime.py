@@ -42,6 +42,9 @@ def start_local_runtime(
     if not path.is_absolute():
         path = ROOT / path
     kwargs.setdefault("state_dir", tempfile.mkdtemp(prefix="backchannel-local-"))
+    # The demo's event and sessions, without its members' posts, notes and questions unless asked
+    # (demo_life=True): a dozen more requests per runtime that most tests do not read.
+    kwargs.setdefault("demo_life", False)
     runtime = LocalRuntime(port=0, aws_port=0, demo=demo, template_path=path, **kwargs)
     runtime.start()
     return runtime, runtime.url
