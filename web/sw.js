@@ -16,6 +16,8 @@ const FILES = [
   "app.js",
   "api.js",
   "auth.js",
+  "auth.css",
+  "srp.js",
   "idb.js",
   "live.js",
   "markdown.js",
