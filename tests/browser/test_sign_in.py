@@ -151,3 +151,23 @@ def test_the_fixtures_give_pages_signed_in_as_a_member_and_as_an_organiser(
         assert page.errors == []
     # Separate profiles: each page keeps its own member.
     assert member_page.member["username"] != organiser_page.member["username"]
+
+
+def test_signing_out_in_one_tab_signs_out_the_others(stack, member_page):
+    _, base_url = stack
+    other = member_page.context.new_page()
+    other.goto(f"{base_url}/web/account.html")
+    other.get_by_role("heading", name="You are signed in").wait_for()
+    other.evaluate(
+        """async () => {
+             const auth = await import("/web/auth.js");
+             window.__changes = [];
+             auth.onAuthChange((user) => window.__changes.push(user));
+           }"""
+    )
+    member_page.evaluate("async () => (await import('/web/auth.js')).signOut()")
+    wait_until(lambda: other.evaluate("window.__changes.length") > 0)
+    assert other.evaluate("window.__changes") == [None]
+    other.get_by_role("heading", name="Sign in").wait_for()  # the other tab's form follows
+    assert other.evaluate("async () => (await import('/web/auth.js')).accessToken()") is None
+    other.close()
