@@ -22,8 +22,19 @@ def use_project_paths() -> None:
 
 
 def machine() -> str:
-    """The machine a report was made on: architecture, CPUs and Python."""
-    return f"`{platform.machine()}`, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    """The machine a report was made on: architecture, CPUs, Python, and how loaded it was (the load
+    average over 1, 5 and 15 minutes when the report was written: a shared machine's figures mean
+    little without it)."""
+    load = ", ".join(f"{n:.1f}" for n in load_average())
+    return f"`{platform.machine()}`, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average {load}"
+
+
+def load_average() -> list[float]:
+    """The load average over 1, 5 and 15 minutes (empty where the system does not tell)."""
+    try:
+        return [round(n, 2) for n in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def write_report(text: str, path: str | Path) -> Path:
@@ -56,6 +67,7 @@ def finish(figures: dict[str, Any], *, as_json: bool) -> int:
     figures printed as one JSON line when ``as_json`` (after the report, so it is the last line)."""
     if "benchmark" not in figures or not isinstance(figures.get("pass"), bool):
         raise ValueError("figures need a 'benchmark' name and a boolean 'pass'")
+    figures.setdefault("load_average", load_average())  # at the end of the run: 1, 5, 15 minutes
     REPORTED.append(figures)
     if as_json:
         sys.stdout.flush()

@@ -3,12 +3,13 @@
 The whole local runtime (moto, gateway, pumps, WebSocket gateway) runs in this process; Debian's
 Chromium shows the page for remote members on the demo event. For each of N posts (default 200) the
 clock starts just before the HTTP POST and stops when the post is in the page's feed: the path is
-API → DynamoDB → stream → router → bus → rule → queue → push worker → @connections → WebSocket →
-page (or the page's polling when the socket is down).
+API → DynamoDB → stream → push worker (its own subscription) → @connections → WebSocket → page (or
+the page's polling when the socket is down).
 
 The hops are timed with the pumps' ``on_invoke`` observer: when each function whose event carried the
-post's id started and ended, as offsets from the POST: the stream router, then the push worker. Reports p50, p95 and max of each
-milestone, and of the whole.
+post's id started and ended, as offsets from the POST: the push worker (on the live path) and the stream
+router (beside it: it feeds the bus, not the page). Reports p50, p95 and max of each milestone, and of
+the whole.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ MILESTONES = {
     "api_201": "the API answered 201 (validated, written)",
     "push_start": "the push worker was invoked with the post",
     "push_end": "the push worker returned (post_to_connection done)",
-    "router_start": "the stream router was invoked with the post's stream record",
-    "router_end": "the stream router returned (PutEvents done)",
+    "router_start": "the stream router was invoked with the post's stream record (off the live path)",
+    "router_end": "the stream router returned (PutEvents done; off the live path)",
     "page": "the post is in the page's feed",
 }
 

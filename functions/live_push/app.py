@@ -1,8 +1,11 @@
-"""Live-push worker: domain events (EventBridge rule -> SQS) -> the WebSocket connections following
-their event or session, as far as each may see them. A batch's new posts are coalesced into one tick
-per topic (``backchannel.live.ticks``); the rest go one message each. A gone connection is forgotten;
-a throttled one, or a topic whose tick lease stayed taken, fails its records (partial batch
-response), so SQS retries them."""
+"""Live-push worker: the main table's stream (its own subscription, filtered to the items that make live
+news: posts, questions, summaries) -> the domain events of each change, derived with the stream
+router's own code (``messaging.router.events_of``: the same ids as on the bus) -> the WebSocket
+connections following their event or session, as far as each may see them. A batch's new posts are
+coalesced into one tick per topic (``backchannel.live.ticks``); the rest go one message each. A gone
+connection is forgotten; a throttled one, or a topic whose slot stayed closed, fails its records
+(partial batch response), so Lambda retries from the first of them (at most twice, then the
+``LivePushDLQ`` destination)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from backchannel.core.observability import logger, metrics
 from backchannel.live import fanout
 from backchannel.live.connections import DynamoConnectionsRepo
 from backchannel.live.sender import ApiGatewaySender
-from backchannel.messaging.envelope import domain_event
+from backchannel.messaging import stream
+from backchannel.messaging.router import events_of
 from backchannel.questions.dynamo import DynamoQuestionsRepo
 
 store = wiring.factory(DynamoConferenceRepo)
@@ -51,31 +55,42 @@ def settings() -> fanout.TickSettings:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
     records = event.get("Records") or []
-    parsed, failed = [], []
+    sequences: list[str] = []  # the stream record of each derived event, by position
+    events: list[tuple[str, dict]] = []
+    failed: list[str] = []
     for record in records:
+        sequence = stream.sequence_number(record)
         try:
-            parsed.append((record["messageId"], domain_event(record["body"])))
-        except (ValueError, KeyError, TypeError):  # not an EventBridge event: fails alone, then the DLQ
-            logger.exception("not a domain event", extra={"message_id": record.get("messageId")})
-            failed.append(record.get("messageId"))
+            derived = events_of(record)
+        except Exception as err:  # a poison record fails (bisect, retries, then the DLQ); the type only
+            logger.error(
+                "stream record not understood",
+                extra={"sequence_number": sequence, "error": type(err).__name__},
+            )
+            failed.append(sequence)
+            continue
+        for domain_event in derived:
+            sequences.append(sequence)
+            events.append((domain_event.detail_type, domain_event.detail))
     request_scope.begin()
     blocks = fanout.Blocks(network().blockers_of, asker_of)  # read afresh for every batch
     outcome, retry = fanout.push_batch(
         store(),
         connections(),
         sender(),
-        [e for _, e in parsed],
+        events,
         read_posts=read_posts,
         settings=settings(),
         blocks=blocks,
     )
-    failed += [parsed[n][0] for n in sorted(retry)]
+    failed += [sequences[n] for n in sorted(retry)]
     wiring.count(LiveMessagesSent=outcome.sent, LiveConnectionsGone=outcome.gone, LiveTicks=outcome.ticks)
     logger.info(
         "pushed live",
         extra={
             "records": len(records),
-            "failed": len(failed),
+            "events": len(events),
+            "failed": len(set(failed)),
             "sent": outcome.sent,
             "gone": outcome.gone,
             "ticks": outcome.ticks,
@@ -83,4 +98,4 @@ def lambda_handler(event: dict, context: Any) -> dict:
             "withheld": outcome.withheld,
         },
     )
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}
+    return {"batchItemFailures": [{"itemIdentifier": s} for s in dict.fromkeys(failed)]}

@@ -1,6 +1,6 @@
 """Follow live, end to end under the local runtime: a member connects to the WebSocket API with their
-token, subscribes to an event, someone posts over HTTP, and the post arrives on the socket (stream ->
-router -> bus -> rule -> queue -> live-push worker, one tick -> @connections -> the client)."""
+token, subscribes to an event, someone posts over HTTP, and the post arrives on the socket (the table's
+stream -> the live-push worker's own filtered subscription, one tick -> @connections -> the client)."""
 
 from __future__ import annotations
 

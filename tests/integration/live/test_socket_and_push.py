@@ -1,6 +1,6 @@
 """Live on moto built from template.yaml: the WebSocket routes through the real handler (API Gateway
-WebSocket events), and the push worker fed by the real chain (API -> stream -> router -> bus -> the
-template's rule -> the live-push queue -> worker). API Gateway's management API is a botocore Stubber
+WebSocket events), and the push worker fed by the real chain (API -> the table's stream -> the worker's
+own subscription, filtered as the template says). API Gateway's management API is a botocore Stubber
 (410 Gone, 429 LimitExceeded) or a client that records what each connection would receive."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from backchannel.live.sender import ApiGatewaySender
+from local.pumps import Pumps
 
 SOCKET = "LiveSocketFunction"
 PUSH = "LivePushFunction"
-ROUTER = "StreamRouterFunction"
 
 
 def ws_event(route: str, connection_id: str, body: Any = None, query: dict | None = None) -> dict:
@@ -96,7 +96,7 @@ def management(monkeypatch):
 
 @pytest.fixture
 def pumps(pumps_of):
-    return pumps_of(ROUTER, PUSH)
+    return pumps_of(PUSH)
 
 
 # -- the WebSocket routes -----------------------------------------------------------------------------
@@ -237,31 +237,37 @@ def test_a_post_reaches_its_followers_through_the_whole_chain(
     assert management.received["session-fan="][0]["sessionId"] == session["id"]
 
 
-def sqs_event(detail_type: str, detail: dict) -> dict:
-    envelope = {"source": "backchannel", "detail-type": detail_type, "detail": detail}
-    return {
-        "Records": [
-            {
-                "messageId": "m-1",
-                "receiptHandle": "r-1",
-                "body": json.dumps(envelope),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:live",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+class Captured:
+    """The push worker's subscription, read by the local pumps (its filter applied) but not invoked:
+    the batches it would get, so that a test invokes the worker with them itself."""
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def invoke(self, event: dict) -> dict:
+        self.records += event["Records"]
+        return {"batchItemFailures": []}
 
 
-def post_detail(api, aws, event_id: str, author) -> dict:
-    """The PostCreated detail of a real post (the tick reads the posts it shows)."""
-    r = api.post(f"/events/{event_id}/posts", {"text": "hi #camp"}, as_=author)
+@pytest.fixture
+def subscription(aws):
+    """``subscription()``: the stream records the push worker's subscription got since the fixture
+    was made (it starts at LATEST, as the template says), as one Lambda event."""
+    captured = Captured()
+    pumps = Pumps(aws, {PUSH: captured})
+
+    def read() -> dict:
+        pumps.drain()
+        records, captured.records = captured.records, []
+        return {"Records": records}
+
+    return read
+
+
+def post(api, event_id: str, author, text: str = "hi #camp") -> str:
+    r = api.post(f"/events/{event_id}/posts", {"text": text}, as_=author)
     assert r.status == 201, r
-    table = boto3.resource("dynamodb", region_name="us-east-1").Table(aws.physical_id("DataTable"))
-    item = table.get_item(Key={"pk": f"POST#{r.json['id']}", "sk": "POST"})["Item"]
-    return {"domainEventId": "d-1", "id": item["id"], "eventId": event_id, "text": "hi", "seq": item["seq"]}
+    return r.json["id"]
 
 
 @pytest.fixture
@@ -279,7 +285,7 @@ def stubbed(monkeypatch):
         yield stubber, sleeps
 
 
-def test_a_gone_connection_is_deleted(api, aws, make_event, alice, stubbed):
+def test_a_gone_connection_is_deleted(api, aws, make_event, alice, stubbed, subscription):
     stubber, _ = stubbed
     event = make_event()
     Socket(api, "a-gone=").send("subscribe", eventId=event["id"])
@@ -292,15 +298,16 @@ def test_a_gone_connection_is_deleted(api, aws, make_event, alice, stubbed):
     )
     stubber.add_response("post_to_connection", {}, {"ConnectionId": "b-alive=", "Data": ANY})
 
-    assert api.invoke(PUSH, sqs_event("PostCreated", post_detail(api, aws, event["id"], alice))) == {
-        "batchItemFailures": []
-    }
+    post(api, event["id"], alice)
+    assert api.invoke(PUSH, subscription()) == {"batchItemFailures": []}
     stubber.assert_no_pending_responses()
     assert items_of(aws, "a-gone=") == []
     assert len(items_of(aws, "b-alive=")) == 2
 
 
-def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws, make_event, alice, stubbed):
+def test_a_throttled_connection_fails_the_record_after_bounded_retries(
+    api, aws, make_event, alice, stubbed, subscription
+):
     stubber, sleeps = stubbed
     event = make_event()
     Socket(api, "slow=").send("subscribe", eventId=event["id"])
@@ -312,8 +319,11 @@ def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws,
             expected_params={"ConnectionId": "slow=", "Data": ANY},
         )
 
-    result = api.invoke(PUSH, sqs_event("PostCreated", post_detail(api, aws, event["id"], alice)))
-    assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    post(api, event["id"], alice)
+    batch = subscription()
+    [record] = batch["Records"]  # the post: the stream's other changes (the event's) are filtered out
+    result = api.invoke(PUSH, batch)
+    assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     stubber.assert_no_pending_responses()
     assert sleeps == [0.2, 0.4]
     assert len(items_of(aws, "slow=")) == 2  # throttled is not gone
@@ -322,39 +332,19 @@ def test_a_throttled_connection_fails_the_record_after_bounded_retries(api, aws,
 # -- ticks: a burst coalesced, and nothing lost ------------------------------------------------------
 
 
-def queued_records(aws, queue_logical_id: str) -> list[dict]:
-    """Every message waiting in the queue, as the records of one SQS event."""
-    sqs = aws.client("sqs")
-    url = aws.physical_id(queue_logical_id)
-    records = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not got:
-            return records
-        for m in got:
-            records.append(
-                {**sqs_event("x", {})["Records"][0], "messageId": m["MessageId"], "body": m["Body"]}
-            )
-
-
 def test_a_burst_is_one_message_a_follower_and_its_marker_loads_every_other_post(
-    api, aws, make_event, alice, pumps_of, management
+    api, aws, make_event, alice, subscription, management
 ):
     from tests.support.limits import rate_limits
 
     rate_limits(api.stack, "posts=30/1m")  # a keynote's burst from one member: above a person's limit
     event = make_event()
     Socket(api, "keynote-fan=").send("subscribe", eventId=event["id"])
-    posted = []
-    for n in range(30):
-        r = api.post(f"/events/{event['id']}/posts", {"text": f"burst {n} #camp"}, as_=alice)
-        assert r.status == 201, r
-        posted.append(r.json["id"])
-    pumps_of(ROUTER).drain()  # stream -> bus -> rule -> the live-push queue, not yet the worker
-    records = queued_records(aws, "LivePushQueue")
-    assert len(records) == 30
+    posted = [post(api, event["id"], alice, f"burst {n} #camp") for n in range(30)]
+    batch = subscription()
+    assert len(batch["Records"]) == 30
 
-    assert api.invoke(PUSH, {"Records": records}) == {"batchItemFailures": []}  # one batch, one tick
+    assert api.invoke(PUSH, batch) == {"batchItemFailures": []}  # one batch, one tick
 
     [tick] = management.received["keynote-fan="]
     shown = [p["id"] for p in tick["posts"]]
