@@ -8,12 +8,16 @@ table's semantics (an in-memory copy of ``DynamoConnectionsRepo``'s tick items).
 
 What is modelled, and the figures assumed (change them with the options):
 
-- posts arrive as a Poisson stream; each reaches the live-push queue after an upstream delay drawn
-  uniformly from ``--upstream-ms`` (DynamoDB stream, router, EventBridge, SQS: see the README's
-  hop-by-hop table for where these figures come from);
-- SQS hands the worker batches of 10 (the template's ``BatchSize``), 20 ms after the batch's last post;
+- posts arrive as a Poisson stream, each on one of ``--stream-shards`` stream shards, readable there
+  after a delay drawn uniformly from ``--stream-ms`` (write -> stream record: an estimate, see the
+  README's hop-by-hop table);
+- the push worker's own subscription polls each shard 4 times a second (its own phase per shard) and
+  hands it what it read in batches of up to 100 (the template's ``BatchSize``), 20 ms after the poll;
 - a claimant closes its slot at its end; closing, reading the parts and the shown posts take 30 ms;
-- the tick is sent by ``--fanout-workers`` parallel invocations of ``--threads`` threads, each call
+- the tick is sent as the live package splits it (``fanout.chunked``, ``--chunk`` connections): the
+  claimant sends the first chunk itself, the others go through the live chunks queue (``--queue-ms``
+  until an invocation has one) to at most ``--fanout-workers`` parallel invocations (the template's
+  ``MaximumConcurrency``), one chunk each; every invocation sends over ``--threads`` threads, each call
   taking ``--call-ms``, under API Gateway's account-level throttle as a token bucket: ``--api-rps``
   (default 10,000 requests a second) with a burst of ``--api-burst`` (default 5,000);
 - ``--gone`` of the sockets went away without a ``$disconnect``: their first call answers 410 and they
@@ -33,15 +37,16 @@ from __future__ import annotations
 import argparse
 import collections
 import heapq
-import json
 import random
 import statistics
 import time
 
-from benchmarks.common import RESULTS_DIR, machine, use_project_paths, write_report
+from benchmarks.common import RESULTS_DIR, add_json_option, finish, machine, use_project_paths, write_report
 
 BUDGET_PER_CONNECTION_S = 4
 BUDGET_P95_S = 2.0
+POLL_S = 0.25  # Lambda polls a stream shard 4 times a second (published; see the README)
+STREAM_BATCH = 100  # the push worker's BatchSize on the stream
 
 
 class Slots:
@@ -134,7 +139,8 @@ def simulate(args: argparse.Namespace) -> dict:
     deleted: set[str] = set()
     sender, slots = CountingSender(gone), Slots()
     bucket = Bucket(args.api_rps, args.api_burst)
-    capacity = args.fanout_workers * args.threads / (args.call_ms / 1000)  # calls a second at most
+    per_invocation = args.threads / (args.call_ms / 1000)  # calls a second one invocation makes
+    workers_free = [0.0] * args.fanout_workers  # when each chunk invocation is free again
 
     # posts: (time written, seq, id); seq orders the feed as the ULIDs do
     posts, t, n = [], 0.0, 0
@@ -147,18 +153,26 @@ def simulate(args: argparse.Namespace) -> dict:
     author_of = {post_id: brng.choice(authors) for _, _, post_id in posts}
     written_at = {post_id: at for at, _, post_id in posts}
     seq_of = {post_id: seq for _, seq, post_id in posts}
-    lo, hi = args.upstream_ms
-    queued = sorted((at + rng.uniform(lo, hi) / 1000, seq, post_id) for at, seq, post_id in posts)
+    lo, hi = args.stream_ms
+    phase = [rng.uniform(0, POLL_S) for _ in range(args.stream_shards)]
+    by_poll: collections.defaultdict[tuple[int, float], list] = collections.defaultdict(list)
+    for at, seq, post_id in posts:  # readable on its shard, then read by that shard's next poll
+        shard = rng.randrange(args.stream_shards)
+        readable = at + rng.uniform(lo, hi) / 1000
+        polls = -(-(readable - phase[shard]) // POLL_S)
+        by_poll[(shard, phase[shard] + polls * POLL_S)].append((readable, seq, post_id))
 
-    # worker invocations: batches of 10 in queue order; a claimant's close is scheduled at its end
+    # worker invocations: a poll's records in batches of 100; a claimant's close is scheduled at its end
     events: list[tuple[float, int, str, object]] = []
-    for k in range(0, len(queued), 10):
-        batch = queued[k : k + 10]
-        heapq.heappush(events, (batch[-1][0] + 0.020, k, "batch", batch))
+    k = 0
+    for (_, polled_at), read in sorted(by_poll.items(), key=lambda item: item[0][1]):
+        for start in range(0, len(read), STREAM_BATCH):
+            k += 1
+            heapq.heappush(events, (polled_at + 0.020, k, "batch", read[start : start + STREAM_BATCH]))
     delivered_to_last: dict[str, float] = {}
     per_conn_second: collections.Counter = collections.Counter()
     counted_ok, shown_total, counted_total, ticks_sent, calls_at = True, 0, 0, 0, []
-    order = len(queued)
+    order = k + 1  # after the batches: the heap's tie-breaker
     slot_posts: collections.defaultdict[int, list[str]] = collections.defaultdict(list)
     while events:
         at, _, kind, payload = heapq.heappop(events)
@@ -191,15 +205,30 @@ def simulate(args: argparse.Namespace) -> dict:
         for post_id in slot_ids:
             if post_id not in shown_ids and seq_of[post_id] >= oldest_shown:
                 counted_ok = False  # a counted post the marker's cursor would not return
-        sender.calls.clear()
-        outcome = PushOutcome()
+        start = at + 0.030 + args.query_ms / 1000 + split_s[-1]
+        # as fanout._tick splits it: the claimant's first chunk's worth, the rest in chunks of each group
+        room, jobs = args.chunk, []  # (message, connections, sent by the claimant)
         for targets, shown_bodies in groups:
             message = ticks.message(topic, "KEYNOTE", shown_bodies, rest, shown[-1][0], shards=16)
-            fanout.deliver(Conns(), sender, targets, message, outcome, 1)
-        start = at + 0.030 + args.query_ms / 1000 + split_s[-1]
+            mine, beyond = targets[:room], targets[room:]
+            room -= len(mine)
+            jobs += [(message, mine, True)] if mine else []
+            jobs += [(message, chunk, False) for chunk in fanout.chunked(beyond, args.chunk) if chunk]
+        wanted = []  # (when the call would go, connection): the claimant's, then the queue's invocations
+        claimant_at = start
+        for message, chunk, own in jobs:
+            if own:
+                begins, claimant_at = claimant_at, claimant_at + len(chunk) / per_invocation
+            else:  # one invocation of the chunks queue, on the first free worker
+                free = min(range(len(workers_free)), key=workers_free.__getitem__)
+                begins = max(start + args.queue_ms / 1000, workers_free[free])
+                workers_free[free] = begins + len(chunk) / per_invocation
+            sender.calls.clear()
+            fanout.deliver(Conns(), sender, chunk, message, PushOutcome(), 1)
+            wanted += [(begins + k / per_invocation, c) for k, c in enumerate(sender.calls)]
         last = start
-        for k, connection_id in enumerate(sender.calls):
-            go = bucket.take(start + k / capacity)
+        for desired, connection_id in sorted(wanted):
+            go = bucket.take(desired)
             done = go + args.call_ms / 1000
             last = max(last, done)
             calls_at.append(go)
@@ -238,7 +267,14 @@ def main(argv: list[str]) -> int:
         "--sample", type=int, default=10, help="posts shown per tick (Config.live_tick_sample)"
     )
     parser.add_argument("--min-interval", type=float, default=0.25, help="Config.live_tick_min_interval_s")
-    parser.add_argument("--upstream-ms", type=float, nargs=2, default=(150, 450), metavar=("MIN", "MAX"))
+    parser.add_argument(
+        "--stream-ms", type=float, nargs=2, default=(50, 150), metavar=("MIN", "MAX"), help="write -> stream"
+    )
+    parser.add_argument("--stream-shards", type=int, default=8)
+    parser.add_argument(
+        "--chunk", type=int, default=500, help="connections an invocation sends to (LIVE_TICK_CHUNK)"
+    )
+    parser.add_argument("--queue-ms", type=float, default=40, help="live chunks queue -> an invocation")
     parser.add_argument("--api-rps", type=float, default=10_000, help="management API requests a second")
     parser.add_argument("--api-burst", type=float, default=5_000)
     parser.add_argument("--fanout-workers", type=int, default=20)
@@ -249,7 +285,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--blocking", type=float, default=0.05, help="share of viewers who blocked an author")
     parser.add_argument("--query-ms", type=float, default=10, help="one DynamoDB Query (the blockers index)")
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures and budgets")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     use_project_paths()
     result = simulate(args)
@@ -274,8 +310,10 @@ def report(args: argparse.Namespace, r: dict) -> int:
         f"Machine: {machine()}.",
         f"{args.viewers:,} sockets on one topic, {r['posts']:,} posts over {args.seconds} s "
         f"(target {args.rate:,.0f}/s); sample {args.sample} posts a tick; management API {args.api_rps:,.0f} "
-        f"requests/s, burst {args.api_burst:,.0f}; {args.fanout_workers} fan-out workers x {args.threads} "
-        f"threads at {args.call_ms:g} ms a call; upstream {args.upstream_ms[0]:g}-{args.upstream_ms[1]:g} ms.",
+        f"requests/s, burst {args.api_burst:,.0f}; the claimant and up to {args.fanout_workers} chunk "
+        f"invocations ({args.chunk} connections each, {args.queue_ms:g} ms through the queue) x {args.threads} "
+        f"threads at {args.call_ms:g} ms a call; write -> stream {args.stream_ms[0]:g}-{args.stream_ms[1]:g} ms, "
+        f"{args.stream_shards} shards polled 4 times a second.",
         "",
         "| figure | value | budget | verdict |",
         "|---|---:|---:|---|",
@@ -299,27 +337,24 @@ def report(args: argparse.Namespace, r: dict) -> int:
         f"Without ticks: {r['posts'] * args.viewers:,} calls ({args.rate * args.viewers:,.0f} a second).",
     ]
     write_report("\n".join(lines), RESULTS_DIR / "viewers.md")
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "benchmark": "viewers",
-                    "viewers": args.viewers,
-                    "posts": r["posts"],
-                    "messages_per_connection_s_peak": peak_conn,
-                    "messages_per_connection_s_mean": round(mean_conn, 3),
-                    "posts_accounted": accounted,
-                    "p50_s": round(p50, 3),
-                    "p95_s": round(p95, 3),
-                    "max_s": round(latencies[-1], 3),
-                    "calls": r["calls"],
-                    "calls_per_s_peak": peak_calls,
-                    "block_queries_per_tick": round(r["block_queries"] / r["ticks"], 2),
-                    "split_ms_p95": round(r["split_ms_p95"], 2),
-                    "budget_messages_per_connection_s": BUDGET_PER_CONNECTION_S,
-                    "budget_p95_s": BUDGET_P95_S,
-                    "pass": ok,
-                }
-            )
-        )
-    return 0 if ok else 1
+    return finish(
+        {
+            "benchmark": "viewers",
+            "viewers": args.viewers,
+            "posts": r["posts"],
+            "messages_per_connection_s_peak": peak_conn,
+            "messages_per_connection_s_mean": round(mean_conn, 3),
+            "posts_accounted": accounted,
+            "p50_s": round(p50, 3),
+            "p95_s": round(p95, 3),
+            "max_s": round(latencies[-1], 3),
+            "calls": r["calls"],
+            "calls_per_s_peak": peak_calls,
+            "block_queries_per_tick": round(r["block_queries"] / r["ticks"], 2),
+            "split_ms_p95": round(r["split_ms_p95"], 2),
+            "budget_messages_per_connection_s": BUDGET_PER_CONNECTION_S,
+            "budget_p95_s": BUDGET_P95_S,
+            "pass": ok,
+        },
+        as_json=args.json,
+    )

@@ -5,7 +5,11 @@ connections following their event or session, as far as each may see them. A bat
 coalesced into one tick per topic (``backchannel.live.ticks``); the rest go one message each. A gone
 connection is forgotten; a throttled one, or a topic whose slot stayed closed, fails its records
 (partial batch response), so Lambda retries from the first of them (at most twice, then the
-``LivePushDLQ`` destination)."""
+``LivePushDLQ`` destination).
+
+Its second source, the live chunks queue: the parts of a big tick's audience that its claimant handed
+to parallel invocations (``fanout.send_chunk``); a job whose connections stay throttled after its
+last attempt fails, and the queue's redrive takes it to ``LivePushDLQ``."""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ from backchannel.core.config import get_config
 from backchannel.core.observability import logger, metrics
 from backchannel.live import fanout
 from backchannel.live.connections import DynamoConnectionsRepo
-from backchannel.live.sender import ApiGatewaySender
+from backchannel.live.model import PushOutcome
+from backchannel.live.sender import ApiGatewaySender, QueueTickChunks, chunk_job
 from backchannel.messaging import stream
 from backchannel.messaging.router import events_of
 from backchannel.questions.dynamo import DynamoQuestionsRepo
@@ -30,6 +35,7 @@ captured = wiring.factory(DynamoCaptureRepo)
 sender = wiring.factory(ApiGatewaySender)
 network = wiring.factory(DynamoCirculationRepo)
 asked = wiring.factory(DynamoQuestionsRepo)
+chunks = wiring.from_setting(QueueTickChunks, "live_chunks_queue_url")
 
 
 def read_posts(post_ids: list[str]) -> dict[str, dict]:
@@ -48,6 +54,7 @@ def settings() -> fanout.TickSettings:
         min_interval_s=cfg.live_tick_min_interval_s,
         rate=cfg.live_push_rate,
         workers=cfg.live_push_workers,
+        chunk=cfg.live_tick_chunk,
     )
 
 
@@ -55,6 +62,8 @@ def settings() -> fanout.TickSettings:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
     records = event.get("Records") or []
+    if records and records[0].get("eventSource") == "aws:sqs":
+        return send_chunks(records)
     sequences: list[str] = []  # the stream record of each derived event, by position
     events: list[tuple[str, dict]] = []
     failed: list[str] = []
@@ -81,6 +90,7 @@ def lambda_handler(event: dict, context: Any) -> dict:
         events,
         read_posts=read_posts,
         settings=settings(),
+        chunks=chunks(),
         blocks=blocks,
     )
     failed += [sequences[n] for n in sorted(retry)]
@@ -99,3 +109,27 @@ def lambda_handler(event: dict, context: Any) -> dict:
         },
     )
     return {"batchItemFailures": [{"itemIdentifier": s} for s in dict.fromkeys(failed)]}
+
+
+def send_chunks(records: list[dict]) -> dict:
+    """Chunks of big ticks (SQS): each sent to its connections; a job that stays throttled fails."""
+    failed, total = [], PushOutcome()
+    for record in records:
+        try:
+            message, targets, attempt = chunk_job(record["body"])
+        except (ValueError, KeyError, TypeError):  # not a chunk job: fails alone, then the DLQ
+            logger.exception("not a tick chunk", extra={"message_id": record.get("messageId")})
+            failed.append(record.get("messageId"))
+            continue
+        outcome = fanout.send_chunk(
+            connections(), sender(), chunks(), message, targets, attempt=attempt, settings=settings()
+        )
+        if outcome.throttled:
+            failed.append(record.get("messageId"))
+        fanout.add_outcome(total, outcome)
+    wiring.count(LiveMessagesSent=total.sent, LiveConnectionsGone=total.gone)
+    logger.info(
+        "tick chunks sent",
+        extra={"records": len(records), "failed": len(failed), "sent": total.sent, "gone": total.gone},
+    )
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed if m]}

@@ -29,7 +29,16 @@ def _stream_events(template, function: str) -> list[dict]:
 
 def test_the_push_worker_reads_the_table_stream_itself_with_bounded_retries_and_a_dlq(template):
     events = template["Resources"][PUSH]["Properties"]["Events"]
-    assert [e["Type"] for e in events.values()] == ["DynamoDB"], "one source: the stream, no queue"
+    # the stream, and the chunks of big ticks: no bus rule, no queue of domain events
+    assert {name: e["Type"] for name, e in events.items()} == {
+        "DataTableStream": "DynamoDB",
+        "LiveChunksQueue": "SQS",
+    }
+    assert not [
+        r
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::Events::Rule" and "LivePush" in json.dumps(r)
+    ], "no bus rule feeds the push worker"
     [props] = _stream_events(template, PUSH)
     assert props["Stream"] == {"Fn::GetAtt": ["DataTable", "StreamArn"]}
     assert props["StartingPosition"] == "LATEST"
@@ -67,3 +76,16 @@ def test_no_more_than_two_functions_read_the_table_stream(template):
         )
     ]
     assert sorted(readers) == ["LivePushFunction", "StreamRouterFunction"]
+
+
+def test_a_big_tick_s_chunks_go_through_their_own_queue_to_parallel_push_workers_with_a_dlq(template):
+    chunks = template["Resources"][PUSH]["Properties"]["Events"]["LiveChunksQueue"]["Properties"]
+    assert chunks["Queue"] == {"Fn::GetAtt": ["LiveChunksQueue", "Arn"]}
+    assert chunks["BatchSize"] == 1, "one chunk an invocation: the chunks run in parallel"
+    assert chunks["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert chunks["ScalingConfig"]["MaximumConcurrency"] == 20  # the viewers benchmark's workers
+    queue = template["Resources"]["LiveChunksQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["LivePushDLQ", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * template["Resources"][PUSH]["Properties"]["Timeout"]
+    env = template["Resources"][PUSH]["Properties"]["Environment"]["Variables"]
+    assert env["LIVE_CHUNKS_QUEUE_URL"] == {"Ref": "LiveChunksQueue"}

@@ -237,6 +237,24 @@ def test_a_post_reaches_its_followers_through_the_whole_chain(
     assert management.received["session-fan="][0]["sessionId"] == session["id"]
 
 
+def test_a_deleted_post_reaches_its_followers_and_nothing_else_reaches_the_worker(
+    api, aws, make_event, alice, subscription, management
+):
+    """The subscription's filter: a post's removal passes on its old image; the event's own changes and
+    a note (no live news) are dropped before the worker runs."""
+    event = make_event()
+    Socket(api, "fan=").send("subscribe", eventId=event["id"])
+    assert api.post(f"/events/{event['id']}/attendance", {}, as_=alice).status == 201
+    post_id = post(api, event["id"], alice)
+    assert api.delete(f"/posts/{post_id}", as_=alice).status == 204
+    batch = subscription()
+    names = [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in batch["Records"]]
+    assert names == [("INSERT", f"POST#{post_id}"), ("REMOVE", f"POST#{post_id}")]  # no membership
+    assert api.invoke(PUSH, batch) == {"batchItemFailures": []}
+    got = [m["type"] for m in management.received["fan="]]
+    assert got == ["post.deleted"]  # the tick reads the posts it shows: this one was gone already
+
+
 class Captured:
     """The push worker's subscription, read by the local pumps (its filter applied) but not invoked:
     the batches it would get, so that a test invokes the worker with them itself."""
@@ -305,28 +323,53 @@ def test_a_gone_connection_is_deleted(api, aws, make_event, alice, stubbed, subs
     assert len(items_of(aws, "b-alive=")) == 2
 
 
-def test_a_throttled_connection_fails_the_record_after_bounded_retries(
+def test_a_throttled_connection_is_handed_on_alone_and_fails_its_job_at_the_last_attempt(
     api, aws, make_event, alice, stubbed, subscription
 ):
+    """The claimant's 429s (after the sender's own tries) go to the chunks queue as a job of their own,
+    so the post is not retried and nobody else gets the tick twice; a job still throttled at its last
+    attempt fails (partial batch response): the queue's redrive takes it to the DLQ."""
     stubber, sleeps = stubbed
     event = make_event()
     Socket(api, "slow=").send("subscribe", eventId=event["id"])
-    for _ in range(3):  # Config.push_attempts
+    for _ in range(6):  # Config.push_attempts, twice
         stubber.add_client_error(
             "post_to_connection",
             "LimitExceededException",
             http_status_code=429,
             expected_params={"ConnectionId": "slow=", "Data": ANY},
         )
-
     post(api, event["id"], alice)
-    batch = subscription()
-    [record] = batch["Records"]  # the post: the stream's other changes (the event's) are filtered out
-    result = api.invoke(PUSH, batch)
-    assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert api.invoke(PUSH, subscription()) == {"batchItemFailures": []}
+    [job] = queued(aws, "LiveChunksQueue")
+    body = json.loads(job["body"])
+    assert (body["connections"], body["attempt"], body["message"]["type"]) == (["slow="], 2, "posts")
+
+    last = {**job, "body": json.dumps({**body, "attempt": 3})}  # Config: 3 attempts a connection
+    result = api.invoke(PUSH, {"Records": [last]})
+    assert result == {"batchItemFailures": [{"itemIdentifier": job["messageId"]}]}
     stubber.assert_no_pending_responses()
-    assert sleeps == [0.2, 0.4]
+    assert sleeps == [0.2, 0.4, 0.2, 0.4]
     assert len(items_of(aws, "slow=")) == 2  # throttled is not gone
+
+
+def queued(aws, logical_id: str, wait_s: float = 5) -> list[dict]:
+    """The messages of a queue (delayed ones too, waiting up to ``wait_s``) as SQS event records."""
+    sqs, url = aws.client("sqs"), aws.physical_id(logical_id)
+    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=int(wait_s))
+    return [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {},
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{logical_id}",
+            "awsRegion": "us-east-1",
+        }
+        for m in found.get("Messages", [])
+    ]
 
 
 # -- ticks: a burst coalesced, and nothing lost ------------------------------------------------------

@@ -32,6 +32,7 @@ ENVIRONMENT = {
     "MAIL_FROM": "packs@example.org",
     "PUBLIC_API_URL": "https://api.example.org",
     "WEBSOCKET_ENDPOINT": "https://ws.example.org/live",
+    "LIVE_CHUNKS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/live-chunks",
 }
 
 

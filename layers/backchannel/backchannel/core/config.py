@@ -76,6 +76,10 @@ class Config:
     live_tick_min_interval_s: float = 0.25
     live_push_rate: int = 10_000
     live_push_workers: int = 32
+    # A tick's audience above this many connections is split over parallel invocations through the
+    # live chunks queue (backchannel.live.fanout).
+    live_tick_chunk: int = 500
+    live_chunks_queue_url: str | None = None
     # Circulation (follows, channels, deliveries of packs)
     circulation_key_id: str | None = None  # KMS key that seals channel secrets
     # KMS HMAC key: verification codes, verification-mail counters, one link token per delivery
@@ -117,6 +121,8 @@ def get_config() -> Config:
         pack_grace_period_minutes=_int("PACK_GRACE_PERIOD_MINUTES", 30),
         websocket_endpoint=env.get("WEBSOCKET_ENDPOINT"),
         max_subscriptions=_int("LIVE_MAX_TOPICS", 50),
+        live_tick_chunk=_int("LIVE_TICK_CHUNK", 500),
+        live_chunks_queue_url=env.get("LIVE_CHUNKS_QUEUE_URL"),
         rate_limits=env.get("RATE_LIMITS") or "",
         page_limit_default=_int("PAGE_LIMIT_DEFAULT", 25),
         page_limit_max=_int("PAGE_LIMIT_MAX", 100),

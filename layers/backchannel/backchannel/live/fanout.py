@@ -1,6 +1,14 @@
 """Pushing live messages (no boto3, no event shapes): one message per domain event (:func:`push`), and
 new posts coalesced into ticks per topic (:func:`push_batch`, see :mod:`backchannel.live.ticks`), sent
-to the followers over a pool of threads (:func:`fan_out`)."""
+to the followers over a pool of threads (:func:`fan_out`).
+
+A tick's audience bigger than one chunk (``TickSettings.chunk``, 500 connections) is split: the
+claimant sends the first chunk itself and hands the others to parallel invocations (``TickChunks``:
+a queue the push worker also reads), which send theirs with :func:`send_chunk`. One invocation manages
+about a thousand ``post_to_connection`` calls a second; 20 of them carry a 10,000-socket tick in about
+half a second, within the management API's rate (the tick interval already keeps a topic's audience
+inside it). Connections still throttled after the sender's own retries are handed on again, alone, a
+bounded number of times (``TickSettings.chunk_attempts``), so nobody gets a tick twice."""
 
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ from backchannel.conference.store import ConferenceRepo
 from backchannel.live import ticks
 from backchannel.live.model import PushOutcome, Subscription, TickPart, Topic
 from backchannel.live.rules import TICKED, followers_of, live_message, now_epoch, recipients
-from backchannel.live.store import ConnectionsRepo, Sender, Throttled
+from backchannel.live.store import ConnectionsRepo, Sender, Throttled, TickChunks
 
 PER_THREAD = 50  # a small audience is sent to in order, by one thread
 
@@ -165,6 +173,35 @@ class TickSettings:
     rate: float = 8000.0
     workers: int = 32
     slot_attempts: int = 5
+    chunk: int = 500  # connections one invocation sends a tick to; a bigger audience is split
+    chunk_attempts: int = 3  # sends of a tick to a throttled connection, the first included
+
+
+def chunked(targets: list[str], size: int) -> list[list[str]]:
+    """``targets`` in consecutive chunks of at most ``size`` (one at least, possibly empty)."""
+    size = max(1, size)
+    return [targets[k : k + size] for k in range(0, len(targets), size)] or [[]]
+
+
+def send_chunk(
+    conns: ConnectionsRepo,
+    sender: Sender,
+    chunks: TickChunks,
+    message: dict[str, Any],
+    targets: list[str],
+    *,
+    attempt: int,
+    settings: TickSettings = TickSettings(),
+) -> PushOutcome:
+    """A part of a tick's audience, handed over by its claimant: ``message`` to every one of
+    ``targets``; those still throttled are handed on again, alone, until ``chunk_attempts`` sends.
+    After the last, the outcome's ``throttled`` names them (the caller fails the job)."""
+    outcome = PushOutcome()
+    deliver(conns, sender, targets, message, outcome, settings.workers)
+    if outcome.throttled and attempt < settings.chunk_attempts:
+        chunks.send(message, [outcome.throttled], attempt=attempt + 1)
+        outcome.throttled = []
+    return outcome
 
 
 def push_batch(
@@ -175,16 +212,18 @@ def push_batch(
     *,
     read_posts: Callable[[list[str]], dict[str, dict[str, Any]]],
     settings: TickSettings = TickSettings(),
+    chunks: TickChunks | None = None,
     now: int | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     blocks: Blocks | None = None,
 ) -> tuple[PushOutcome, set[int]]:
     """A batch of domain events: new posts added to their topics' next tick (and the tick sent, if
-        this worker claims it), the rest pushed one by one. ``read_posts`` gives the public JSON of posts
-        by id. Returns what it came to and the positions of the events to retry (a message or a tick that
-        stayed throttled for some connection, or posts that found no open slot). With ``blocks``, nobody is
-    sent what a member they blocked wrote."""
+    this worker claims it), the rest pushed one by one. ``read_posts`` gives the public JSON of posts
+    by id; ``chunks`` takes the parts of a big tick's audience beyond the first (without it, the
+    claimant sends to everyone itself). Returns what it came to and the positions of the events to
+    retry (a message or a tick that stayed throttled for some connection, or posts that found no open
+    slot). With ``blocks``, nobody is sent what a member they blocked wrote."""
     now = now_epoch() if now is None else now
     total, failed = PushOutcome(), set()
     by_topic: dict[str, tuple[str, list[tuple[int, dict]]]] = {}
@@ -204,7 +243,7 @@ def push_batch(
                     workers=settings.workers,
                     blocks=blocks,
                 )
-                _add(total, pushed)
+                add_outcome(total, pushed)
             except Throttled:
                 failed.add(n)
             continue
@@ -217,6 +256,7 @@ def push_batch(
             store,
             conns,
             sender,
+            chunks,
             read_posts,
             topic,
             event_id,
@@ -230,16 +270,30 @@ def push_batch(
         )
         if not done:
             failed.update(n for n, _ in entries)
-        _add(total, outcome)
+        add_outcome(total, outcome)
     return total, failed
 
 
 def _tick(
-    store, conns, sender, read_posts, topic_key, event_id, posts, outcome, settings, now, clock, sleep, blocks
+    store,
+    conns,
+    sender,
+    chunks,
+    read_posts,
+    topic_key,
+    event_id,
+    posts,
+    outcome,
+    settings,
+    now,
+    clock,
+    sleep,
+    blocks,
 ) -> bool:
     """Add ``posts`` to the topic's current slot; if this worker claims the slot, wait for its end,
-    close it and send its tick to every follower. False if the posts should be retried. Only the
-    claimant reads the followers (once a slot); the others read one small item and write one."""
+    close it and send its tick to every follower (beyond the first chunk, through ``chunks``). False
+    if the posts should be retried. Only the claimant reads the followers (once a slot); the others
+    read one small item and write one."""
     count, newest = ticks.part_of(posts, settings.sample)
     if not count:
         return True
@@ -271,6 +325,7 @@ def _tick(
     event = store.get_event(event_id)
     kind, _, topic_id = topic_key.partition("#")
     outcome.ticks += 1
+    groups = []  # (message, connections): one message for everyone, or one per set of blocked authors
     for targets, posts_shown in audiences(followers, bodies, blocks):
         if not posts_shown and not rest:
             continue  # everything of this tick was written by members they blocked
@@ -282,15 +337,33 @@ def _tick(
             shown[-1][0],
             shards=event.feed_shards if event else 1,
         )
-        deliver(conns, sender, targets, message, outcome, settings.workers)
-    return not outcome.throttled
+        groups.append((message, targets))
+    if chunks is None:
+        for message, targets in groups:
+            deliver(conns, sender, targets, message, outcome, settings.workers)
+        return not outcome.throttled
+    own, room = [], settings.chunk  # the claimant sends to the first chunk's worth of connections
+    for message, targets in groups:
+        mine, beyond = targets[:room], targets[room:]
+        room -= len(mine)
+        if beyond:  # first: the parallel invocations start while this one sends
+            chunks.send(message, chunked(beyond, settings.chunk))
+        if mine:
+            own.append((message, mine))
+    for message, mine in own:
+        deliver(conns, sender, mine, message, outcome, settings.workers)
+        if outcome.throttled:  # handed on alone: the posts are not retried, nobody gets the tick twice
+            chunks.send(message, [outcome.throttled], attempt=2)
+            outcome.throttled = []
+    return True
 
 
 def new_part_id() -> str:
     return uuid.uuid4().hex
 
 
-def _add(total: PushOutcome, part: PushOutcome | None) -> None:
+def add_outcome(total: PushOutcome, part: PushOutcome | None) -> None:
+    """Add ``part``'s counts to ``total``."""
     if part is None:
         return
     for name in ("sent", "gone", "expired", "withheld", "ticks"):

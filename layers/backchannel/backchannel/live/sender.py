@@ -1,4 +1,6 @@
-"""Sending live messages: ``post_to_connection`` on the WebSocket API's management endpoint."""
+"""Sending live messages: ``post_to_connection`` on the WebSocket API's management endpoint
+(:class:`ApiGatewaySender`), and handing the chunks of a big tick's audience to parallel invocations
+through the live chunks queue (:class:`QueueTickChunks`, :func:`chunk_job`)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from backchannel.core import aws_clients
+from backchannel.core import aws_clients, queues
 from backchannel.core.config import get_config
 from backchannel.live.store import Throttled
 
@@ -66,3 +68,39 @@ class ApiGatewaySender:
                 if attempt + 1 < attempts:
                     self._sleep(backoff * (2**attempt))
         raise Throttled(f"connection {connection_id} throttled {attempts} times")
+
+
+CHUNK = "tick-chunk"
+
+
+class QueueTickChunks:
+    """:class:`backchannel.live.store.TickChunks` through SQS (the live chunks queue, which the push
+    worker reads too): one message per chunk, ``{"kind": "tick-chunk", "message", "connections",
+    "attempt"}``; a later attempt waits ``attempt - 1`` seconds in the queue first."""
+
+    def __init__(
+        self, queue_url: str, client: Any = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.queue_url = queue_url
+        self._client = client
+        self._sleep = sleep
+
+    def send(self, message: dict[str, Any], chunks: list[list[str]], *, attempt: int = 1) -> None:
+        jobs = [
+            {"kind": CHUNK, "message": message, "connections": chunk, "attempt": attempt}
+            for chunk in chunks
+            if chunk
+        ]
+        client = self._client or aws_clients.client("sqs")
+        queues.send_batches(client, self.queue_url, jobs, delay_s=min(attempt - 1, 900), sleep=self._sleep)
+
+
+def chunk_job(body: str) -> tuple[dict[str, Any], list[str], int]:
+    """The message, connection ids and attempt of a chunk job (an SQS body); ValueError if it is not one."""
+    job = json.loads(body)
+    if not isinstance(job, dict) or job.get("kind") != CHUNK:
+        raise ValueError("not a tick chunk")
+    message, connections, attempt = job.get("message"), job.get("connections"), job.get("attempt", 1)
+    if not isinstance(message, dict) or not isinstance(connections, list) or not isinstance(attempt, int):
+        raise ValueError("a tick chunk needs a message, connections and an attempt")
+    return message, [str(c) for c in connections], attempt

@@ -1,5 +1,6 @@
-"""What live push needs: the connections and their subscriptions (``ConnectionsRepo``) and a way to
-send (``Sender``, which raises ``Throttled``)."""
+"""What live push needs: the connections and their subscriptions (``ConnectionsRepo``), a way to
+send (``Sender``, which raises ``Throttled``), and a way to hand parts of a big tick's audience to
+parallel invocations (``TickChunks``)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,11 @@ class Throttled(Exception):
 class Sender(Protocol):
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         """Post the message; False if the connection is gone (410). Raises :class:`Throttled`."""
+        ...
+
+
+class TickChunks(Protocol):
+    def send(self, message: dict[str, Any], chunks: list[list[str]], *, attempt: int = 1) -> None:
+        """Have ``message`` sent to each chunk of connection ids by a parallel invocation (attempt
+        ``attempt`` of those connections: a later one waits a little first). Raises if it could not."""
         ...
