@@ -66,14 +66,20 @@ def worker(aws, api):
     return invocations, Pumps(aws, {PUSH: invocations}, sqs_retry_visibility=0)
 
 
+def followers(api, make_event, n: int) -> tuple[dict, list[str]]:
+    """An event and ``n`` anonymous sockets following it (``fan-0=`` ... in the index's order)."""
+    event = make_event()
+    fans = [f"fan-{k}=" for k in range(n)]
+    for fan in fans:
+        Socket(api, fan).send("subscribe", eventId=event["id"])
+    return event, fans
+
+
 def test_a_tick_s_audience_is_split_over_parallel_invocations_and_each_follower_gets_it_once(
     api, make_event, alice, management, worker
 ):
     invocations, pumps = worker
-    event = make_event()
-    fans = [f"fan-{n}=" for n in range(5)]
-    for fan in fans:
-        Socket(api, fan).send("subscribe", eventId=event["id"])
+    event, fans = followers(api, make_event, 5)
     post(api, event["id"], alice, "to five #camp")
     pumps.drain()
 
@@ -90,10 +96,7 @@ def test_a_connection_throttled_in_a_chunk_is_handed_on_alone_and_nobody_gets_th
     api, make_event, alice, management, worker
 ):
     invocations, pumps = worker
-    event = make_event()
-    fans = [f"fan-{n}=" for n in range(4)]
-    for fan in fans:
-        Socket(api, fan).send("subscribe", eventId=event["id"])
+    event, fans = followers(api, make_event, 4)
     management.throttle["fan-3="] = 3  # Config.push_attempts: one whole send throttled
     post(api, event["id"], alice)
     pumps.drain()
