@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.live.test_socket_and_push import PUSH, ROUTER, RecordingManagementApi, Socket
+from tests.integration.live.test_socket_and_push import PUSH, RecordingManagementApi, Socket
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_live_ticks_and_messages_leave_out_whom_you_blocked(
 ):
     Socket(api, "alice=", alice.token).send("subscribe", sessionId=session["id"])
     Socket(api, "carol=", carol.token).send("subscribe", sessionId=session["id"])
-    pumps = pumps_of(ROUTER, PUSH)
+    pumps = pumps_of(PUSH)  # its own subscription to the stream
     post(api, event, bob, "bob live", sessionId=session["id"])
     post(api, event, carol, "carol live", sessionId=session["id"])
     r = api.post(f"/sessions/{session['id']}/questions", {"text": "bob asks live"}, as_=bob)
