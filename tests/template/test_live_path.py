@@ -15,6 +15,7 @@ PUSH = "LivePushFunction"
 LIVE_SOURCES = {
     "PostCreated": "Post",
     "PostDeleted": "Post",
+    "PostHidden": "Post",
     "QuestionAsked": "Question",
     "QuestionVoted": "Question",
     "QuestionAnswered": "Question",
