@@ -90,10 +90,12 @@ MINIMUM: dict[str, Minimum] = {
         "conditional UpdateItem DELETE role (fails if not attending) + DeleteItem of the emptied membership",
     ),
     "POST /events/{id}/posts (#hashtag)": Minimum(
-        4, "event (visibility, window) + session-tag claims BatchGetItem + member (author name) + PutItem"
+        5,
+        "event (visibility, window) + mute (moderation) + session-tag claims BatchGetItem + member "
+        "(author name) + PutItem",
     ),
     "POST /events/{id}/posts (first post of a new member)": Minimum(
-        5, "as above + PutItem of the profile created on first use"
+        6, "as above + PutItem of the profile created on first use"
     ),
     "GET /events/{id}/posts": Minimum(
         5, "event (visibility, feedShards) + one Query per feed shard (gsi1 EVENT#id#POSTS#n; 4 by default)"
@@ -103,7 +105,9 @@ MINIMUM: dict[str, Minimum] = {
     ),
     "DELETE /posts/{id} (author)": Minimum(2, "post (author) + DeleteItem"),
     "POST /sessions/{id}/notes (public)": Minimum(
-        4, "session + event (window) + member (author name) + PutItem; membership only for 'attendees'"
+        5,
+        "session + event (window) + mute (moderation) + member (author name) + PutItem; membership only "
+        "for 'attendees'",
     ),
     "GET /notes/{id} (public, anonymous)": Minimum(2, "note + event (visibility)"),
     "PUT /notes/{id} (author)": Minimum(2, "note (author, version) + conditional PutItem"),

@@ -29,10 +29,14 @@ def my_events():
     """Events you attend or organise"""
     limit, cursor = http.page_args(app)
     result = members.my_events(store(), http.caller(app), limit, cursor)
-    return http.page(
-        result,
-        lambda pair: {"event": pair[1].to_json(), "roles": sorted(pair[0].roles), "since": pair[0].since},
-    )
+    return http.page(result, _my_event)
+
+
+def _my_event(pair) -> dict:
+    """An event of the caller's, with their roles there and the code of conduct they accepted."""
+    membership, event = pair
+    mine = membership.to_json()
+    return {"event": event.to_json(), **{k: mine[k] for k in ("roles", "since", "codeOfConduct")}}
 
 
 @app.post(

@@ -179,7 +179,7 @@ CASES: dict[tuple[str, str], Case] = {
         Call(
             "/events/{event}/mutes/{mallory_id}", "olga", {"reason": "spam", "until": "2099-01-01T00:00:00Z"}
         ),
-        Call("/events/{event}/mutes/{dave_id}", "olga", {"reason": "flooding"}),
+        Call("/events/{event}/mutes/{carol_id}", "olga", {"reason": "flooding"}),
     ),
     ("GET", "/events/{eventId}/mutes"): case(Call("/events/{event}/mutes", "olga")),
     ("GET", "/events/{eventId}/moderation-log"): case(Call("/events/{event}/moderation-log", "olga")),

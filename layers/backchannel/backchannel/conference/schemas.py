@@ -141,18 +141,21 @@ MEMBER = Obj("Member", {**returned(Str(), "id"), **ME_UPDATE.returned_fields(), 
 _roles = Arr(Enum(("organiser", "attendee")))
 
 
+_conduct = F(
+    Obj("ConductAcceptance", {**returned(Str(), "url"), **returned(DateTime(), "acceptedAt")}),
+    required=True,
+    nullable=True,
+    description="the event's code of conduct you accepted by joining (null: none accepted)",
+)
+
+
 MY_EVENT = Obj(
     "MyEvent",
     {
         "event": F(EVENT, required=True),
         "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
-        "codeOfConduct": F(
-            Obj("ConductAcceptance", {**returned(Str(), "url"), **returned(DateTime(), "acceptedAt")}),
-            required=True,
-            nullable=True,
-            description="the event's code of conduct you accepted by joining (null: none accepted)",
-        ),
+        "codeOfConduct": _conduct,
     },
 )
 
@@ -169,11 +172,6 @@ MEMBERSHIP = Obj(
         **returned(Str(), "eventId", "memberId"),
         "roles": F(_roles, required=True),
         "since": F(DateTime(), required=True),
-        "codeOfConduct": F(
-            Obj("ConductAcceptance", {**returned(Str(), "url"), **returned(DateTime(), "acceptedAt")}),
-            required=True,
-            nullable=True,
-            description="the event's code of conduct you accepted by joining (null: none accepted)",
-        ),
+        "codeOfConduct": _conduct,
     },
 )
