@@ -184,6 +184,10 @@ def seed_demo(
             warn(f"POST /events/{event_id}/sessions ({session['title']!r}) answered {status}: {_short(body)}")
     if life and result["session_ids"]:
         _seed_life(base_url, outputs, user["token"], event_id, result, warn)
+    from local.fake_networks import seed_collection  # hashtag posts on the fake Mastodon, collected
+
+    for message in seed_collection(base_url, _post, user["token"], event_id):
+        warn(message)
     log.info(
         "demo data: event %s with %d session(s), %d post(s), %d note(s), %d question(s); organiser %s, "
         "members %s (make user NAME=<name> for a token)",

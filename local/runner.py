@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 from local.bus_tap import start_bus_tap
 from local.cognito import PATH as COGNITO_PATH
 from local.cognito import CognitoFront, mount_cognito
+from local.fake_networks import mount_fake_networks
 from local.faults import FAULTS
 from local.faults import PATH as FAULTS_PATH
 from local.gateway import Gateway
@@ -87,12 +88,18 @@ LOCAL_PARAMETERS = {
 
 
 def local_parameters(
-    template_path: str | Path, given: dict[str, Any] | None = None, *, receivers: tuple[str, ...] = ()
+    template_path: str | Path,
+    given: dict[str, Any] | None = None,
+    *,
+    receivers: tuple[str, ...] = (),
+    fakes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """``given`` over :data:`LOCAL_PARAMETERS` and an ``OutboundAllowList`` of exactly the local
-    ``receivers`` (``http://host:port`` origins), the latter only for parameters the template declares."""
+    ``receivers`` (``http://host:port`` origins), a ``CollectAllowList`` of exactly the origin of the
+    fake networks (the gateway), only for parameters the template declares."""
     declared = load_template(template_path).get("Parameters") or {}
     local = {**LOCAL_PARAMETERS, **({"OutboundAllowList": ",".join(receivers)} if receivers else {})}
+    local |= {"CollectAllowList": ",".join(fakes)} if fakes else {}
     return {**{k: v for k, v in local.items() if k in declared}, **(given or {})}
 
 
@@ -117,6 +124,13 @@ def check_port(host: str, port: int, variable: str) -> None:
             raise
 
 
+def free_port(host: str) -> int:
+    """A port free now (the OS's choice), for a server that must be named before it binds."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 class LocalRuntime:
     """moto server + provisioned stack + in-process functions + gateway (+ pumps, + demo data)."""
 
@@ -136,10 +150,13 @@ class LocalRuntime:
         sqs_retry_visibility: int | None = None,
         on_invoke: Any = None,
         demo_life: bool = True,
+        collect_every_s: float = 10.0,
     ) -> None:
         self.host = host
         # With the demo: also its members, posts, notes, questions, summary and star (local.demo).
         self.demo_life = demo_life
+        # How often a recurring runtime schedule (a hashtag source's collection) fires locally.
+        self.collect_every_s = collect_every_s
         # Called by the pumps after every invocation (function, event, started, ended): see local.pumps.
         self.on_invoke = on_invoke
         # Seconds after which a failed invocation's SQS messages come back (None: the queue's own
@@ -200,6 +217,8 @@ class LocalRuntime:
         check_port(self.host, self.port, "PORT")
         check_port(self.host, self.aws_port, "AWS_PORT")
         check_port(self.host, self.webhook_port, "WEBHOOK_PORT")
+        if self.port == 0:  # known before provisioning: the collector's allow list names the gateway
+            self.port = free_port(self.host)
         self._started = True
         try:
             self._start_moto()
@@ -214,7 +233,10 @@ class LocalRuntime:
                 region=REGION,
                 endpoint_url=self.aws_endpoint,
                 parameters=local_parameters(
-                    self.template_path, self.parameters, receivers=(self._webhook_server.url,)
+                    self.template_path,
+                    self.parameters,
+                    receivers=(self._webhook_server.url,),
+                    fakes=(f"http://{self.host}:{self.port}",),
                 ),
             )
             base_env = function_environment(self.aws_endpoint)
@@ -235,6 +257,7 @@ class LocalRuntime:
             self.cognito = mount_cognito(self.gateway, REGION, self.aws_endpoint)
             self.webhooks.mount(self.gateway)  # browsable there too; deliveries go to its own port
             self.gateway.add_route("*", FAULTS_PATH, FAULTS)
+            mount_fake_networks(self.gateway)  # /_local/mastodon, /_local/bluesky
             mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
             self.gateway.start()
             self.port = self.gateway.port
@@ -327,13 +350,17 @@ class LocalRuntime:
             return None
         # Each source wakes when moto stores its work (local.pumps_wakeup); the interval only bounds
         # how late a retry whose visibility timeout ran out, or a schedule, is noticed.
-        return start_pumps(
+        pumps_ = start_pumps(
             self.local_stack,
             self.runtimes,
             poll_interval=0.5,
             sqs_retry_visibility=self.sqs_retry_visibility,
             on_invoke=self.on_invoke,
         )
+        for source in getattr(pumps_, "sources", ()):
+            if hasattr(source, "rate_every_s"):  # local.pumps_scheduler.RuntimeSchedules
+                source.rate_every_s = self.collect_every_s
+        return pumps_
 
     def _write_outputs(self) -> dict[str, str]:
         """Write the stack's outputs as a deployed stack would list them, with local URLs."""

@@ -48,6 +48,17 @@ def _compile(*args, **kwargs):
     return compile_with_stores(*args, **kwargs)
 
 
+def _refresh_collected(target) -> None:
+    """Collected posts deleted or edited upstream leave or change before the build reads them."""
+    from backchannel.capture.dynamo import DynamoCaptureRepo
+    from backchannel.collect.dynamo import DynamoSourcesRepo
+    from backchannel.collect.refresh import refresh_target
+
+    refresh_target(
+        store(), DynamoCaptureRepo(), DynamoSourcesRepo(), target.event_id, target.kind, target.target_id
+    )
+
+
 @wiring.factory
 def worker() -> Worker:
     from backchannel.packs.dynamo import DynamoPacksRepo  # the items load with the first message
@@ -70,6 +81,7 @@ def worker() -> Worker:
         grace_minutes=lambda: get_config().pack_grace_period_minutes,
         member_events=_member_events,
         retract_publications=_retract_publications,
+        refresh_collected=_refresh_collected,
     )
 
 

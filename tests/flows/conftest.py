@@ -9,4 +9,5 @@ def stack():
     from tests.support.runtime import local_runtime
 
     with local_runtime(demo=True) as (runtime, base_url):
+        runtime.pumps.drain(timeout=120)  # the demo's work done (its collection too): tests start quiet
         yield runtime, base_url

@@ -43,3 +43,62 @@ def test_a_post_is_pushed_to_a_subscribed_socket(stack):
         assert [p["id"] for p in message["posts"]] == [post["id"]]
         assert message["posts"][0]["text"] == "Live now #livecamp"
         assert "more" not in message
+
+
+def test_a_hashtag_post_on_the_fake_mastodon_reaches_the_feed_and_the_socket(stack):
+    """Collect, end to end: the demo's collection ran at start; an organiser attaches the fake Mastodon
+    instance to a new event, a status is published there, one cycle later it is in the event's feed
+    and a follower's socket got it, showing where it comes from (sync -> queue -> collect worker ->
+    post item -> stream -> live push)."""
+
+    runtime, base = stack
+    runtime.pumps.drain()
+    demo_posts = _get(f"{base}/events/{runtime.demo_result['event_id']}/posts")["items"]
+    assert sorted(p["origin"]["handle"].split("@")[1] for p in demo_posts if p["origin"]) == ["ada", "grace"]
+
+    organiser = member_token(runtime, "collect_olga", organiser=True)
+    follower = member_token(runtime, "collect_fiona")
+    event_id = create_event(base, organiser, "Collect Camp", "collectcamp", days=2, visibility="public").json[
+        "id"
+    ]
+    source = _send(
+        f"{base}/events/{event_id}/sources",
+        {"type": "mastodon", "instance": f"{base}/_local/mastodon"},
+        organiser,
+    )
+    with connect(f"{runtime.outputs['WebSocketUrl']}?token={follower}", open_timeout=10) as ws:
+        ws.send(json.dumps({"action": "subscribe", "eventId": event_id}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "subscribed"
+        status = _send(
+            f"{base}/_local/mastodon/statuses", {"text": "Hello #collectcamp", "account": {"username": "ada"}}
+        )
+        _send(f"{base}/events/{event_id}/sources/{source['id']}/sync", {}, organiser)
+        runtime.pumps.drain()
+        deadline = time.monotonic() + 10
+        while (message := json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))).get(
+            "type"
+        ) != "posts":
+            pass
+    pushed = message["posts"][0]
+    assert pushed["text"] == "Hello #collectcamp" and pushed["author"]["id"] is None
+    assert pushed["origin"]["url"] == status["url"]
+    assert [p["id"] for p in _get(f"{base}/events/{event_id}/posts")["items"]] == [pushed["id"]]
+    listed = _get(f"{base}/events/{event_id}/sources", organiser)["items"]
+    assert listed[0]["postsCollected"] == 1 and listed[0]["lastError"] is None
+
+
+def _send(url: str, body: dict, token: str | None = None) -> dict:
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def _get(url: str, token: str | None = None) -> dict:
+    import urllib.request
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as answer:
+        return json.loads(answer.read())

@@ -92,6 +92,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/events/{eventId}/schedule-imports"): case(
         Call("/events/{event}/schedule-imports", "olga", "{schedule}")
     ),
+    ("POST", "/events/{eventId}/sources"): case(
+        Call("/events/{event}/sources", "olga", {"type": "mastodon", "instance": "{mastodon_url}"}),
+        Call("/events/{event}/sources", "olga", {"type": "bluesky", "hashtags": ["LAWW"]}),
+    ),
+    ("GET", "/events/{eventId}/sources"): case(Call("/events/{event}/sources", "olga")),
+    ("POST", "/events/{eventId}/sources/{sourceId}/sync"): case(
+        Call("/events/{event}/sources/{source}/sync", "olga")
+    ),
     ("GET", "/events/{eventId}/schedule-imports/{importId}"): case(
         Call("/events/{event}/schedule-imports/{schedule_import}", "olga"),
         Call("/events/{event}/schedule-imports/{failed_import}", "olga"),
@@ -267,6 +275,9 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("DELETE", "/notes/{noteId}"): case(Call("/notes/{doomed_note}", "alice")),
     ("DELETE", "/posts/{postId}"): case(Call("/posts/{doomed_post}", "bob")),
+    ("DELETE", "/events/{eventId}/sources/{sourceId}"): case(
+        Call("/events/{event}/sources/{source}", "olga")
+    ),
     ("DELETE", "/sessions/{sessionId}"): case(Call("/sessions/{doomed_session}", "olga")),
 }
 
@@ -411,6 +422,7 @@ def test_the_check_catches_what_it_is_for():
         "createdAt": "2026-05-18T09:30:00.000Z",
         "contentWarning": None,
         "moderation": None,
+        "origin": None,
     }
     assert shape_problems(good, post) == []
     bad = {**good, "author": {"id": "m1"}, "links": [3], "sessionId": 7, "createdAt": "yesterday", "extra": 1}
@@ -700,5 +712,8 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
         "link_token": link_token,
         "unsubscribe_token": unsubscribe_token,
         "mastodon_url": mastodon_url,
+        "source": api.post(
+            f"/events/{eid}/sources", {"type": "mastodon", "instance": mastodon_url}, as_=olga
+        ).json["id"],
     }
     return users, names

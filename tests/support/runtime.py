@@ -45,6 +45,9 @@ def start_local_runtime(
     # The demo's event and sessions, without its members' posts, notes and questions unless asked
     # (demo_life=True): a dozen more requests per runtime that most tests do not read.
     kwargs.setdefault("demo_life", False)
+    # Collection cycles only when a test asks (sync): a cycle every 10 s would compete with every
+    # other invocation for the runtime's one invocation lock on a loaded machine.
+    kwargs.setdefault("collect_every_s", 3600.0)
     runtime = LocalRuntime(port=0, aws_port=0, demo=demo, template_path=path, **kwargs)
     runtime.start()
     return runtime, runtime.url

@@ -20,6 +20,8 @@ EXPECTED = {
     "ModerationApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "ResourcesApiFunction": {"DataTable": READ},
     "ResourcesWorkerFunction": {"DataTable": WRITE},
+    "CollectApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
+    "CollectWorkerFunction": {"DataTable": WRITE},
     # the socket reads events, sessions and memberships by key; keeps connections and subscriptions
     "LiveSocketFunction": {
         "DataTable": {"GetItem"},

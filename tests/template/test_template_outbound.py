@@ -26,7 +26,14 @@ def _allow_lists(template, **parameters) -> dict[str, str]:
 def test_by_default_no_function_has_an_allow_list(template):
     Stack(template).check_rules()
     lists = _allow_lists(template)
-    assert set(lists) == {"NetworkApiFunction", "DeliveryWorkerFunction", "EventsApiFunction"}
+    assert set(lists) == {
+        "NetworkApiFunction",
+        "DeliveryWorkerFunction",
+        "EventsApiFunction",
+        "CollectApiFunction",
+        "CollectWorkerFunction",
+        "PacksWorkerFunction",
+    }
     assert set(lists.values()) == {""}
 
 
@@ -39,8 +46,22 @@ def test_an_allow_list_without_local_only_is_refused_and_would_be_ignored(templa
     assert set(_allow_lists(template, OutboundAllowList=RECEIVER).values()) == {""}
 
 
+COLLECTING = {"CollectApiFunction", "CollectWorkerFunction", "PacksWorkerFunction"}
+
+
 def test_the_local_runtime_sets_local_only_and_exactly_its_receivers(template):
-    parameters = local_parameters(TEMPLATE, receivers=(RECEIVER,))
+    gateway = "http://127.0.0.1:3000"  # where the fake networks are served
+    parameters = local_parameters(TEMPLATE, receivers=(RECEIVER,), fakes=(gateway,))
     assert (parameters["LocalOnly"], parameters["OutboundAllowList"]) == ("true", RECEIVER)
+    assert parameters["CollectAllowList"] == gateway
     Stack(template, parameters=parameters).check_rules()
-    assert set(_allow_lists(template, **parameters).values()) == {RECEIVER}
+    lists = _allow_lists(template, **parameters)
+    assert {name: value for name, value in lists.items() if name not in COLLECTING} == dict.fromkeys(
+        set(lists) - COLLECTING, RECEIVER
+    )
+    assert {lists[name] for name in COLLECTING} == {gateway}
+
+
+def test_a_collect_allow_list_without_local_only_is_refused(template):
+    with pytest.raises(ValueError, match="CollectAllowListIsLocalOnly"):
+        Stack(template, parameters={"CollectAllowList": "http://127.0.0.1:3000"}).check_rules()

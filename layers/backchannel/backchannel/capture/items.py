@@ -24,6 +24,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
@@ -35,7 +36,7 @@ class PostItem(Item, discriminator="Post"):
     id = UnicodeAttribute()
     event_id = UnicodeAttribute(attr_name="eventId")
     session_id = UnicodeAttribute(null=True, attr_name="sessionId")
-    author_id = UnicodeAttribute(attr_name="authorId")
+    author_id = UnicodeAttribute(null=True, attr_name="authorId")  # None: a collected post (origin)
     author_name = UnicodeAttribute(attr_name="authorName")
     text = UnicodeAttribute()
     hashtags = ListAttribute(of=UnicodeAttribute, default=list)
@@ -48,6 +49,7 @@ class PostItem(Item, discriminator="Post"):
     moderation_state = UnicodeAttribute(null=True, attr_name="moderationState")  # hidden | held
     moderation_reason = UnicodeAttribute(null=True, attr_name="moderationReason")
     moderated_at = UnicodeAttribute(null=True, attr_name="moderatedAt")
+    origin = MapAttribute(null=True)  # a collected post's network, URL and upstream author
 
 
 class NoteItem(Item, discriminator="Note"):

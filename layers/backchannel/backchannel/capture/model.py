@@ -10,14 +10,20 @@ from backchannel.core.model import camel_json, same_fields
 POST_MAX_CHARS = 500
 
 
+ORIGIN_FIELDS = ("network", "url", "handle", "displayName", "profileUrl")
+
+
 NOTE_MAX_BYTES = 64 * 1024
 
 
 @dataclass
 class Post:
+    """A hashtag post: a member's, or one collected from an open network (``origin`` set, no member as
+    author: ``author_id`` is None; see :mod:`backchannel.collect`)."""
+
     id: str
     event_id: str
-    author_id: str
+    author_id: str | None
     author_name: str
     text: str
     created_at: str
@@ -29,10 +35,24 @@ class Post:
     links: list[str] = field(default_factory=list)
     content_warning: str | None = None
     moderation: Moderation | None = None
+    # A collected post: {network, url, handle, displayName, profileUrl} and ``ref`` (how the collector
+    # asks for it again), all strings; None: a member's post.
+    origin: dict | None = None
 
     @property
     def hidden(self) -> bool:
         return self.moderation is not None
+
+    def public_origin(self) -> dict | None:
+        return {k: self.origin.get(k) for k in ORIGIN_FIELDS} if self.origin else None
+
+    @property
+    def credited(self) -> str:
+        """Whom a pack or a resource count credits: the member, or the network account of a collected
+        post (``mastodon:@alice@example.social``), never mistaken for a member id."""
+        if self.origin:
+            return f"{self.origin.get('network')}:{self.origin.get('handle')}"
+        return self.author_id or ""
 
     def same_content(self, other: Post) -> bool:
         """A replayed client id carries the same post: same author, place and words."""
@@ -43,6 +63,7 @@ class Post:
             **_byline(self),
             **camel_json(self, "text", "hashtags", "mentions", "links", "in_reply_to", "created_at"),
             **_moderated(self),
+            "origin": self.public_origin(),
         }
 
 

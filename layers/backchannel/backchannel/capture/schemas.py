@@ -16,6 +16,21 @@ _id_ref = Str(min_len=1, max_len=40)
 _author = Obj("Author", returned(Str(), "id", "displayName"))
 
 
+# A collected post's author is no member: no id; who they are upstream is in its origin.
+_post_author = Obj(
+    "PostAuthor", {"id": F(Str(), required=True, nullable=True), **returned(Str(), "displayName")}
+)
+
+
+_origin = Obj(
+    "PostOrigin",
+    {
+        "network": F(Enum(("mastodon", "bluesky")), required=True),
+        **returned(Str(), "url", "handle", "displayName", "profileUrl"),
+    },
+)
+
+
 _note_visibility = Enum(("private", "attendees", "public"))
 
 
@@ -67,12 +82,18 @@ POST = Obj(
     {
         **returned(Str(), "id", "eventId"),
         **returned(Str(), "sessionId", nullable=True),
-        "author": F(_author, required=True),
+        "author": F(_post_author, required=True),
         **returned(Str(), "text"),
         **returned(_extracted, "hashtags", "mentions", "links"),
         **returned(Str(), "inReplyTo", nullable=True),
         **returned(DateTime(), "createdAt"),
         **_moderated,
+        "origin": F(
+            _origin,
+            required=True,
+            nullable=True,
+            description="where a collected post comes from (null: a member's post)",
+        ),
     },
 )
 

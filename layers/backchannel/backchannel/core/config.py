@@ -94,6 +94,12 @@ class Config:
     delivery_retry_base_s: int = 30
     delivery_retry_cap_s: int = 900
     circulated_link_days: int = 30  # how long a pack link sent by mail, webhook or Mastodon works
+    # Collect (hashtag sources): the cycle's queue, its schedules' group and role, minutes between cycles
+    collect_queue_url: str | None = None
+    collect_queue_arn: str | None = None
+    collect_schedule_group: str | None = None
+    collect_scheduler_role_arn: str | None = None
+    collect_every_minutes: int = 2
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -138,4 +144,9 @@ def get_config() -> Config:
         delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", 5),
         delivery_retry_base_s=_int("DELIVERY_RETRY_BASE_SECONDS", 30),
         circulated_link_days=_int("CIRCULATED_LINK_DAYS", 30),
+        collect_queue_url=env.get("COLLECT_QUEUE_URL"),
+        collect_queue_arn=env.get("COLLECT_QUEUE_ARN"),
+        collect_schedule_group=env.get("COLLECT_SCHEDULE_GROUP"),
+        collect_scheduler_role_arn=env.get("COLLECT_SCHEDULER_ROLE_ARN"),
+        collect_every_minutes=_int("COLLECT_EVERY_MINUTES", 2),
     )

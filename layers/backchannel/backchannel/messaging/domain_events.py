@@ -368,4 +368,5 @@ RULES: dict[str, Rule] = {
     "DigestEntry": _nothing,  # a pack held for a daily digest
     "ScheduleImport": _nothing,  # an import's record: its sessions' own changes are the news
     **moderation_events.RULES,
+    "CollectSource": _nothing,  # a hashtag source and its cycles' status: the posts it stores are the news
 }

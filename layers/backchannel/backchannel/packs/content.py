@@ -318,7 +318,7 @@ class PackContent:
         def allowed(post: Post) -> bool:
             if self.restrict is not None and f"post:{post.id}" not in self.restrict:
                 return False
-            return belongs(post) and not post.hidden and self.consent.allows(post.author_id)
+            return belongs(post) and not post.hidden and self.consent.allows_post(post)
 
         candidates, roots = top_threads(pages(fetch), allowed)
         shown: set[str] = set()
@@ -344,7 +344,7 @@ class PackContent:
                 return
             count = len(replies)  # the count a rebuild shows is of what it still holds
         for p in (post, *replies):
-            self.consent.credit(p.author_id, p.author_name)
+            self.consent.credit_post(p)
         data = post_json(post)
         data["replyCount"] = count
         data["replies"] = [post_json(r) for r in replies]

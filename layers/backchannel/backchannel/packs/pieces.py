@@ -65,6 +65,13 @@ class Consent:
     def credit(self, member_id: str, name: str) -> None:
         self.contributors.setdefault(member_id, self.seen.get(member_id, (True, None))[1] or name)
 
+    def allows_post(self, post: Post) -> bool:
+        """A collected post's consent is its network's (checked when collected and at each build)."""
+        return post.origin is not None or self.allows(post.author_id or "")
+
+    def credit_post(self, post: Post) -> None:
+        self.credit(post.credited, byline(post))
+
 
 def pages(fetch: Callable[[str | None], tuple[list, str | None]]) -> Iterator:
     cursor: str | None = None
@@ -75,6 +82,13 @@ def pages(fetch: Callable[[str | None], tuple[list, str | None]]) -> Iterator:
             return
 
 
+def byline(post: Post) -> str:
+    """How a pack credits a post's author: a member by name, a collected post's author by name and handle."""
+    if post.origin:
+        return f"{post.author_name} ({post.origin.get('handle')}, {post.origin.get('network')})"
+    return post.author_name
+
+
 def post_json(post: Post) -> dict:
     return {
         "id": post.id,
@@ -83,6 +97,7 @@ def post_json(post: Post) -> dict:
         "contentWarning": post.content_warning,
         "links": list(post.links),
         "createdAt": post.created_at,
+        **({"origin": post.public_origin()} if post.origin else {}),
     }
 
 

@@ -48,6 +48,8 @@ class Worker:
     now: Callable[[], dt.datetime] = utcnow
     # A withdrawal touched this pack: its publications' circulated editions must be rebuilt too.
     retract_publications: Callable[[str], Any] = field(default=lambda _: 0)
+    # Before a build: re-check the target's collected posts upstream (backchannel.collect.refresh).
+    refresh_collected: Callable[[Target], Any] = field(default=lambda _: None)
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -64,6 +66,9 @@ def handle(worker: Worker, detail_type: str, detail: dict) -> str:
         version = detail.get("version")
         if not detail.get("packId") or not isinstance(version, int):
             raise ValueError("PackRequested without packId and version")
+        pack = worker.repo.get(str(detail["packId"]))
+        if pack is not None and pack.target.kind != "personal":  # a personal pack holds no posts
+            worker.refresh_collected(pack.target)
         outcome = service.build(
             worker.repo,
             worker.publisher,

@@ -76,7 +76,7 @@ def post_contributions(post: Post | None) -> frozenset[Contribution]:
     """A hidden or held post contributes nothing (moderation)."""
     if post is None or post.hidden:
         return frozenset()
-    return contributions(post.text, post.author_id, scopes(post.event_id, post.session_id))
+    return contributions(post.text, post.credited, scopes(post.event_id, post.session_id))
 
 
 def note_is_shared(note: Note | None) -> bool:
