@@ -112,7 +112,12 @@ def test_joining_and_leaving_an_event(api, make_event, alice, pumps, tap):
     pumps.drain()
 
     delivered = [e for e in tap.read() if e["detail"].get("eventId") == event["id"]]
-    assert [e["detail-type"] for e in delivered] == ["MemberJoinedEvent", "MemberLeftEvent"]
+    # the event has a code of conduct: joining accepts it
+    assert [e["detail-type"] for e in delivered] == [
+        "MemberJoinedEvent",
+        "CodeOfConductAccepted",
+        "MemberLeftEvent",
+    ]
     assert {e["detail"]["memberId"] for e in delivered} == {alice.sub}
 
 
