@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backchannel.circulation.model import AVAILABILITY, CHANNEL_TYPES, FOLLOW_TYPES, MODES
 from backchannel.core.validation import Arr, Bool, Enum, F, Int, Obj, Str, Url, returned
-from backchannel.packs.content import GROUPS
+from backchannel.packs.model import GROUPS
 
 _ID = Str(min_len=1, max_len=40, pattern=r"[0-9A-Za-z_-]+", pattern_hint="must be an id")
 EMAIL = Str(

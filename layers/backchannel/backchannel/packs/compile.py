@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from backchannel.core import wiring
 from backchannel.packs.content import PackContent
-from backchannel.packs.model import Pack
+from backchannel.packs.model import GROUPS, Pack
 from backchannel.packs.render.to_epub import EpubRenderer
 from backchannel.packs.render.to_html import HtmlRenderer
 from backchannel.packs.render.to_json import JsonRenderer
@@ -182,7 +182,7 @@ def compile_edition(
 def count_edition(pack: Pack) -> tuple[dict[str, int], dict[str, int]]:
     """What the circulated edition of ``pack`` would hold now, by group, and the notes it would leave
     out, by reason (the publisher's preview: read like a build, nothing rendered or written)."""
-    from backchannel.packs.content import GROUPS, PackContent
+    from backchannel.packs.content import PackContent
 
     t = pack.target
     spec = PackSpec(pack.id, pack.version, t.kind, t.target_id, t.member_id, edition="circulated")

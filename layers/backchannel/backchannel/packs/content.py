@@ -4,7 +4,7 @@ A record is one of::
 
     ("begin", meta)               once, first
     ("section", section)          a session (or the event-wide part): its items follow
-    ("item", group, data)         groups come in GROUPS order within a section
+    ("item", group, data)         groups come in GROUPS order (``packs.model``) within a section
     ("end", {"contributors": [...]})
 
 Memory stays flat as the event grows: posts, notes, questions and resources are read a page at a
@@ -62,9 +62,6 @@ from backchannel.resources.links import resources_in
 from backchannel.resources.rules import event_scope, session_scope
 
 SCHEMA_VERSION = 1
-
-
-GROUPS = ("summary", "notes", "posts", "questions", "resources", "readingList")
 
 
 PAGE = 100

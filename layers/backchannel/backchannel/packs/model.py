@@ -19,6 +19,11 @@ STATUSES = ("queued", "building", "ready", "failed")
 ACTIVE = ("queued", "building")
 
 
+# The groups of a pack's content, in the order they come within a section (``packs.content``). Here,
+# not there: the packs API's schemas name them, and its cold start need not load the content builder.
+GROUPS = ("summary", "notes", "posts", "questions", "resources", "readingList")
+
+
 @dataclass(frozen=True)
 class Target:
     """What a pack is of: ``kind`` and ``target_id`` (session, event), plus the member of a personal

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from backchannel.packs.content import GROUPS
+from backchannel.packs.model import GROUPS
 from backchannel.packs.render.base import StreamingRenderer
 
 SCHEMA_URI = "https://backchannel.example/schemas/pack/v1.json"
