@@ -2,7 +2,7 @@
 
 Replays a keynote through the real key functions of the data layer (``capture/dynamo.py``'s
 ``_post_item``, ``questions/dynamo.py``'s ``_partitions``, ``resources/dynamo.py``'s ``ranked_pk`` and
-``resource_pk``, ``live/connections.py``'s tick keys), without DynamoDB: 10,000 posts a second for 60
+``resource_pk``, ``live/connections.py``'s tick keys and ``topic_shard_key``), without DynamoDB: 10,000 posts a second for 60
 seconds (Poisson arrivals), ~5,000 attendees posting with a Zipf-like skew, 80 % of posts in the keynote
 session, the rest spread over four parallel sessions or none; 10 % of posts carry one of 200 links
 (Zipf: the slides are the most shared); 20 questions and 400 votes a second in the keynote session;
@@ -20,11 +20,18 @@ from __future__ import annotations
 import argparse
 import collections
 import itertools
-import json
 import os
 import random
 
-from benchmarks.common import RESULTS_DIR, ROOT, machine, use_project_paths, write_report
+from benchmarks.common import (
+    RESULTS_DIR,
+    ROOT,
+    add_json_option,
+    finish,
+    machine,
+    use_project_paths,
+    write_report,
+)
 from tests.support.offline import offline_aws_env
 
 LIMIT_PER_KEY = 1000
@@ -89,7 +96,7 @@ def simulate(
     votes (the session's ranking), viewers joining (connections and the ``topic`` index) and the live
     ticks' parts. Returns the peak writes in one second per partition key, by where and by path."""
     from backchannel.capture.dynamo import event_feed_key, feed_shard, session_feed_key
-    from backchannel.live.connections import PART_SHARDS, _tick_pk
+    from backchannel.live.connections import PART_SHARDS, _tick_pk, topic_shard_key
     from backchannel.questions.dynamo import _partitions
     from backchannel.resources.dynamo import ranked_pk, resource_pk
 
@@ -143,7 +150,7 @@ def simulate(
         for _ in range(questions_per_s):  # asked and approved in the keynote session
             question_id = _ulid(start_ms + second * 1000, rng)
             questions.append(question_id)
-            top, listed = _partitions("keynote", "approved", "x")
+            top, listed = _partitions("keynote", "approved", "x", question_id)
             writes.add("table", f"QUESTION#{question_id}", "question")
             writes.add("gsi1", top, "question ranking")
             writes.add("gsi2", listed, "question list")
@@ -151,16 +158,16 @@ def simulate(
         newest_first = questions[::-1]
         for _ in range(votes_per_s if questions else 0):
             question_id = rng.choices(newest_first, cum_weights=q_weights)[0]  # the newest draw the most
-            top, _ = _partitions("keynote", "approved", "x")
+            top, _ = _partitions("keynote", "approved", "x", question_id)
             writes.add("table", f"QUESTION#{question_id}", "vote (vote item + count)", 2)
             writes.add("gsi1", top, "question ranking", 2)  # the votes sort key moves
             totals["votes"] += 1
         arriving = min(viewers - joined, int(viewers / join_seconds)) if second < join_seconds else 0
         for k in range(arriving):  # connect, subscribe (put + refresh)
-            connection = f"CONN#{joined + k}"
-            writes.add("table", connection, "connection", 3)
+            connection_id = f"conn-{joined + k}"
+            writes.add("table", f"CONN#{connection_id}", "connection", 3)
             topic = "event#KEYNOTE-EVENT" if k % 2 else "session#keynote"
-            writes.add("topic index", topic, "subscriptions", 2)
+            writes.add("topic index", topic_shard_key(topic, connection_id), "subscriptions", 2)
         joined += arriving
         for topic, count in topics.items():  # live ticks: a part per worker batch; 1-s slots, 4 keys each
             slot = _tick_pk(topic, start_ms + (second + 1) * 1000)
@@ -240,7 +247,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--votes", type=int, default=400, help="votes a second on the keynote's questions")
     parser.add_argument("--viewers", type=int, default=10_000, help="sockets joining in the first 30 s")
     parser.add_argument("--no-reads", action="store_true", help="skip the feed page cost on moto")
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of figures and budgets")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     use_project_paths()
 
@@ -304,20 +311,18 @@ def main(argv: list[str]) -> int:
             "spreading writes is N queries a page (N times `limit + 1` items at most).",
         ]
     write_report("\n".join(lines), RESULTS_DIR / "keynote.md")
-    if args.json:
-        figures = {f"peak_writes_{w.replace(' ', '_')}": p for w, p in peaks.items()}
-        print(
-            json.dumps(
-                {
-                    "benchmark": "keynote",
-                    "rate": args.rate,
-                    "seconds": args.seconds,
-                    "feed_shards": args.shards,
-                    "posts": result["posts"],
-                    **figures,
-                    "budget_writes_per_key_s": LIMIT_PER_KEY,
-                    "pass": not status,
-                }
-            )
-        )
+    figures = {f"peak_writes_{w.replace(' ', '_')}": p for w, p in peaks.items()}
+    finish(
+        {
+            "benchmark": "keynote",
+            "rate": args.rate,
+            "seconds": args.seconds,
+            "feed_shards": args.shards,
+            "posts": result["posts"],
+            **figures,
+            "budget_writes_per_key_s": LIMIT_PER_KEY,
+            "pass": not status,
+        },
+        as_json=args.json,
+    )
     return status

@@ -67,7 +67,7 @@ def worker(aws, api):
 
 
 def followers(api, make_event, n: int) -> tuple[dict, list[str]]:
-    """An event and ``n`` anonymous sockets following it (``fan-0=`` ... in the index's order)."""
+    """An event and ``n`` anonymous sockets following it (``fan-0=`` ...)."""
     event = make_event()
     fans = [f"fan-{k}=" for k in range(n)]
     for fan in fans:
@@ -103,5 +103,6 @@ def test_a_connection_throttled_in_a_chunk_is_handed_on_alone_and_nobody_gets_th
 
     assert {fan: len(got) for fan, got in management.received.items()} == {fan: 1 for fan in fans}
     assert management.calls.count("fan-3=") == 4  # 3 throttled, then sent
-    assert management.calls.count("fan-2=") == 1
-    assert [batch[0] for batch in invocations.seen[1:]] == [["fan-2=", "fan-3="], ["fan-3="]]
+    assert all(management.calls.count(fan) == 1 for fan in fans[:3])
+    jobs = [batch[0] for batch in invocations.seen[1:]]  # a chunk of 2, and fan-3= handed on alone
+    assert sorted(len(job) for job in jobs) == [1, 2] and ["fan-3="] in jobs

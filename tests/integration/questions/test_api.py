@@ -323,3 +323,26 @@ def test_private_event_questions_are_for_its_members(api, make_event, make_sessi
     assert api.get(f"/questions/{r.json['id']}", as_=alice).status == 404
     assert api.get(f"/sessions/{session['id']}/questions").status == 404
     assert listed(api, session, olga) == [("inside", 0)]
+
+
+def test_the_ranking_is_spread_over_shards_and_read_back_exactly(api, aws, session, alice, bob):
+    """A vote moves its question in the ranking index (two writes): the approved ranking is spread over
+    8 keys by question, so a keynote's votes stay far below 1,000 writes a second on any key; the pages
+    merged from the shards are still exactly the order of votes, then newest first."""
+    import boto3
+
+    from tests.support.limits import rate_limits
+
+    rate_limits(api.stack, "questions=20/1m")  # one member asking 12 in a row: above a person's limit
+    carol = api.user("carol")
+    ids = [ask(api, session, alice, f"q{n}").json["id"] for n in range(12)]
+    for n, question_id in enumerate(ids):
+        for voter in (alice, bob, carol)[: n % 4]:
+            assert vote(api, question_id, voter).status == 201
+    expected = [(f"q{n}", n % 4) for n in sorted(range(12), key=lambda n: (n % 4, ids[n]), reverse=True)]
+    assert listed(api, session, limit=5) == expected
+    assert listed(api, session, limit=1) == expected
+
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(aws.physical_id("DataTable"))
+    keys = {table.get_item(Key={"pk": f"QUESTION#{q}", "sk": "QUESTION"})["Item"]["gsi1pk"] for q in ids}
+    assert len(keys) > 1 and all(k.startswith(f"SESSION#{session['id']}#QUESTIONS#TOP#") for k in keys)

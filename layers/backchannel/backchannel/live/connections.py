@@ -3,14 +3,20 @@
 | item | pk | sk | topic (GSI ``topic``) | connectionId (GSI range) |
 |---|---|---|---|---|
 | connection | CONN#<connectionId> | META | | <connectionId> |
-| subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id> | <connectionId> |
+| subscription | CONN#<connectionId> | SUB#<event#id or session#id> | <event#id or session#id>#<0..7> | <connectionId> |
 | tick interval | TICK#<topic> | INTERVAL | | TICK |
 | tick claim | TICK#<topic>#<slot end, ms> | CLAIM | | TICK |
 | tick part | TICK#<topic>#<slot end, ms>#<0..3> | <part id> | | TICK |
 
 Every item carries ``expiresAt`` (epoch seconds, the table's TTL attribute), refreshed on activity.
 Access patterns: a connection and its subscriptions (``Query`` pk), a topic's subscribers (``Query``
-the ``topic`` index), a tick slot's parts (``Query`` 4 keys, consistent). No scans.
+the ``topic`` index's 8 keys of the topic, :func:`topic_shard_key`), a tick slot's parts (``Query`` 4
+keys, consistent). No scans.
+
+A topic's subscriptions are spread over ``TOPIC_SHARDS`` index keys by connection: a subscribe is two
+index writes (the put, then the expiry's refresh), and 10,000 sockets joining a keynote in 30 s would
+put about 670 a second on one key; 8 keys take about 85 each. Reading them back costs 8 queries, once a
+tick, by the tick's claimant only; the union is exact (a subscription is on exactly one key).
 
 A tick slot (:mod:`backchannel.live.ticks`): every push worker holding new posts of a topic writes a
 *part* (how many, and the ``seq|id`` of its newest few) into the slot that ends next, in a transaction
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -46,6 +53,12 @@ CLAIM = "CLAIM"
 INTERVAL = "INTERVAL"
 PART_SHARDS = 4  # a busy slot's parts spread over 4 partition keys (each far below 1,000 writes/s)
 TICK_TTL_S = 600
+TOPIC_SHARDS = 8  # a topic's subscriptions over 8 keys of the ``topic`` index
+
+
+def topic_shard_key(topic: str, connection_id: str) -> str:
+    """The ``topic`` index key of a subscription: the topic and its shard, chosen by connection."""
+    return f"{topic}#{zlib.crc32(connection_id.encode()) % TOPIC_SHARDS}"
 
 
 def _tick_pk(topic: str, end_ms: int) -> str:
@@ -119,7 +132,7 @@ def _pk(connection_id: str) -> str:
 def _subscription(item: SubscriptionItem) -> Subscription:
     return Subscription(
         connection_id=item.connection_id,
-        topic=item.topic or item.sk.removeprefix(SUB),
+        topic=item.sk.removeprefix(SUB),  # the index key carries the shard too
         event_id=item.event_id,
         member_id=item.member_id,
         insider=bool(item.insider),
@@ -163,7 +176,7 @@ class DynamoConnectionsRepo:
             SUB + subscription.topic,
             connection_id=subscription.connection_id,
             member_id=subscription.member_id,
-            topic=subscription.topic,
+            topic=topic_shard_key(subscription.topic, subscription.connection_id),
             event_id=subscription.event_id,
             insider=subscription.insider,
             expires_at=subscription.expires_at,
@@ -188,7 +201,11 @@ class DynamoConnectionsRepo:
 
     def subscribers(self, topic: str) -> list[Subscription]:
         bind()
-        return [_subscription(item) for item in SubscriptionItem.topic_index.query(topic)]
+        return [
+            _subscription(item)
+            for shard in range(TOPIC_SHARDS)
+            for item in SubscriptionItem.topic_index.query(f"{topic}#{shard}")
+        ]
 
     def tick_interval(self, topic: str) -> float | None:
         bind()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -37,6 +38,10 @@ from backchannel.questions.items import QuestionItem, QuestionSettingsItem, Vote
 from backchannel.questions.model import APPROVED, HIDDEN, PENDING, Question, QuestionSettings
 
 MAX_ATTEMPTS = 40
+# A session's ranking of approved questions over 8 index keys by question: a vote moves its question's
+# sort key (a delete and a put in the index), so one key would take two writes a vote, about 490 votes
+# a second in a keynote at most. Read back merged (merge_desc): one query of limit + 1 a shard, exact.
+TOP_SHARDS = 8
 VOTES_WIDTH = 8
 _NO_VOTES = "0" * VOTES_WIDTH
 
@@ -45,11 +50,16 @@ def _top_key(votes: int, question_id: str) -> str:
     return f"{max(votes, 0):0{VOTES_WIDTH}d}#{question_id}"
 
 
-def _partitions(session_id: str, status: str, asker_id: str) -> tuple[str, str]:
-    """(gsi1pk, gsi2pk) of a question in ``status``: approved ones in the public partitions only."""
+def top_shard(question_id: str) -> int:
+    return zlib.crc32(question_id.upper().encode()) % TOP_SHARDS
+
+
+def _partitions(session_id: str, status: str, asker_id: str, question_id: str) -> tuple[str, str]:
+    """(gsi1pk, gsi2pk) of a question in ``status``: approved ones in the public partitions only (the
+    ranking sharded by question)."""
     base = f"SESSION#{session_id}#QUESTIONS"
     if status == APPROVED:
-        return f"{base}#TOP", base
+        return f"{base}#TOP#{top_shard(question_id)}", base
     if status == HIDDEN:
         return f"{base}#hidden#TOP", f"{base}#hidden"
     return f"{base}#pending", f"{base}#pending#{asker_id}"
@@ -60,7 +70,7 @@ def _question(item: QuestionItem) -> Question:
 
 
 def _question_item(q: Question) -> QuestionItem:
-    gsi1pk, gsi2pk = _partitions(q.session_id, q.status, q.asker_id)
+    gsi1pk, gsi2pk = _partitions(q.session_id, q.status, q.asker_id, q.id)
     return to_item(
         QuestionItem,
         q,
@@ -123,7 +133,7 @@ class DynamoQuestionsRepo:
         return _question(item) if item else None
 
     def moderate(self, before: Question, after: Question) -> None:
-        gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id)
+        gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id, before.id)
         actions = [
             QuestionItem.status.set(after.status),
             QuestionItem.answered.set(after.answered),
@@ -224,13 +234,17 @@ class DynamoQuestionsRepo:
         limit: int,
         cursor: str | None,
     ) -> Page[Question]:
-        """One page merged from the partitions the viewer may read. ``top`` keys are
-        ``<votes:08d>#<id>``, ``new`` keys the id (a ULID); both read newest/highest first."""
+        """One page merged from the partitions the viewer may read (the approved ranking from each of
+        its shards). ``top`` keys are ``<votes:08d>#<id>``, ``new`` keys the id (a ULID); both read
+        newest/highest first."""
         base = f"SESSION#{session_id}#QUESTIONS"
         # partition -> (index, partition key, the format of its sort key)
         where = {
             "top": {
-                APPROVED: (QuestionItem.gsi1, f"{base}#TOP", "top"),
+                **{
+                    f"{APPROVED}.{n}": (QuestionItem.gsi1, f"{base}#TOP#{n}", "top")
+                    for n in range(TOP_SHARDS)
+                },
                 HIDDEN: (QuestionItem.gsi1, f"{base}#hidden#TOP", "top"),
                 PENDING: (QuestionItem.gsi1, f"{base}#pending", "top"),
                 "mine": (QuestionItem.gsi2, f"{base}#pending#{member_id}", "new"),
@@ -242,7 +256,14 @@ class DynamoQuestionsRepo:
                 "mine": (QuestionItem.gsi2, f"{base}#pending#{member_id}", "new"),
             },
         }[sort]
-        names = {f"{sort}.{p}": p for p in partitions if p != "mine" or member_id}
+        names = {
+            f"{sort}.{p}": p
+            for partition in partitions
+            if partition != "mine" or member_id
+            for p in (
+                [f"{APPROVED}.{n}" for n in range(TOP_SHARDS)] if f"{partition}.0" in where else [partition]
+            )
+        }
         positions = cursors.decode_positions(cursor, set(names))
 
         def sort_key(q: Question) -> str:

@@ -2,7 +2,7 @@
 
 | item | pk | sk | gsi1pk, gsi1sk | gsi2pk, gsi2sk |
 |---|---|---|---|---|
-| question, approved | QUESTION#<id> | QUESTION | SESSION#<sid>#QUESTIONS#TOP, <votes:08d>#<id> | SESSION#<sid>#QUESTIONS, <id> |
+| question, approved | QUESTION#<id> | QUESTION | SESSION#<sid>#QUESTIONS#TOP#<0..7>, <votes:08d>#<id> | SESSION#<sid>#QUESTIONS, <id> |
 | question, pending | QUESTION#<id> | QUESTION | SESSION#<sid>#QUESTIONS#pending, 00000000#<id> | SESSION#<sid>#QUESTIONS#pending#<askerId>, <id> |
 | question, hidden | QUESTION#<id> | QUESTION | SESSION#<sid>#QUESTIONS#hidden#TOP, <votes:08d>#<id> | SESSION#<sid>#QUESTIONS#hidden, <id> |
 | vote | QUESTION#<id> | VOTE#<memberId> | | |
