@@ -46,6 +46,10 @@ REPLAY_TEXT = (
     "Replayed: this request was made before (the same client id, or a second vote or publication), so "
     "nothing new is made; the body is what the first request made"
 )
+ACCEPTED_TEXT = (
+    "Accepted: handed to a worker, not finished yet; the body is its state now (status queued), and "
+    "GET at the Location shows it running and then finished"
+)
 
 IDEMPOTENCY_TEXT = (
     "Makes the POST safe to retry. The first request with a key (per caller and route) runs and its "
@@ -76,6 +80,10 @@ def _problem_schema() -> dict[str, Any]:
             "status": {"type": "integer", "description": "the HTTP status code"},
             "title": {"type": "string", "description": "a short summary of the kind of problem"},
             "detail": {"type": "string", "description": "what went wrong with this request"},
+            "importId": {
+                "type": "string",
+                "description": "a schedule import's refusal: the id of its record, which lists every problem",
+            },
             "errors": {
                 "type": "array",
                 "description": "every field at fault (validation problems)",
@@ -257,6 +265,12 @@ class _Builder:
                 "Location": {"description": "where the new resource is", "schema": {"type": "string"}}
             }
         responses: dict[str, Any] = {str(status): success}
+        if meta.get("accepted"):
+            responses["202"] = {
+                "description": ACCEPTED_TEXT,
+                **({"content": success["content"]} if "content" in success else {}),
+                "headers": {"Location": {"description": "where to poll it", "schema": {"type": "string"}}},
+            }
         if meta.get("replay"):
             responses["200"] = {
                 "description": REPLAY_TEXT,

@@ -33,6 +33,7 @@ from local.gateway import Gateway
 from local.lambdas import FunctionRuntime
 from local.mailbox import Mailbox, mount_mailbox
 from local.provision import LocalStack, provision
+from local.schedule_files import ScheduleFiles, with_schedule_files
 from local.template import load_template
 from local.web import mount_web
 from local.webhook_receiver import ReceiverServer, WebhookReceiver
@@ -181,6 +182,7 @@ class LocalRuntime:
         self.mailbox: Mailbox | None = None
         self.cognito: CognitoFront | None = None
         self.webhooks: WebhookReceiver | None = None
+        self.schedule_files: ScheduleFiles | None = None
         self.outputs: dict[str, str] = {}
         self.demo_result: Any = None
         self._moto: ThreadedMotoServer | None = None
@@ -225,7 +227,9 @@ class LocalRuntime:
             self._set_environment()
             # Before provisioning: the allow list names its port.
             self.webhooks = WebhookReceiver()
-            self._webhook_server = ReceiverServer(self.webhooks, self.host, self.webhook_port)
+            self.schedule_files = ScheduleFiles()  # served beside the webhooks: imports by URL
+            receivers = with_schedule_files(self.webhooks, self.schedule_files)
+            self._webhook_server = ReceiverServer(receivers, self.host, self.webhook_port)
             self.webhook_port = self._webhook_server.port
             self.local_stack = provision(
                 self.template_path,
@@ -256,6 +260,7 @@ class LocalRuntime:
             # The page's Cognito (SRP checked, codes into the mailbox): local/cognito.py
             self.cognito = mount_cognito(self.gateway, REGION, self.aws_endpoint)
             self.webhooks.mount(self.gateway)  # browsable there too; deliveries go to its own port
+            self.schedule_files.mount(self.gateway)
             self.gateway.add_route("*", FAULTS_PATH, FAULTS)
             mount_fake_networks(self.gateway)  # /_local/mastodon, /_local/bluesky
             mount_web(self.gateway, lambda: self.outputs)  # the page at /web/, /config.json
@@ -297,6 +302,7 @@ class LocalRuntime:
         self.mailbox = None
         self.cognito = None
         self.webhooks = None
+        self.schedule_files = None
         self._webhook_server = None
         self._moto = None
         self._restore_environment()

@@ -198,7 +198,9 @@ class ReceiverServer:
     """A receiver on a port of its own, so that the outbound allow list can name exactly its origin
     (``http://host:port``) and no other local service (the API, moto) is reachable by a webhook."""
 
-    def __init__(self, receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, receiver: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         from werkzeug.serving import make_server
 
         try:

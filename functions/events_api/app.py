@@ -15,6 +15,7 @@ from backchannel.core import http, wiring
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
 imports = wiring.lazy_factory("backchannel.conference.schedule.dynamo", "DynamoScheduleRepo")
+jobs = wiring.lazy_factory("backchannel.conference.schedule.jobs", "ImportJobs")
 
 
 @app.post(
@@ -124,14 +125,18 @@ def delete_session(sessionId: str):
     limit="organising",
     request=schedule_schemas.SCHEDULE_IMPORT_CREATE,
     response=schedule_schemas.SCHEDULE_IMPORT,
+    accepted=True,
     errors=(403, 404, 409, 413),
 )
 def import_schedule(eventId: str):
     """Import sessions from a frab/pretalx schedule (JSON or XML) or an iCalendar file (its organisers)"""
     data = http.body(app, schedule_schemas.SCHEDULE_IMPORT_CREATE, max_bytes=MAX_DOCUMENT_BYTES + 64 * 1024)
-    record = schedule.import_schedule(store(), imports(), http.caller(app), eventId, data)
+    record = schedule.import_schedule(store(), imports(), http.caller(app), eventId, data, jobs=jobs())
     wiring.count(ScheduleImports=1, SessionsImported=record.created)
-    return http.created(record.to_json(), f"/events/{eventId}/schedule-imports/{record.id}")
+    location = f"/events/{eventId}/schedule-imports/{record.id}"
+    if not record.finished:
+        return http.ok(record.to_json(), 202, {"Location": location})
+    return http.created(record.to_json(), location)
 
 
 @app.get(

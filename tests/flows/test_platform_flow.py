@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import boto3
@@ -194,3 +195,28 @@ def test_an_organiser_imports_a_pretalx_schedule_twice_and_gets_no_duplicates(st
     assert len(sessions) == 5 and len({s["externalId"] for s in sessions}) == 5
     polled = http("GET", f"{url}/{first.json['id']}", token=token)
     assert polled.status == 200 and polled.json == first.json
+
+
+def test_an_organiser_imports_a_programme_by_url_from_the_local_receivers_origin(stack):
+    """The outbound guard lets the functions reach only the local receivers' origin, which serves the
+    repository's sample schedules: a URL import answers 202 and the worker finishes it."""
+    from tests.support.flows import member_token
+
+    runtime, base = stack
+    token = member_token(runtime, "flow_url_importer", organiser=True)
+    body = event_body("Url 26", "flowurl26", starts_on=dt.date(2026, 3, 28), days=2, timezone="Europe/Berlin")
+    event = http("POST", f"{base}/events", json_body=body, token=token).json
+    schedule = f"{runtime.webhook_url}/_local/schedules/frab_schedule.xml"
+    assert http("GET", schedule).body.startswith(b"<?xml")
+    asked = http(
+        "POST", f"{base}/events/{event['id']}/schedule-imports", json_body={"url": schedule}, token=token
+    )
+    assert asked.status == 202 and asked.json["status"] == "queued", asked.body
+    record = asked.json
+    deadline = time.monotonic() + 60
+    while record["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        record = http("GET", f"{base}{asked.headers['location']}", token=token).json
+    assert (record["status"], record["format"], record["created"]) == ("done", "frab-xml", 3), record
+    sessions = http("GET", f"{base}/events/{event['id']}/sessions").json["items"]
+    assert len(sessions) == 3  # the XML sample's three talks

@@ -14,6 +14,7 @@ IDEMPOTENCY = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}  # Powertools' 
 # What each function's code reaches (its packages' dynamo modules; transactions count by their items).
 EXPECTED = {
     "EventsApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
+    "ScheduleImportWorkerFunction": {"DataTable": WRITE},
     "MembersApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "CaptureApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "QuestionsApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},

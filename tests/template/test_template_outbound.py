@@ -29,7 +29,7 @@ def test_by_default_no_function_has_an_allow_list(template):
     assert set(lists) == {
         "NetworkApiFunction",
         "DeliveryWorkerFunction",
-        "EventsApiFunction",
+        "ScheduleImportWorkerFunction",
         "CollectApiFunction",
         "CollectWorkerFunction",
         "PacksWorkerFunction",

@@ -1,7 +1,7 @@
 """Schedule imports through the events API: a pretalx schedule.json imported twice duplicates
 nothing, a changed title updates one session, removeMissing removes only imported sessions, a dry
-run and a failed import write nothing, a URL is fetched through the outbound guard, and only the
-event's organisers may import."""
+run and a failed import write nothing, a URL (fetched through the outbound guard) and a document over
+256 KiB are run by the worker (202), and only the event's organisers may import."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def with_changes(change) -> str:
 def test_importing_a_schedule_twice_creates_its_sessions_once(api, demo, olga):
     first = imported(api, demo, as_=olga)
     assert first.status == 201, first
-    assert first.json | {"id": None, "createdAt": None} == {
+    assert first.json | {"id": None, "createdAt": None, "updatedAt": None} == {
         "id": None,
         "eventId": demo["id"],
         "format": "frab-json",
@@ -57,6 +57,7 @@ def test_importing_a_schedule_twice_creates_its_sessions_once(api, demo, olga):
         "dryRun": False,
         "removeMissing": False,
         "status": "done",
+        "progress": None,
         "created": 5,
         "updated": 0,
         "unchanged": 0,
@@ -64,6 +65,7 @@ def test_importing_a_schedule_twice_creates_its_sessions_once(api, demo, olga):
         "errors": [],
         "requestedBy": olga.sub,
         "createdAt": None,
+        "updatedAt": None,
     }
     assert first.headers["location"] == f"/events/{demo['id']}/schedule-imports/{first.json['id']}"
     sessions = programme(api, demo)
@@ -138,7 +140,8 @@ def test_a_dry_run_or_a_failed_import_writes_nothing_and_names_the_entry_and_the
     )
     assert problem["field"].endswith(".date") and "outside the event" in problem["message"]
     assert programme(api, demo) == before
-    import_id = r.json["detail"].split()[1]
+    import_id = r.json["importId"]  # the failed import's record, named in a field of the problem
+    assert import_id in r.json["detail"]
     record = api.get(f"/events/{demo['id']}/schedule-imports/{import_id}", as_=olga).json
     assert record["status"] == "failed" and record["errors"][0]["field"] == "date"
     assert record["errors"][0]["entry"].startswith('days[1].rooms["Saal 2"][0]')
@@ -150,6 +153,10 @@ def test_a_dry_run_or_a_failed_import_writes_nothing_and_names_the_entry_and_the
     ]
     too_large = imported(api, demo, SCHEDULE + " " * (5 * 1024 * 1024), as_=olga)
     assert too_large.status == 413 and too_large.json["errors"][0]["field"] == "content"
+    too_large_record = api.get(
+        f"/events/{demo['id']}/schedule-imports/{too_large.json['importId']}", as_=olga
+    )
+    assert too_large_record.json["status"] == "failed"
     assert imported(api, demo, "x" * (6 * 1024 * 1024), as_=olga).status == 413  # the body itself
     both = {"url": "https://pretalx.example.org/s.json", "content": SCHEDULE}
     assert api.post(f"/events/{demo['id']}/schedule-imports", both, as_=olga).status == 422
@@ -200,26 +207,65 @@ def schedule_server():
     server.server_close()
 
 
-def test_a_url_is_fetched_through_the_outbound_guard_following_a_redirect(
-    api, demo, olga, loopback, schedule_server
+def queued(api, event, body, as_) -> dict:
+    """POST an import that the worker runs: 202, queued, with its record at the Location."""
+    r = api.post(f"/events/{event['id']}/schedule-imports", body, as_=as_)
+    assert r.status == 202, r
+    assert r.json["status"] == "queued" and r.json["progress"] is None
+    assert r.headers["location"] == f"/events/{event['id']}/schedule-imports/{r.json['id']}"
+    assert api.get(r.headers["location"], as_=as_).json == r.json
+    return r.json
+
+
+def test_a_url_is_fetched_by_the_worker_through_the_outbound_guard_following_a_redirect(
+    api, demo, olga, loopback, schedule_server, pumps_of
 ):
     loopback.allow(schedule_server)  # as make run allows its own receivers: exactly this origin
-    r = api.post(f"/events/{demo['id']}/schedule-imports", {"url": f"{schedule_server}/latest"}, as_=olga)
-    assert r.status == 201, r
-    assert r.json["url"] == f"{schedule_server}/latest" and r.json["created"] == 5
-    missing = api.post(f"/events/{demo['id']}/schedule-imports", {"url": f"{schedule_server}/nope"}, as_=olga)
-    assert missing.status == 422 and missing.json["errors"][0]["message"] == "answered HTTP 404, not 200"
+    worker = pumps_of("ScheduleImportWorkerFunction")
+    url_import = queued(api, demo, {"url": f"{schedule_server}/latest"}, olga)
+    missing = queued(api, demo, {"url": f"{schedule_server}/nope"}, olga)
     refused = {
         "http://pretalx.example.org/schedule.json": "must use https",
         "https://127.0.0.2/schedule.json": "loopback address",
         "https://10.1.2.3/schedule.json": "private address",
         "https://169.254.169.254/latest/meta-data": "instance metadata address",
     }
+    refusals = {url: queued(api, demo, {"url": url}, olga)["id"] for url in refused}
+    worker.drain()
+
+    def record(import_id):
+        return api.get(f"/events/{demo['id']}/schedule-imports/{import_id}", as_=olga).json
+
+    done = record(url_import["id"])
+    assert (done["status"], done["url"], done["format"], done["created"]) == (
+        "done",
+        f"{schedule_server}/latest",
+        "frab-json",
+        5,
+    )
+    assert len(programme(api, demo)) == 5
+    failed = record(missing["id"])
+    assert failed["status"] == "failed" and failed["errors"] == [
+        {"entry": "document", "field": "url", "message": "answered HTTP 404, not 200"}
+    ]
     for url, says in refused.items():
-        r = api.post(f"/events/{demo['id']}/schedule-imports", {"url": url}, as_=olga)
-        assert r.status == 422, r
-        (problem,) = r.json["errors"]
+        (problem,) = record(refusals[url])["errors"]
         assert problem["field"] == "url" and says in problem["message"], url
+
+
+def test_a_document_over_256_kib_is_imported_by_the_worker(api, aws, demo, olga, pumps_of):
+    big = SCHEDULE + " " * (256 * 1024)  # still the same schedule
+    first = queued(api, demo, {"content": big}, olga)
+    again = queued(api, demo, {"content": big, "dryRun": True}, olga)
+    s3, bucket = aws.client("s3"), aws.physical_id("ScheduleImportsBucket")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2  # kept for the worker meanwhile
+    pumps_of("ScheduleImportWorkerFunction").drain()
+    done = api.get(f"/events/{demo['id']}/schedule-imports/{first['id']}", as_=olga).json
+    assert [done[k] for k in ("status", "created", "unchanged")] == ["done", 5, 0]
+    dry = api.get(f"/events/{demo['id']}/schedule-imports/{again['id']}", as_=olga).json
+    assert dry["status"] == "done" and dry["created"] + dry["unchanged"] == 5
+    assert sorted(programme(api, demo)) == sorted(GUIDS)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # and gone once imported
 
 
 def test_a_plan_refused_in_its_second_transaction_is_undone_whole(data_table):

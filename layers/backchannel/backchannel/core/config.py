@@ -92,6 +92,9 @@ class Config:
     outbound_timeout_s: float = 5.0
     delivery_max_attempts: int = 5
     delivery_retry_base_s: int = 30
+    # Schedule imports run by the worker: its queue, and where a large document waits for it
+    schedule_import_queue_url: str | None = None
+    schedule_imports_bucket_name: str | None = None
     delivery_retry_cap_s: int = 900
     circulated_link_days: int = 30  # how long a pack link sent by mail, webhook or Mastodon works
     # Collect (hashtag sources): the cycle's queue, its schedules' group and role, minutes between cycles
@@ -143,6 +146,8 @@ def get_config() -> Config:
         ),
         delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", 5),
         delivery_retry_base_s=_int("DELIVERY_RETRY_BASE_SECONDS", 30),
+        schedule_import_queue_url=env.get("SCHEDULE_IMPORT_QUEUE_URL"),
+        schedule_imports_bucket_name=env.get("SCHEDULE_IMPORTS_BUCKET_NAME"),
         circulated_link_days=_int("CIRCULATED_LINK_DAYS", 30),
         collect_queue_url=env.get("COLLECT_QUEUE_URL"),
         collect_queue_arn=env.get("COLLECT_QUEUE_ARN"),

@@ -37,6 +37,7 @@ def operation(
     partial: bool = False,
     errors: tuple[int, ...] = (),
     replay: bool = False,
+    accepted: bool = False,
     limit: str | None = None,
 ) -> Callable:
     """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect.
@@ -44,6 +45,8 @@ def operation(
     ``paginated``: the answer is a page (``limit`` and ``cursor`` in the query); ``polled`` as well: a
     feed's page, which also answers ``sinceCursor`` and takes it back as ``since``. ``replay``: the
     request made again (the same client id, a second vote) answers 200 with what the first one made.
+    ``accepted``: the request may instead answer 202 with the same body, unfinished, to be polled at
+    its ``Location`` (work handed to a worker).
     ``limit``: the class of fair limits the route counts against (``core.limits``; :class:`Api`
     enforces it)."""
     if limit is not None and limit not in CLASSES:
@@ -61,6 +64,7 @@ def operation(
             "partial": partial,
             "errors": errors,
             "replay": replay,
+            "accepted": accepted,
             "limit": limit,
         }
         return fn

@@ -13,17 +13,17 @@ those sessions since, and the import fails with 409: the programme is as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 
 from backchannel.conference.items import ClaimItem, SessionItem, external_id_claim, session_item, session_tag
 from backchannel.conference.model import Session
 from backchannel.conference.schedule.items import ScheduleImportItem, import_item, import_key, to_import
-from backchannel.conference.schedule.model import ScheduleImport
+from backchannel.conference.schedule.model import QUEUED, RUNNING, ScheduleImport
 from backchannel.conference.schedule.plan import Plan
-from backchannel.core.dynamo.conditions import Transaction, get_item
+from backchannel.core.dynamo.conditions import Transaction, condition_failed, get_item, update_if
 from backchannel.core.dynamo.table import bind
 from backchannel.core.errors import Conflict
 from backchannel.core.observability import logger
@@ -90,8 +90,10 @@ class DynamoScheduleRepo:
     def __init__(self) -> None:
         bind()
 
-    def apply(self, plan: Plan) -> None:
-        """Write ``plan`` all or nothing (see the module's docstring); Conflict when refused."""
+    def apply(self, plan: Plan, progress: Callable[[int], None] | None = None) -> None:
+        """Write ``plan`` all or nothing (see the module's docstring); Conflict when refused.
+        ``progress(n)`` is told after each transaction how many session changes are written; if it
+        raises (the worker lost its claim), what was written is undone too."""
         changes = [
             *(_Change(None, s) for s in plan.create),
             *(_Change(before, after) for before, after in plan.update),
@@ -101,7 +103,10 @@ class DynamoScheduleRepo:
         for batch in _batches(changes):
             try:
                 self._write(batch)
-            except PynamoDBException as err:
+                written.append(batch)
+                if progress is not None:
+                    progress(sum(len(b) for b in written))
+            except Exception as err:
                 self._undo(written)
                 if (
                     isinstance(err, TransactWriteError)
@@ -112,7 +117,6 @@ class DynamoScheduleRepo:
                         "imported; import again"
                     ) from None
                 raise
-            written.append(batch)
 
     @staticmethod
     def _write(batch: list[_Change]) -> None:
@@ -132,5 +136,65 @@ class DynamoScheduleRepo:
         import_item(record).save()
 
     def get_import(self, import_id: str) -> ScheduleImport | None:
-        item = get_item(ScheduleImportItem, *import_key(import_id))
+        item = get_item(ScheduleImportItem, *import_key(import_id), consistent_read=True)
         return to_import(item) if item else None
+
+    # -- the worker's hold on an import (see model.py) -----------------------------------------
+
+    def claim(self, import_id: str, claim: str, now: str, lease_until: str) -> ScheduleImport | None:
+        """Take the import for a run: queued, or running under a lease that ran out (its worker
+        died), and before its deadline. None when it may not be taken (finished, held, too late)."""
+        item = ScheduleImportItem(*import_key(import_id))
+        free = (ScheduleImportItem.status == QUEUED) | (
+            (ScheduleImportItem.status == RUNNING) & (ScheduleImportItem.lease_until < now)
+        )
+        taken = update_if(
+            item,
+            [
+                ScheduleImportItem.status.set(RUNNING),
+                ScheduleImportItem.claim.set(claim),
+                ScheduleImportItem.lease_until.set(lease_until),
+                ScheduleImportItem.attempts.add(1),
+                ScheduleImportItem.updated_at.set(now),
+            ],
+            ScheduleImportItem.pk.exists() & free & (ScheduleImportItem.deadline > now),
+        )
+        return to_import(item) if taken else None
+
+    def report(self, record: ScheduleImport) -> bool:
+        """Store a running import's stage and counts, and its lease, while it still holds its claim."""
+        return update_if(
+            ScheduleImportItem(*import_key(record.id)),
+            [
+                ScheduleImportItem.stage.set(record.stage),
+                ScheduleImportItem.written.set(record.written),
+                ScheduleImportItem.total.set(record.total),
+                ScheduleImportItem.lease_until.set(record.lease_until),
+                ScheduleImportItem.updated_at.set(record.updated_at),
+            ],
+            ScheduleImportItem.claim == record.claim,
+        )
+
+    def finish(self, record: ScheduleImport) -> bool:
+        """Store a finished import, while its worker still holds its claim."""
+        try:
+            import_item(record).save(condition=ScheduleImportItem.claim == record.claim)
+            return True
+        except PutError as err:
+            if condition_failed(err):
+                return False
+            raise
+
+    def expire(self, record: ScheduleImport, now: str) -> bool:
+        """Store ``record`` (failed, without a claim) if it is still unfinished and past its deadline:
+        no worker can take it any more, and one still holding it cannot finish it."""
+        try:
+            import_item(record).save(
+                condition=ScheduleImportItem.status.is_in(QUEUED, RUNNING)
+                & (ScheduleImportItem.deadline < now)
+            )
+            return True
+        except PutError as err:
+            if condition_failed(err):
+                return False
+            raise

@@ -43,6 +43,14 @@ class ScheduleImportItem(Item, discriminator="ScheduleImport"):
     unchanged = NumberAttribute()
     removed = NumberAttribute()
     errors = ListAttribute(of=ProblemAttribute, default=list)
+    updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
+    stage = UnicodeAttribute(null=True)
+    written = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
+    claim = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(attr_name="leaseUntil", null=True)
+    deadline = UnicodeAttribute(null=True)
 
 
 def import_key(import_id: str) -> tuple[str, str]:

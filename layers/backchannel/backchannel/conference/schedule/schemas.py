@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backchannel.conference.schedule.model import STAGES, STATUSES
 from backchannel.conference.schedule.plan import FORMATS
 from backchannel.core.validation import Arr, Bool, DateTime, Enum, F, Int, Obj, Str, Text, Url, returned
 
@@ -32,6 +33,15 @@ _problem = Obj(
     description="entry: where in the document (and the entry's id and title), or 'document'",
 )
 
+_progress = Obj(
+    "ScheduleImportProgress",
+    {
+        "stage": F(Enum(STAGES), required=True),
+        **returned(Int(minimum=0), "written", "total"),
+    },
+    description="fetching the URL, reading and checking the document, or writing (written of total)",
+)
+
 SCHEDULE_IMPORT = Obj(
     "ScheduleImport",
     {
@@ -39,10 +49,20 @@ SCHEDULE_IMPORT = Obj(
         "format": F(_format, required=True),
         "url": F(Str(), required=True, nullable=True),
         **returned(Bool(), "dryRun", "removeMissing"),
-        "status": F(Enum(("done", "failed")), required=True),
+        "status": F(
+            Enum(STATUSES),
+            required=True,
+            description="queued and running: with the worker (202); done or failed: finished",
+        ),
+        "progress": F(
+            _progress,
+            required=True,
+            nullable=True,
+            description="while running: its stage, and how many session changes are written of how many",
+        ),
         **returned(Int(minimum=0), "created", "updated", "unchanged", "removed"),
         "errors": F(Arr(_problem, max_items=100), required=True),
         **returned(Str(), "requestedBy"),
-        **returned(DateTime(), "createdAt"),
+        **returned(DateTime(), "createdAt", "updatedAt"),
     },
 )
