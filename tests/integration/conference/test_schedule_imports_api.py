@@ -217,11 +217,14 @@ def queued(api, event, body, as_) -> dict:
     return r.json
 
 
-def test_a_url_is_fetched_by_the_worker_through_the_outbound_guard_following_a_redirect(
-    api, demo, olga, loopback, schedule_server, pumps_of
+def test_a_url_or_a_document_over_256_kib_is_imported_by_the_worker_a_url_through_the_outbound_guard(
+    api, aws, demo, olga, loopback, schedule_server, pumps_of
 ):
     loopback.allow(schedule_server)  # as make run allows its own receivers: exactly this origin
     worker = pumps_of("ScheduleImportWorkerFunction")
+    big = queued(api, demo, {"content": SCHEDULE + " " * (256 * 1024), "dryRun": True}, olga)
+    s3, bucket = aws.client("s3"), aws.physical_id("ScheduleImportsBucket")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # the document waits for the worker
     url_import = queued(api, demo, {"url": f"{schedule_server}/latest"}, olga)
     missing = queued(api, demo, {"url": f"{schedule_server}/nope"}, olga)
     refused = {
@@ -251,21 +254,9 @@ def test_a_url_is_fetched_by_the_worker_through_the_outbound_guard_following_a_r
     for url, says in refused.items():
         (problem,) = record(refusals[url])["errors"]
         assert problem["field"] == "url" and says in problem["message"], url
-
-
-def test_a_document_over_256_kib_is_imported_by_the_worker(api, aws, demo, olga, pumps_of):
-    big = SCHEDULE + " " * (256 * 1024)  # still the same schedule
-    first = queued(api, demo, {"content": big}, olga)
-    again = queued(api, demo, {"content": big, "dryRun": True}, olga)
-    s3, bucket = aws.client("s3"), aws.physical_id("ScheduleImportsBucket")
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2  # kept for the worker meanwhile
-    pumps_of("ScheduleImportWorkerFunction").drain()
-    done = api.get(f"/events/{demo['id']}/schedule-imports/{first['id']}", as_=olga).json
-    assert [done[k] for k in ("status", "created", "unchanged")] == ["done", 5, 0]
-    dry = api.get(f"/events/{demo['id']}/schedule-imports/{again['id']}", as_=olga).json
-    assert dry["status"] == "done" and dry["created"] + dry["unchanged"] == 5
-    assert sorted(programme(api, demo)) == sorted(GUIDS)
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # and gone once imported
+    dry = record(big["id"])
+    assert (dry["status"], dry["dryRun"], dry["created"] + dry["unchanged"]) == ("done", True, 5)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # gone once imported
 
 
 def test_a_plan_refused_in_its_second_transaction_is_undone_whole(data_table):
