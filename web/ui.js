@@ -17,6 +17,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// parent.append, leaving out null, undefined and false (DOM append would write "null").
+export function append(parent, ...children) {
+  parent.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return parent;
+}
+
 export function section(id, title, ...children) {
   return el("section", { "aria-labelledby": `${id}-heading`, id }, el("h2", { id: `${id}-heading`, text: title }), ...children);
 }

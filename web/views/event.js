@@ -5,7 +5,7 @@ import { api, apiUrl } from "../api.js";
 import { LiveFeed } from "../live.js";
 import { entries } from "../outbox.js";
 import { myEvents, rolesFor, signedIn, starred, setStarred, state } from "../state.js";
-import { announce, button, el, isLive, section, timeRange } from "../ui.js";
+import { announce, append, button, el, isLive, section, timeRange } from "../ui.js";
 import { postForm } from "./compose.js";
 import { organiserEventTools } from "./organiser.js";
 import { packList } from "./packs.js";
@@ -139,7 +139,7 @@ export async function showEvent(view, eventId) {
   const stars = signedIn() ? await starred() : null;
   const now = sessions.filter((s) => isLive(s));
 
-  view.append(
+  append(view, 
     el("h1", { text: event.name }),
     el("p", { class: "meta", text: `#${event.hashtag} · ${event.startsOn} to ${event.endsOn} · times in ${event.timezone}` }),
     event.description ? el("p", { text: event.description }) : null,
@@ -147,24 +147,24 @@ export async function showEvent(view, eventId) {
     subscribeLinks(event),
   );
   if (now.length) {
-    view.append(
+    append(view, 
       section("now", "On now", el("ul", { class: "now" }, now.map((s) => el("li", {}, el("a", { href: `#/sessions/${encodeURIComponent(s.id)}`, text: s.title }), s.room ? ` · ${s.room}` : "")))),
     );
   }
-  view.append(section("programme", "Programme", sessions.length ? renderSessions(sessions, { zone: event.timezone, stars }) : el("p", { text: "No sessions yet." })));
+  append(view, section("programme", "Programme", sessions.length ? renderSessions(sessions, { zone: event.timezone, stars }) : el("p", { text: "No sessions yet." })));
 
-  if (signedIn()) view.append(section("write", "Post", postForm({ eventId: event.id })));
+  if (signedIn()) append(view, section("write", "Post", postForm({ eventId: event.id })));
   const { section: feed, list } = feedSection("Live feed");
-  view.append(feed);
+  append(view, feed);
   const res = section("resources", "Shared links and papers");
-  view.append(res);
+  append(view, res);
   const packs = section("my-pack", "Your pack");
   const tools = el("div", { class: "organiser-tools" });
-  if (signedIn() && roles.length) view.append(packs);
-  view.append(tools);
+  if (signedIn() && roles.length) append(view, packs);
+  append(view, tools);
   const personalPack = async () => {
     const mine = await api("/me/packs").catch(() => ({ items: [] }));
-    packs.append(
+    append(packs, 
       el("p", { class: "hint", text: "Your starred sessions, your notes and what was shared, in one pack to keep and circulate." }),
       packList({
         id: "personal-pack",

@@ -2,7 +2,7 @@
 // organise, and for organisers a form to create one.
 import { api } from "../api.js";
 import { myEvents, organiserGroup, signedIn } from "../state.js";
-import { apiForm, el, field, section, viewerZone } from "../ui.js";
+import { apiForm, append, el, field, section, viewerZone } from "../ui.js";
 
 function card(event, roles = []) {
   return el(
@@ -16,18 +16,18 @@ function card(event, roles = []) {
 }
 
 export async function showEvents(view) {
-  view.append(el("h1", { text: "Events" }));
+  append(view, el("h1", { text: "Events" }));
   const [page, mine, organiser] = await Promise.all([api("/events"), myEvents(), organiserGroup()]);
   const items = page.items || [];
 
   const finder = el("form", { id: "find-event", role: "search", "aria-label": "Find an event" });
   const query = field("Find an event (name, hashtag, or its link)", { name: "q", type: "search", autocomplete: "off" });
   finder.append(query);
-  view.append(finder);
+  append(view, finder);
 
   if (signedIn()) {
     const entries = Object.values(mine);
-    view.append(
+    append(view, 
       section(
         "my-events",
         "Your events",
@@ -41,7 +41,7 @@ export async function showEvents(view) {
   const list = el("ul", { class: "cards", id: "events" }, items.map((event) => card(event, (mine[event.id] || {}).roles)));
   const none = el("p", { id: "events-none", text: "No current or upcoming public events match." });
   none.hidden = items.length > 0;
-  view.append(section("public-events", "Current and upcoming events", list, none));
+  append(view, section("public-events", "Current and upcoming events", list, none));
 
   query.querySelector("input").addEventListener("input", (event) => {
     const text = event.target.value.trim().toLowerCase().replace(/^#/, "");
@@ -60,7 +60,7 @@ export async function showEvents(view) {
     if (id) location.hash = `#/events/${encodeURIComponent(id)}`;
   });
 
-  if (organiser) view.append(section("create-event", "Create an event", eventForm()));
+  if (organiser) append(view, section("create-event", "Create an event", eventForm()));
 }
 
 // Create (no `event`) or change an event. Used by the organiser's event screen too.

@@ -2,7 +2,7 @@
 // follow or block.
 import { api, apiUrl } from "../api.js";
 import { signedIn } from "../state.js";
-import { announce, apiForm, button, el, field, section, timeEl } from "../ui.js";
+import { announce, apiForm, append, button, el, field, section, timeEl } from "../ui.js";
 import { download, packCard } from "./packs.js";
 
 function removable(text, onRemove, label) {
@@ -168,9 +168,9 @@ async function packs() {
 }
 
 export async function showMe(view) {
-  view.append(el("h1", { text: "My Backchannel" }));
+  append(view, el("h1", { text: "My Backchannel" }));
   if (!signedIn()) {
-    view.append(el("p", {}, "Sign in first: ", el("a", { href: "#account", text: "Account" }), "."));
+    append(view, el("p", {}, "Sign in first: ", el("a", { href: "#account", text: "Account" }), "."));
     return;
   }
   const parts = [
@@ -182,7 +182,7 @@ export async function showMe(view) {
     ["profile-section", "Profile", profile],
   ];
   const sections = parts.map(([id, title]) => section(id, title));
-  view.append(...sections);
+  append(view, ...sections);
   await Promise.all(
     parts.map(async ([, , load], i) => {
       try {
@@ -197,14 +197,14 @@ export async function showMe(view) {
 export async function showMember(view, handle) {
   const profile = await api(`/members/${encodeURIComponent(handle)}`);
   document.title = `${profile.displayName || profile.handle} · Backchannel`;
-  view.append(
+  append(view, 
     el("h1", { text: profile.displayName || profile.handle }),
     el("p", { class: "meta", text: `@${profile.handle} · ${profile.followers} followers · following ${profile.following}` }),
     profile.bio ? el("p", { text: profile.bio }) : null,
   );
   if (!signedIn()) return;
   const line = el("p", { class: "form-state", role: "status" });
-  view.append(
+  append(view, 
     el(
       "div",
       { class: "row" },

@@ -6,7 +6,7 @@ import { api, request } from "../api.js";
 import { user } from "../state.js";
 import { enqueue, entries, onSent, write } from "../outbox.js";
 import { renderMarkdown } from "../markdown.js";
-import { announce, button, el, field, formValues, newId, showErrors, clearErrors, timeEl } from "../ui.js";
+import { announce, append, button, clearErrors, el, field, formValues, newId, showErrors, timeEl } from "../ui.js";
 
 const AUTOSAVE_MS = 1200;
 const VISIBILITY = [
@@ -205,10 +205,11 @@ export async function notesSection(container, sessionId, { canWrite }) {
       editor.querySelector("textarea").focus();
     }, { id: "new-note" });
     if (!list.children.length) list.append(noteEditor({ sessionId }));
-    container.append(el("h3", { text: "Your notes" }), list, el("div", { class: "row" }, add));
+    append(container, el("h3", { text: "Your notes" }), list, el("div", { class: "row" }, add));
   }
-  container.append(
-    el("h3", { text: canWrite ? "Notes others shared" : "Shared notes" }),
+  append(container, 
+    canWrite ? el("h3", { text: "Notes others shared" }) : null,
     others.length ? el("ul", { class: "notes", id: "shared-notes" }, others.map(noteCard)) : el("p", { text: "No shared notes yet." }),
   );
+  if (!canWrite && me) append(container, el("p", { class: "hint", text: "Join the event to write your own notes." }));
 }

@@ -1,7 +1,7 @@
 // Packs: build, follow the progress, download every format, circulate or publish, see deliveries.
 import { api, apiUrl } from "../api.js";
 import { accessToken } from "../auth.js";
-import { announce, button, el, newId, progressEl, timeEl } from "../ui.js";
+import { announce, append, button, el, newId, progressEl, timeEl } from "../ui.js";
 
 const FORMAT_NAMES = { html: "Web page (HTML)", md: "Markdown", json: "JSON", epub: "EPUB e-book" };
 const POLL_MS = 1500;
@@ -116,19 +116,19 @@ export function packCard(initial, { publish = true } = {}) {
       const p = pack.progress || {};
       const percent = p.total ? Math.round((100 * (p.done || 0)) / p.total) : null;
       progress.set(percent, p.total ? `Compiled ${p.done || 0} of ${p.total} items` : pack.status === "queued" ? "Waiting to start…" : "Building…");
-      body.append(progress.node);
+      append(body, progress.node);
       clearTimeout(timer);
       timer = setTimeout(refresh, POLL_MS);
     } else if (pack.status === "failed") {
-      body.append(el("p", { class: "form-error", text: `The build failed: ${pack.reason || "unknown reason"}` }));
+      append(body, el("p", { class: "form-error", text: `The build failed: ${pack.reason || "unknown reason"}` }));
     }
     if (pack.readyVersion || pack.status === "ready") {
-      body.append(downloads(pack));
+      append(body, downloads(pack));
       if (publish) {
         const state = el("p", { class: "form-state", role: "status" });
         const label = pack.kind === "personal" ? "Circulate it to my followers" : "Publish it";
         const extra = el("div", { class: "deliveries" });
-        body.append(
+        append(body, 
           el(
             "div",
             { class: "row" },

@@ -6,7 +6,7 @@ import { LiveFeed } from "../live.js";
 import { entries, onSent, write } from "../outbox.js";
 import { renderMarkdown } from "../markdown.js";
 import { rolesFor, signedIn, starred, state } from "../state.js";
-import { announce, button, clearErrors, el, field, isLive, newId, section, showErrors, timeEl, timeRange } from "../ui.js";
+import { announce, append, button, clearErrors, el, field, isLive, newId, section, showErrors, timeEl, timeRange } from "../ui.js";
 import { postForm } from "./compose.js";
 import { feedSection, resources, starButton } from "./event.js";
 import { notesSection } from "./notes.js";
@@ -132,7 +132,7 @@ export async function showSession(view, sessionId) {
   const organiser = roles.includes("organiser");
   const member = signedIn();
   const zone = event && event.timezone;
-  view.append(
+  append(view, 
     el("p", {}, el("a", { href: `#/events/${encodeURIComponent(session.eventId)}`, text: `← ${event ? event.name : "Back to the event"}` })),
     el("h1", { text: session.title }),
     isLive(session) ? el("strong", { class: "badge", text: "Live now" }) : null,
@@ -155,11 +155,11 @@ export async function showSession(view, sessionId) {
   const notes = section("notes", member ? "Notes" : "Public notes");
   const { section: feed, list } = feedSection("Posts in this session");
   const res = section("session-resources", "Shared links and papers");
-  view.append(questions, summary, notes);
-  if (member) view.append(section("write", "Post", postForm({ eventId: session.eventId, sessionId: session.id })));
-  view.append(feed, res);
+  append(view, questions, summary, notes);
+  if (member) append(view, section("write", "Post", postForm({ eventId: session.eventId, sessionId: session.id })));
+  append(view, feed, res);
   const tools = el("div", { class: "organiser-tools" });
-  view.append(tools);
+  append(view, tools);
 
   let summaryVersion = 0;
   let polls = 0;
@@ -187,7 +187,7 @@ export async function showSession(view, sessionId) {
   });
   state.cleanup.push(stop);
   await Promise.all([
-    organiser ? summaryEditor(session).then((node) => summary.append(node)) : null,
+    organiser ? summaryEditor(session).then((node) => append(summary, node)) : null,
     organiser ? organiserSessionTools(session, event).then((node) => tools.replaceWith(node)) : null,
     loadQuestions(questionsBox, session.id, options),
     refreshSummary(),
