@@ -62,18 +62,37 @@ function timeout(ms) {
 
 async function networkFirst(event, cacheName, fallbackKey) {
   const request = event.request;
+  const network = fetch(request);
+  // Kept as it arrives (registered first, so it copies the body before the page reads it). A 404 is
+  // an answer too ("no summary yet"), worth showing offline.
+  event.waitUntil(
+    network
+      .then(async (response) => {
+        if ((response.ok || response.status === 404) && keep(new URL(request.url))) {
+          const copy = response.clone();
+          await (await caches.open(cacheName)).put(fallbackKey || request, copy);
+        }
+      })
+      .catch(() => {}),
+  );
   const cache = await caches.open(cacheName);
-  try {
-    const response = await Promise.race([fetch(request), timeout(NETWORK_TIMEOUT_MS)]);
-    // A 404 is an answer too ("no summary yet"), worth showing offline.
-    if ((response.ok || response.status === 404) && keep(new URL(request.url))) event.waitUntil(cache.put(fallbackKey || request, response.clone()));
-    return response;
-  } catch (error) {
+  const kept = async () => {
     const cached = (await cache.match(fallbackKey || request, { ignoreVary: true })) || (await caches.match(request, { ignoreVary: true }));
-    if (cached) {
-      const headers = new Headers(cached.headers);
-      headers.set("X-From-Cache", "1");
-      return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
+    if (!cached) return null;
+    const headers = new Headers(cached.headers);
+    headers.set("X-From-Cache", "1");
+    return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
+  };
+  try {
+    return await Promise.race([network, timeout(NETWORK_TIMEOUT_MS)]);
+  } catch (error) {
+    // No network, or a slow one: the kept copy if there is one; a slow network is waited for.
+    const cached = await kept();
+    if (cached) return cached;
+    try {
+      return await network;
+    } catch {
+      // nothing kept, no network: below
     }
     if (request.mode === "navigate") {
       const shell = await caches.match("index.html", { ignoreSearch: true });

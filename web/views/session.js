@@ -174,6 +174,11 @@ export async function showSession(view, sessionId) {
     list,
     onMessage: (message) => {
       if (message.type === "summary.published") refreshSummary().catch(() => {});
+      else if (message.type === "subscribed") {
+        // Live from now on: read again what may have changed while the subscription was made.
+        refreshSummary().catch(() => {});
+        options.reload();
+      }
       else if (String(message.type).startsWith("question.")) options.reload();
       else if (message.type === "poll" && (polls += 1) % 3 === 0) {
         refreshSummary().catch(() => {});
