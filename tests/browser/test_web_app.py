@@ -65,7 +65,7 @@ def wait(condition, timeout: float = 30) -> None:
     wait_until(condition, timeout, interval=0.1)
 
 
-def ready(page, route: str | None = None, timeout: float = 30):
+def ready(page, route: str | None = None, timeout: float = 60):
     """The screen of ``route`` (else the current one) has loaded, without an error in its status line."""
     shown = page.locator(f'body[data-shown="{route or "#/"}"]' if route else "body[data-shown]")
     wait(lambda: shown.count() == 1, timeout)
