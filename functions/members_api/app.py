@@ -1,13 +1,17 @@
-"""Members API: profiles (created on first authenticated use) and event attendance."""
+"""Members API: profiles (created on first authenticated use), event attendance, and erasure."""
 
 from __future__ import annotations
 
 from backchannel.conference import members, schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
+from backchannel.erasure import rules as erasure
+from backchannel.erasure.dynamo import DynamoErasureRepo
+from backchannel.erasure.schemas import ERASURE
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
+erasures = wiring.factory(DynamoErasureRepo)
 
 
 @app.get("/me", response=schemas.MEMBER)
@@ -22,6 +26,19 @@ def update_me():
     caller = http.caller(app)
     changes = http.json_body(app, schemas.ME_UPDATE, partial=True)
     return http.ok(members.update_me(store(), caller, changes).to_json())
+
+
+@app.delete("/me", limit="profile", status=202, response=ERASURE)
+def erase_me():
+    """Erase your account and everything of yours (follow it at GET /erasures/{id})"""
+    found = erasure.request_erasure(erasures(), http.caller(app))
+    return http.ok(found.to_json(), 202, {"Location": f"/erasures/{found.id}"})
+
+
+@app.get("/erasures/<erasureId>", response=ERASURE, public=True, errors=(404,))
+def get_erasure(erasureId: str):
+    """How far an erasure is (its id is the only way to it: it names nobody)"""
+    return http.ok(erasure.status(erasures(), erasureId).to_json())
 
 
 @app.get("/me/events", response=schemas.MY_EVENT, paginated=True)

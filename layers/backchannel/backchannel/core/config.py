@@ -103,6 +103,7 @@ class Config:
     collect_schedule_group: str | None = None
     collect_scheduler_role_arn: str | None = None
     collect_every_minutes: int = 2
+    user_pool_id: str | None = None  # erasure deletes the member's user
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -154,4 +155,5 @@ def get_config() -> Config:
         collect_schedule_group=env.get("COLLECT_SCHEDULE_GROUP"),
         collect_scheduler_role_arn=env.get("COLLECT_SCHEDULER_ROLE_ARN"),
         collect_every_minutes=_int("COLLECT_EVERY_MINUTES", 2),
+        user_pool_id=env.get("USER_POOL_ID"),
     )

@@ -334,6 +334,18 @@ def _question_rule(c: Change) -> list[DomainEvent]:
     return found
 
 
+def _erasure_rule(c: Change) -> list[DomainEvent]:
+    """An erasure recorded: ``MemberErasureRequested`` (its id only: the worker reads whom). Finished:
+    ``MemberErased`` with the events whose packs held them, never the member."""
+    new, old = c.new or {}, c.old or {}
+    if c.old is None and new.get("status") == "erasing":
+        return [c.event("MemberErasureRequested", {"erasureId": new.get("id")}, [])]
+    if new.get("status") == "erased" and old.get("status") != "erased":
+        fields = {"erasureId": new.get("id"), "eventIds": sorted(new.get("eventIds") or ())}
+        return [c.event("MemberErased", fields, [f"event/{e}" for e in fields["eventIds"]])]
+    return []
+
+
 RULES: dict[str, Rule] = {
     "Event": _event_rule,
     "Session": _session_rule,
@@ -369,4 +381,5 @@ RULES: dict[str, Rule] = {
     "ScheduleImport": _nothing,  # an import's record: its sessions' own changes are the news
     **moderation_events.RULES,
     "CollectSource": _nothing,  # a hashtag source and its cycles' status: the posts it stores are the news
+    "Erasure": _erasure_rule,
 }

@@ -184,7 +184,9 @@ def rebuild_affected(
     packs: list[Pack] = []
     if detail_type in MEMBER_TRIGGERS:
         member_id = str(detail.get("memberId") or "")
-        for event_id in member_events(member_id) if member_id else ():
+        # MemberErased names the events (the member's memberships are gone by then), never the member
+        erased_from = detail.get("eventIds") if isinstance(detail.get("eventIds"), list) else None
+        for event_id in erased_from or (member_events(member_id) if member_id else ()):
             packs += repo.packs_of_event(event_id)
     else:
         event_id, session_id = detail.get("eventId"), detail.get("sessionId")

@@ -168,10 +168,16 @@ class S3Storage:
         self._remove(bucket, prefix, lambda _: True)
 
     def _remove(self, bucket: str, prefix: str, wanted) -> None:
-        paginator = self.client.get_paginator("list_objects_v2")
+        """Every version of the objects (the bucket is versioned: a plain delete would keep the words
+        of a withdrawn note or an erased member as a noncurrent version for days)."""
+        paginator = self.client.get_paginator("list_object_versions")
         stale = []
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            stale += [{"Key": obj["Key"]} for obj in page.get("Contents", []) if wanted(obj["Key"])]
+            stale += [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in (*page.get("Versions", []), *page.get("DeleteMarkers", []))
+                if wanted(v["Key"])
+            ]
         for start in range(0, len(stale), 1000):
             self.client.delete_objects(Bucket=bucket, Delete={"Objects": stale[start : start + 1000]})
 
