@@ -61,8 +61,27 @@ def everything_stored(aws) -> list[str]:
     return found
 
 
+@pytest.fixture
+def dies_once(monkeypatch):
+    """The erasure worker dies after its second page (small pages): the queue's redelivery resumes it.
+    Returns the cursor each page started from."""
+    from backchannel.erasure import dynamo
+
+    monkeypatch.setattr(dynamo, "PAGE", 10)
+    sweep, started = dynamo.DynamoSweeper.sweep, []
+
+    def dying(self, step, erasure, cursor):
+        started.append((step, cursor))
+        if len(started) == 3:
+            raise RuntimeError("the worker died half-way")
+        return sweep(self, step, erasure, cursor)
+
+    monkeypatch.setattr(dynamo.DynamoSweeper, "sweep", dying)
+    return started
+
+
 def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
-    api, aws, event, session, alice, olga, pumps, capsys
+    api, aws, event, session, alice, olga, pumps, capsys, dies_once
 ):
     erin = api.user("erin")
     api.cognito.admin_update_user_attributes(
@@ -124,6 +143,9 @@ def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
     assert erasure["status"] == "erasing"
     pumps.drain()
 
+    assert (
+        dies_once[2] == dies_once[3] and dies_once[3][0] == "data" and dies_once[3][1]
+    )  # resumed, not afresh
     done = ok(api.get(f"/erasures/{erasure['id']}"))
     assert (done["status"], done["progress"]) == ("erased", 100)
     assert ok(api.get(f"/questions/{theirs['id']}"))["votes"] == 0  # the count corrected
