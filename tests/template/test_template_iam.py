@@ -23,6 +23,13 @@ EXPECTED = {
     "ResourcesWorkerFunction": {"DataTable": WRITE},
     "CollectApiFunction": {"DataTable": WRITE, "IdempotencyTable": IDEMPOTENCY},
     "CollectWorkerFunction": {"DataTable": WRITE},
+    # the erasure worker sweeps every table once per erasure (the only Scan), deleting or making
+    # anonymous what names the member; unfollows and withdrawn votes are transactions
+    "ErasureWorkerFunction": {
+        "DataTable": {"Scan", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+        "IdempotencyTable": {"Scan", "DeleteItem"},
+        "ConnectionsTable": {"Scan", "DeleteItem"},
+    },
     # the socket reads events, sessions and memberships by key; keeps connections and subscriptions
     "LiveSocketFunction": {
         "DataTable": {"GetItem"},
