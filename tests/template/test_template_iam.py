@@ -26,7 +26,15 @@ EXPECTED = {
     # the erasure worker sweeps every table once per erasure (the only Scan), deleting or making
     # anonymous what names the member; unfollows and withdrawn votes are transactions
     "ErasureWorkerFunction": {
-        "DataTable": {"Scan", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+        "DataTable": {
+            "Scan",
+            "GetItem",
+            "Query",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "ConditionCheckItem",
+        },
         "IdempotencyTable": {"Scan", "DeleteItem"},
         "ConnectionsTable": {"Scan", "DeleteItem"},
     },
