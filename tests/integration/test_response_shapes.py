@@ -282,6 +282,8 @@ CASES: dict[tuple[str, str], Case] = {
         Call("/events/{event}/sources/{source}", "olga")
     ),
     ("DELETE", "/sessions/{sessionId}"): case(Call("/sessions/{doomed_session}", "olga")),
+    ("GET", "/erasures/{erasureId}"): case(Call("/erasures/{erasure}")),
+    ("DELETE", "/me"): case(Call("/me", "mallory")),  # the last: mallory is erased
 }
 
 
@@ -717,4 +719,7 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
             f"/events/{eid}/sources", {"type": "mastodon", "instance": mastodon_url}, as_=olga
         ).json["id"],
     }
+    eve = api.user("eve")  # erased at once: her erasure's record for GET /erasures/{id}
+    api.get("/me", as_=eve)
+    names["erasure"] = api.delete("/me", as_=eve).json["id"]
     return users, names
