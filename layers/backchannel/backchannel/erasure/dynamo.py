@@ -10,7 +10,7 @@ and acts on every item that names the member anywhere (a key, an attribute, a ne
 | ``Post``, ``Note`` by them | deleted through the capture repo (the stream tells live, resources, packs) |
 | ``Question`` by them | deleted with every vote on it |
 | personal ``Pack`` of theirs | its partition (publications, counters) and every S3 object version |
-| ``Event``, ``Session``, ``Summary``, ``Publication``, ``ScheduleImport`` (others' records) | kept; the member's id replaced by the opaque one |
+| ``Event``, ``Session``, ``Summary``, ``Publication``, ``ScheduleImport``, ``AuditEntry`` (others' records) | kept; the member's id replaced by the opaque one |
 | ``ResourceSharer``, ``ResourceShare`` | left to the resources worker, which drops them when the post or note goes |
 | anything else naming them | deleted |
 
@@ -38,7 +38,10 @@ from backchannel.erasure.rules import opaque_id
 from backchannel.questions.dynamo import DynamoQuestionsRepo
 
 PAGE = 200
-KEPT = frozenset({"Event", "Session", "Summary", "Publication", "ScheduleImport", "DeliveryStats"})
+# others' records: kept, the member's id replaced by the opaque one (moderation's audit log included)
+KEPT = frozenset(
+    {"Event", "Session", "Summary", "Publication", "ScheduleImport", "DeliveryStats", "AuditEntry"}
+)
 LEFT_TO_THE_LEDGER = frozenset({"ResourceSharer", "ResourceShare", "Resource"})
 KEYS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
 _plain = TypeDeserializer()
