@@ -98,7 +98,7 @@ def _backoff(attempt: int) -> None:
 def moderate_question_in(tx: Transaction, before: Question, after: Question) -> QuestionItem:
     """The question's part of an organiser's moderation (``moderation.dynamo`` logs it in the same
     transaction): its status and index partitions, if its status is still ``before``'s."""
-    gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id)
+    gsi1pk, gsi2pk = _partitions(after.session_id, after.status, after.asker_id, after.id)
     key = _key(before.id)
     actions = [
         QuestionItem.status.set(after.status),
