@@ -62,8 +62,11 @@ def test_the_demo_has_life_that_respects_visibility(stack):
     assert demo["warnings"] == []
     assert demo["members"] == ["ada", "ben", "chloe"]
     live = demo["session_ids"][0]
-    posts = http("GET", f"{base_url}/events/{demo['event_id']}/posts").json["items"]
+    feed = http("GET", f"{base_url}/events/{demo['event_id']}/posts").json["items"]
+    # the members' posts; the rest were collected from the fake Mastodon
+    posts = [p for p in feed if not p.get("origin")]
     assert len(posts) == 3
+    assert {p["origin"]["network"] for p in feed if p.get("origin")} == {"mastodon"}
     assert all("#LAWW26" in p["text"] for p in posts)
     assert sum("https://" in p["text"] for p in posts) == 2
     public = http("GET", f"{base_url}/sessions/{live}/notes").json["items"]
