@@ -101,7 +101,7 @@ MATRIX = {
     ("GET", "/posts/{post}"): (200, 200, 200, 200),
     ("POST", "/events/{public}/reports"): (401, 201, 201, 201),
     ("GET", "/events/{private}/reports"): (401, 404, 404, 200),
-    ("DELETE", "/events/{public}/reports/{post}"): (401, 403, 403, 204),
+    ("DELETE", "/events/{public}/reports/{reported}"): (401, 403, 403, 204),
     ("GET", "/events/{private}/held-posts"): (401, 404, 404, 200),
     ("PUT", "/posts/{post}/moderation"): (401, 403, 403, 200),
     ("PUT", "/notes/{public_note}/moderation"): (401, 403, 403, 200),
@@ -112,6 +112,14 @@ MATRIX = {
     ("DELETE", "/events/{private}/members/{helper_member}"): (401, 404, 404, 204),
     ("GET", "/events/{private}/moderation-log"): (401, 404, 404, 200),
     ("GET", "/me/moderation"): (401, 200, 200, 200),
+    # collection: an event's hashtag sources are its organisers'
+    ("POST", "/events/{public}/sources"): (401, 403, 403, 201),
+    ("GET", "/events/{private}/sources"): (401, 404, 404, 200),
+    ("POST", "/events/{public}/sources/{source}/sync"): (401, 403, 403, 202),
+    ("DELETE", "/events/{public}/sources/{source}"): (401, 403, 403, 204),
+    # erasure: each caller erases their own account; its progress is read by its unguessable id
+    ("DELETE", "/me"): (401, 202, 202, 202),
+    ("GET", "/erasures/{erasure}"): (200, 200, 200, 200),
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -133,6 +141,9 @@ PLACEHOLDERS = {
     "{helper_feed}": "{token}",
     "{unknown_token}": "{token}",
     "{schedule_import}": "{importId}",
+    "{reported}": "{itemId}",
+    "{source}": "{sourceId}",
+    "{erasure}": "{erasureId}",
 }
 
 
@@ -161,6 +172,8 @@ def _body(method: str, path: str, event: dict, helper, actor: str) -> dict | Non
         return {"type": "post", "id": "{post}", "reason": "spam"}
     if "/mutes/" in path and method == "PUT":
         return {"reason": "flooding"}
+    if path.endswith("/sources") and method == "POST":
+        return {"type": "bluesky"}  # the public Bluesky search: no instance to check
     if path.endswith("/schedule-imports"):
         return _schedule(event)
     if path == "/events":
@@ -258,6 +271,12 @@ def test_authorisation(api, method, template):
     if "{schedule_import}" in template:
         done = api.post(f"/events/{private['id']}/schedule-imports", _schedule(private), as_=organiser)
         ids["schedule_import"] = done.json["id"]
+    ids["reported"] = ids["post"]
+    if "{source}" in template:
+        done = api.post(f"/events/{public['id']}/sources", {"type": "bluesky"}, as_=organiser)
+        ids["source"] = done.json["id"]
+    if "{erasure}" in template:  # the helper's account, erased after everything above used it
+        ids["erasure"] = api.delete("/me", as_=helper).json["id"]
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}
     path = template.format(**ids)
     if "/reports/" in template:  # an open report to dismiss

@@ -139,5 +139,6 @@ def test_a_deployment_s_rate_limits_apply_to_every_route_of_each_class(monkeypat
         "packs",
         "organising",
         "profile",
+        "reports",
     }
-    assert seen == expected  # exports and reports: no route yet; subscribe: the WebSocket's
+    assert seen == expected  # exports: no route yet; subscribe: the WebSocket's

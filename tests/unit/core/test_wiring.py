@@ -33,6 +33,14 @@ ENVIRONMENT = {
     "PUBLIC_API_URL": "https://api.example.org",
     "WEBSOCKET_ENDPOINT": "https://ws.example.org/live",
     "LIVE_CHUNKS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/live-chunks",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency",
+    "COLLECT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/collect",
+    "COLLECT_QUEUE_ARN": "arn:aws:sqs:us-east-1:123456789012:collect",
+    "COLLECT_SCHEDULE_GROUP": "collect",
+    "COLLECT_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/collect-scheduler",
+    "SCHEDULE_IMPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/schedule-imports",
+    "SCHEDULE_IMPORTS_BUCKET_NAME": "schedule-imports",
+    "USER_POOL_ID": "us-east-1_local",
 }
 
 
