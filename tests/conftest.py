@@ -55,3 +55,23 @@ def _reset_powertools_metrics():
     from backchannel.core.observability import metrics
 
     metrics.clear_metrics()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_pump_thread_outlives_its_module(request):
+    """A module that starts pumps (a local runtime) must stop them: a pump left running in this worker
+    process keeps reading the queues and streams of the tests that come after it, in the same moto."""
+    import threading
+    import time
+
+    before = {t for t in threading.enumerate() if t.name == "local-pumps"}
+    yield
+    deadline = time.monotonic() + 15
+    while True:
+        left = [
+            t for t in threading.enumerate() if t.name == "local-pumps" and t not in before and t.is_alive()
+        ]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"{request.module.__name__} left {len(left)} pump thread(s) running after its last test"

@@ -13,7 +13,7 @@ import pytest
 
 from local.chromium import chromium_browser, chromium_context, missing, sign_in
 from local.user import create_user
-from tests.support.runtime import local_runtime
+from tests.support.runtime import SHARED, local_runtime
 
 
 def _need_chromium() -> None:
@@ -39,12 +39,19 @@ def browser():
         yield launched
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack():
-    """The local runtime with the demo event, one for all the browser tests (starting one costs ~20 s):
-    ``(runtime, base_url)``. Tests make their own members, so they do not meet each other's."""
+    """The local runtime with the demo event, one for the browser tests (starting one costs ~20 s):
+    ``(runtime, base_url)``. Tests make their own members, so they do not meet each other's.
+
+    Package-scoped, not session-scoped: a worker that goes on to other tests stops it first, or its
+    pumps would go on reading the queues and streams of the next tests' stacks in the same moto."""
     with local_runtime(demo=True) as (runtime, base_url):
-        yield runtime, base_url
+        SHARED.add(runtime)
+        try:
+            yield runtime, base_url
+        finally:
+            SHARED.discard(runtime)
 
 
 def _signed_in_page(browser, stack, *, organiser: bool):

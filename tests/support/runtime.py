@@ -25,7 +25,11 @@ from typing import Any
 
 from local.runner import LocalRuntime
 
-__all__ = ["Response", "http", "local_runtime", "start_local_runtime"]
+__all__ = ["SHARED", "Response", "http", "local_runtime", "start_local_runtime"]
+
+# Runtimes a fixture shares beyond one test module (a package's): their pump threads are expected to
+# outlive a module, and tests/conftest.py's leak check leaves them alone until the package is done.
+SHARED: set[LocalRuntime] = set()
 
 ROOT = Path(__file__).resolve().parents[2]
 
