@@ -24,11 +24,36 @@ export function renderPost(post, { pending = false } = {}) {
       " · ",
       pending ? el("span", { class: "waiting", text: "waiting to send" }) : timeEl(post.createdAt, { timeStyle: "short" }),
     ),
+    post.inReplyTo ? replyLine(post.inReplyTo) : null,
     // A content warning comes first; the text stays collapsed behind it until the reader opens it.
     post.contentWarning
       ? el("details", { class: "cw" }, el("summary", { text: `CW: ${post.contentWarning}` }), el("p", { class: "text", text: post.text || "" }))
       : el("p", { class: "text", text: post.text || "" }),
   );
+}
+
+// What a reply answers: the parent's author once known, or "a removed post" when the parent is gone
+// (deleted, hidden or erased: GET /posts/{id} says 404), so a conversation stays readable.
+const parents = new Map(); // post id -> Promise of the author's name, or null when removed
+
+function parentAuthor(id) {
+  if (!parents.has(id)) {
+    const found = api(`/posts/${encodeURIComponent(id)}`).then(
+      (post) => (post.author && (post.author.displayName || post.author.id)) || "a post",
+      (error) => (error.status === 404 ? null : "a post"),
+    );
+    parents.set(id, found);
+  }
+  return parents.get(id);
+}
+
+function replyLine(parentId) {
+  const line = el("p", { class: "reply-to meta", text: "In reply to a post" });
+  parentAuthor(parentId).then((author) => {
+    line.textContent = author === null ? "In reply to a removed post" : `In reply to ${author}`;
+    if (author === null) line.classList.add("removed");
+  });
+  return line;
 }
 
 export class LiveFeed {

@@ -144,6 +144,34 @@ def test_join_post_and_see_it_live_on_an_anonymous_page(demo, alice, remote):
     page.close()
 
 
+def test_a_reply_to_a_deleted_post_says_it_answers_a_removed_post(stack, demo, alice, remote):
+    """A conversation stays readable when its first post is gone (deleted, hidden or erased)."""
+    event_id, _ = demo
+    _, base_url = stack
+    token = alice.user["token"]
+    posts = f"{base_url}/events/{event_id}/posts"
+    first = http("POST", posts, token=token, json_body={"text": f"to be deleted {uuid.uuid4().hex[:6]}"}).json
+    kept = http("POST", posts, token=token, json_body={"text": f"kept {uuid.uuid4().hex[:6]}"}).json
+    answers = [
+        http(
+            "POST",
+            posts,
+            token=token,
+            json_body={"text": f"re {n} {uuid.uuid4().hex[:6]}", "inReplyTo": parent},
+        )
+        for n, parent in enumerate((first["id"], kept["id"]))
+    ]
+    assert [a.status for a in answers] == [201, 201], answers
+    assert http("DELETE", f"{base_url}/posts/{first['id']}", token=token).status == 204
+
+    page = remote.page(f"#/events/{event_id}")
+    orphan = page.locator(f'#feed li[data-post-id="{answers[0].json["id"]}"] .reply-to')
+    answer = page.locator(f'#feed li[data-post-id="{answers[1].json["id"]}"] .reply-to')
+    wait(lambda: orphan.text_content() == "In reply to a removed post")
+    wait(lambda: answer.text_content().startswith("In reply to ") and "removed" not in answer.text_content())
+    page.close()
+
+
 def test_a_note_edited_in_two_tabs_offers_the_choice_and_keeps_mine(stack, demo, alice):
     _, session_id = demo
     first = alice.page(f"#/sessions/{session_id}")
