@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -47,11 +48,11 @@ def stack():
     Package-scoped, not session-scoped: a worker that goes on to other tests stops it first, or its
     pumps would go on reading the queues and streams of the next tests' stacks in the same moto."""
     with local_runtime(demo=True) as (runtime, base_url):
-        SHARED.add(runtime)
+        SHARED[runtime] = Path(__file__).parent
         try:
             yield runtime, base_url
         finally:
-            SHARED.discard(runtime)
+            SHARED.pop(runtime, None)
 
 
 def _signed_in_page(browser, stack, *, organiser: bool):

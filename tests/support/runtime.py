@@ -27,9 +27,9 @@ from local.runner import LocalRuntime
 
 __all__ = ["SHARED", "Response", "http", "local_runtime", "start_local_runtime"]
 
-# Runtimes a fixture shares beyond one test module (a package's): their pump threads are expected to
-# outlive a module, and tests/conftest.py's leak check leaves them alone until the package is done.
-SHARED: set[LocalRuntime] = set()
+# Runtimes a fixture shares beyond one test module, by the folder of the package that shares them: their
+# pump threads may outlive a module there, and tests/conftest.py fails the first module outside it.
+SHARED: dict[LocalRuntime, Path] = {}
 
 ROOT = Path(__file__).resolve().parents[2]
 
