@@ -1,4 +1,4 @@
-"""Members API: profiles (created on first authenticated use), event attendance, and erasure."""
+"""Members API: profiles (created on first authenticated use), event attendance, erasure and exports."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from backchannel.core import http, wiring
 from backchannel.erasure import rules as erasure
 from backchannel.erasure.dynamo import DynamoErasureRepo
 from backchannel.erasure.schemas import ERASURE
+from backchannel.exports import rules as exports
+from backchannel.exports.dynamo import DynamoExportRepo, presign
+from backchannel.exports.schemas import EXPORT
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
 erasures = wiring.factory(DynamoErasureRepo)
+export_records = wiring.factory(DynamoExportRepo)
 
 
 @app.get("/me", response=schemas.MEMBER)
@@ -39,6 +43,19 @@ def erase_me():
 def get_erasure(erasureId: str):
     """How far an erasure is (its id is the only way to it: it names nobody)"""
     return http.ok(erasure.status(erasures(), erasureId).to_json())
+
+
+@app.post("/me/export", limit="exports", status=202, response=EXPORT)
+def export_me():
+    """Export everything of yours as JSON and Markdown in a zip (follow it at GET /me/exports/{id})"""
+    found = exports.request_export(export_records(), http.caller(app))
+    return http.ok(found.to_json(), 202, {"Location": f"/me/exports/{found.id}"})
+
+
+@app.get("/me/exports/<exportId>", response=EXPORT, errors=(404,))
+def get_export(exportId: str):
+    """How far your export is, and when ready a link to its zip (valid for an hour)"""
+    return http.ok(exports.view(export_records(), http.caller(app), exportId, presign))
 
 
 @app.get("/me/events", response=schemas.MY_EVENT, paginated=True)

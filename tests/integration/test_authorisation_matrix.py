@@ -120,6 +120,10 @@ MATRIX = {
     # erasure: each caller erases their own account; its progress is read by its unguessable id
     ("DELETE", "/me"): (401, 202, 202, 202),
     ("GET", "/erasures/{erasure}"): (200, 200, 200, 200),
+    # export: each caller exports their own things; an export is read by its member only (the
+    # helper's here: 404 for everyone else)
+    ("POST", "/me/export"): (401, 202, 202, 202),
+    ("GET", "/me/exports/{export}"): (401, 404, 404, 404),
 }
 PLACEHOLDERS = {
     "{private}": "{eventId}",
@@ -144,6 +148,7 @@ PLACEHOLDERS = {
     "{reported}": "{itemId}",
     "{source}": "{sourceId}",
     "{erasure}": "{erasureId}",
+    "{export}": "{exportId}",
 }
 
 
@@ -275,6 +280,8 @@ def test_authorisation(api, method, template):
     if "{source}" in template:
         done = api.post(f"/events/{public['id']}/sources", {"type": "bluesky"}, as_=organiser)
         ids["source"] = done.json["id"]
+    if "{export}" in template:
+        ids["export"] = api.post("/me/export", as_=helper).json["id"]
     if "{erasure}" in template:  # the helper's account, erased after everything above used it
         ids["erasure"] = api.delete("/me", as_=helper).json["id"]
     callers = {"anonymous": None, "member": member, "other_organiser": other, "organiser": organiser}

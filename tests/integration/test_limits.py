@@ -140,5 +140,6 @@ def test_a_deployment_s_rate_limits_apply_to_every_route_of_each_class(monkeypat
         "organising",
         "profile",
         "reports",
+        "exports",
     }
-    assert seen == expected  # exports: no route yet; subscribe: the WebSocket's
+    assert seen == expected  # subscribe: the WebSocket's

@@ -283,6 +283,8 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("DELETE", "/sessions/{sessionId}"): case(Call("/sessions/{doomed_session}", "olga")),
     ("GET", "/erasures/{erasureId}"): case(Call("/erasures/{erasure}")),
+    ("POST", "/me/export"): case(Call("/me/export", "carol")),
+    ("GET", "/me/exports/{exportId}"): case(Call("/me/exports/{bob_export}", "bob")),  # ready: url, expiresAt
     ("DELETE", "/me"): case(Call("/me", "mallory")),  # the last: mallory is erased
 }
 
@@ -506,7 +508,7 @@ def mastodon(loopback):
 def all_workers(aws, api, loopback):
     """The integration conftest's ``pumps`` with the resources worker too: the resource lists need it."""
     aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
-    workers = (*WORKERS, "ResourcesWorkerFunction")
+    workers = (*WORKERS, "ResourcesWorkerFunction", "ExportWorkerFunction")
     return Pumps(aws, {name: Runtime(api, name) for name in workers}, sqs_retry_visibility=0)
 
 
@@ -638,8 +640,10 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
     link_token = re.search(r"/circulated/([\w-]+)", mail.get_body(("plain",)).get_content()).group(1)
     unsubscribe_token = re.search(r"/unsubscribe/([\w-]+)", mail["List-Unsubscribe"]).group(1)
     [entry] = api.get("/me/inbox", as_=alice).json["items"]
+    bob_export = api.post("/me/export", as_=bob).json["id"]
     assert api.post(f"/packs/{event_pack}/publish", as_=olga).status == 202
     pumps.drain()
+    assert api.get(f"/me/exports/{bob_export}", as_=bob).json["status"] == "ready"
     # After the last drain: the pumps read no more of the stream after a block (its conditional deletes
     # fail when there is no follow to delete, and moto restores the table, stream included, when a
     # transaction fails).
@@ -712,6 +716,7 @@ def seed(api, pumps, olga, alice, bob, make_event, make_session, mastodon_url: s
         "event_pack": event_pack,
         "session_pack": session_pack,
         "entry": entry["id"],
+        "bob_export": bob_export,
         "link_token": link_token,
         "unsubscribe_token": unsubscribe_token,
         "mastodon_url": mastodon_url,

@@ -99,6 +99,21 @@ def ready_personal_pack(api, pumps, who, event) -> dict:
     return pack
 
 
+def edited_note(api, who, session, body: str, edit: str) -> dict:
+    """A public note ``who`` writes in ``session`` and then edits (version 2), both asserted."""
+    first = api.post(f"/sessions/{session['id']}/notes", {"body": body, "visibility": "public"}, as_=who)
+    assert first.status == 201, first
+    edited = api.request(
+        "PUT",
+        f"/notes/{first.json['id']}",
+        json_body={"body": edit, "visibility": "public"},
+        as_=who,
+        headers={"If-Match": first.headers["etag"]},
+    )
+    assert edited.status == 200, edited
+    return edited.json
+
+
 def note(api, who, session, body: str, visibility: str, share: bool = True) -> dict:
     """A note ``who`` writes in ``session`` (201 asserted)."""
     r = api.post(

@@ -1,5 +1,5 @@
-"""Erasure: a member who did everything is erased (``DELETE /me``), then every table, index, bucket
-(every object version, zips opened) and the log output of the erasure are scanned for their id,
+"""Erasure: a member who did everything (an export of it all included) is erased (``DELETE /me``), then
+every table, index, bucket (every object version, zips opened) and the log output of the erasure are scanned for their id,
 handle, email, name and every text they wrote: none is found. Others' records keep what they need."""
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ import zipfile
 
 import pytest
 
+from tests.support.circulation import edited_note
+
 WORKERS = (
     "StreamRouterFunction",
     "ResourcesWorkerFunction",
     "PacksWorkerFunction",
     "ErasureWorkerFunction",
+    "ExportWorkerFunction",
 )
 TEXTS = (
     "zebra-post-of-erin",
@@ -107,18 +110,7 @@ def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
         ),
         201,
     )
-    note = api.post(
-        f"/sessions/{session['id']}/notes", {"body": "quokka-note-of-erin", "visibility": "public"}, as_=erin
-    )
-    assert note.status == 201, note
-    edited = api.request(
-        "PUT",
-        f"/notes/{note.json['id']}",
-        json_body={"body": "quokka-note-edited", "visibility": "public"},
-        as_=erin,
-        headers={"If-Match": note.headers["etag"]},
-    )
-    assert edited.status == 200, edited
+    edited_note(api, erin, session, "quokka-note-of-erin", "quokka-note-edited")
     ok(api.post(f"/sessions/{session['id']}/notes", {"body": "narwhal-private-of-erin"}, as_=erin), 201)
     asked = ok(
         api.post(f"/sessions/{session['id']}/questions", {"text": "axolotl-question-of-erin"}, as_=erin), 201
@@ -135,7 +127,9 @@ def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
     ok(api.post("/me/blocks", {"memberId": olga.sub}, as_=erin), 201)
     ok(api.post(f"/events/{event['id']}/packs", as_=olga), 202)  # holds erin's post and note
     ok(api.post("/me/packs", {"eventId": event["id"]}, as_=erin), 202)
+    exported = ok(api.post("/me/export", as_=erin), 202)  # a zip of everything of hers, erased with her
     pumps.drain()
+    assert ok(api.get(f"/me/exports/{exported['id']}", as_=erin))["status"] == "ready"
     assert any("quokka-note-edited" in s for s in everything_stored(aws))  # the scan sees what is there
     capsys.readouterr()  # the logs from here on are the erasure's
 

@@ -1,7 +1,8 @@
 """Erasure's storage: the erasure record (``ERASURE#<id>`` / ``ERASURE``) and the sweeps.
 
-A sweep reads a whole table page by page (a ``Scan``: only this worker scans, never a request path)
-and acts on every item that names the member anywhere (a key, an attribute, a nested value):
+A sweep reads a whole table page by page (:mod:`backchannel.core.dynamo.sweep`: a ``Scan``, only on a
+queue, never a request path) and acts on every item that names the member anywhere (a key, an
+attribute, a nested value):
 
 | item | action |
 |---|---|
@@ -10,6 +11,7 @@ and acts on every item that names the member anywhere (a key, an attribute, a ne
 | ``Post``, ``Note`` by them | deleted through the capture repo (the stream tells live, resources, packs) |
 | ``Question`` by them | deleted with every vote on it |
 | personal ``Pack`` of theirs | its partition (publications, counters) and every S3 object version |
+| ``Export`` of theirs | every S3 object version of its zip, then the record |
 | ``Event``, ``Session``, ``Summary``, ``Publication``, ``ScheduleImport``, ``AuditEntry`` (others' records) | kept; the member's id replaced by the opaque one |
 | ``ResourceSharer``, ``ResourceShare`` | left to the resources worker, which drops them when the post or note goes |
 | anything else naming them | deleted |
@@ -20,10 +22,9 @@ responses, live connections and subscriptions).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from backchannel.capture.dynamo import DynamoCaptureRepo
@@ -32,9 +33,11 @@ from backchannel.core.aws_clients import client
 from backchannel.core.config import get_config
 from backchannel.core.dynamo.conditions import get_item
 from backchannel.core.dynamo.convert import to_item, to_model
+from backchannel.core.dynamo.sweep import names, sweep_page
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.erasure.model import Erasure
 from backchannel.erasure.rules import opaque_id
+from backchannel.exports.model import export_prefix
 from backchannel.questions.dynamo import DynamoQuestionsRepo
 
 PAGE = 200
@@ -44,7 +47,6 @@ KEPT = frozenset(
 )
 LEFT_TO_THE_LEDGER = frozenset({"ResourceSharer", "ResourceShare", "Resource"})
 KEYS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
-_plain = TypeDeserializer()
 
 
 class ErasureItem(Item, discriminator="Erasure"):
@@ -76,17 +78,6 @@ class DynamoErasureRepo:
         if item is None:
             return None
         return to_model(Erasure, item, event_ids=set(item.event_ids or ()))
-
-
-def names(value: Any, member_id: str) -> bool:
-    """Whether ``value`` (an item, or any value in it) mentions ``member_id``."""
-    if isinstance(value, str):
-        return member_id in value
-    if isinstance(value, dict):
-        return any(names(v, member_id) for v in value.values())
-    if isinstance(value, list | set | tuple):
-        return any(names(v, member_id) for v in value)
-    return False
 
 
 def replaced(value: Any, member_id: str, opaque: str) -> Any:
@@ -122,15 +113,9 @@ class DynamoSweeper:
 
     def sweep(self, step: str, erasure: Erasure, cursor: str | None) -> tuple[int, set[str], str | None]:
         table, key_names = self.tables[step]
-        args: dict[str, Any] = {"TableName": table, "Limit": PAGE, "ConsistentRead": True}
-        if cursor:
-            args["ExclusiveStartKey"] = json.loads(cursor)
-        page = self.ddb.scan(**args)
         member_id, erased, events = erasure.member_id or "", 0, set()
-        for raw in page.get("Items", []):
-            item = {k: _plain.deserialize(v) for k, v in raw.items()}
-            if not names(item, member_id):
-                continue
+        page = sweep_page(self.ddb, table, member_id, cursor, limit=PAGE)
+        for raw, item in page.items:
             key = {k: raw[k] for k in key_names}
             if step != "data":
                 self.ddb.delete_item(TableName=table, Key=key)
@@ -139,12 +124,11 @@ class DynamoSweeper:
             erased += self.erase_item(table, key, item, member_id)
             if isinstance(item.get("eventId"), str) and item.get("type") != "Event":
                 events.add(item["eventId"])
-        last = page.get("LastEvaluatedKey")
-        if step == "data" and not last:  # their follow counters last: the unfollows above update them
+        if step == "data" and not page.cursor:  # their follow counters last: the unfollows above update them
             self.ddb.delete_item(
                 TableName=table, Key={"pk": {"S": f"FOLLOWSTATS#member#{member_id}"}, "sk": {"S": "STATS"}}
             )
-        return erased, events, json.dumps(last) if last else None
+        return erased, events, page.cursor
 
     def erase_item(self, table: str, key: dict, item: dict, member_id: str) -> int:
         kind = item.get("type")
@@ -173,6 +157,8 @@ class DynamoSweeper:
         elif kind == "Pack" and item.get("memberId") == member_id:
             self.delete_objects(f"packs/{item['id']}/", f"editions/{item['id']}/")
             return self.delete_partition(table, item["pk"])
+        elif kind == "Export" and item.get("memberId") == member_id:  # its zip, then the record below
+            self.delete_objects(export_prefix(item["id"]))
         elif kind in KEPT and not any(member_id in str(item.get(k) or "") for k in KEYS):
             return self.anonymise(table, key, item, member_id)
         self.ddb.delete_item(TableName=table, Key=key)

@@ -346,6 +346,14 @@ def _erasure_rule(c: Change) -> list[DomainEvent]:
     return []
 
 
+def _export_rule(c: Change) -> list[DomainEvent]:
+    """An export recorded: ``ExportRequested`` (its id only: the worker reads whose). Its progress and
+    end are the member's to poll, not news."""
+    if c.old is None and (c.new or {}).get("status") == "building":
+        return [c.event("ExportRequested", {"exportId": c.new.get("id")}, [])]
+    return []
+
+
 RULES: dict[str, Rule] = {
     "Event": _event_rule,
     "Session": _session_rule,
@@ -382,4 +390,5 @@ RULES: dict[str, Rule] = {
     **moderation_events.RULES,
     "CollectSource": _nothing,  # a hashtag source and its cycles' status: the posts it stores are the news
     "Erasure": _erasure_rule,
+    "Export": _export_rule,
 }

@@ -187,8 +187,16 @@ def _below(pattern: re.Pattern, key: str, version: int) -> bool:
     return found is not None and int(found.group(1)) < version
 
 
-def presigned_download(bucket: str, key: str, *, content_type: str, filename: str, client: Any = None) -> str:
-    """A short-lived URL of one object, served as an attachment named ``filename``."""
+def presigned_download(
+    bucket: str,
+    key: str,
+    *,
+    content_type: str,
+    filename: str,
+    client: Any = None,
+    ttl: int = DOWNLOAD_URL_TTL_S,
+) -> str:
+    """A short-lived URL of one object (``ttl`` seconds), served as an attachment named ``filename``."""
     return (client or s3_client()).generate_presigned_url(
         "get_object",
         Params={
@@ -197,5 +205,5 @@ def presigned_download(bucket: str, key: str, *, content_type: str, filename: st
             "ResponseContentType": content_type,
             "ResponseContentDisposition": f'attachment; filename="{filename}"',
         },
-        ExpiresIn=DOWNLOAD_URL_TTL_S,
+        ExpiresIn=ttl,
     )
