@@ -2,7 +2,7 @@
 // follow or block.
 import { api, apiUrl } from "../api.js";
 import { signedIn } from "../state.js";
-import { announce, apiForm, append, button, el, field, section, timeEl } from "../ui.js";
+import { announce, apiForm, append, button, el, field, progressEl, section, timeEl } from "../ui.js";
 import { download, packCard } from "./packs.js";
 
 function removable(text, onRemove, label) {
@@ -160,6 +160,37 @@ async function profile() {
   });
 }
 
+// "Download my data": POST /me/export, then its progress until the zip's link (valid for an hour).
+function yourData() {
+  const progress = progressEl("Preparing your data");
+  const out = el("div", { class: "export-state" });
+  const poll = async (id) => {
+    const found = await api(`/me/exports/${id}`);
+    if (found.status === "building") {
+      progress.set(found.progress, `Preparing: ${found.progress}%`);
+      setTimeout(() => poll(id).catch((error) => out.replaceChildren(el("p", { class: "form-error", text: error.message }))), 2000);
+    } else if (found.status === "ready") {
+      out.replaceChildren(el("p", {}, el("a", { href: found.url, download: "backchannel-export.zip", text: "Download the zip" }), " (the link works until ", timeEl(found.expiresAt, { timeStyle: "short" }), ")"));
+      announce("Your data is ready to download.");
+    } else {
+      out.replaceChildren(el("p", { class: "form-error", text: `The export failed: ${found.error || "ask again"}` }));
+    }
+  };
+  const start = button("Download my data", async (event) => {
+    event.target.closest("button").disabled = true;
+    try {
+      const made = await api("/me/export", { method: "POST" });
+      out.replaceChildren(progress.node);
+      await poll(made.id);
+    } catch (error) {
+      out.replaceChildren(el("p", { class: "form-error", text: `Not started: ${error.message}` }));
+    } finally {
+      event.target.closest("button").disabled = false;
+    }
+  });
+  return el("div", {}, el("p", { text: "Everything of yours (profile, posts, notes, questions, follows, channels without their secrets, inbox, packs) as JSON and Markdown in a zip." }), start, out);
+}
+
 async function packs() {
   const page = await api("/me/packs");
   const items = page.items || [];
@@ -180,6 +211,7 @@ export async function showMe(view) {
     ["channels-section", "Channels: how packs reach me", channels],
     ["blocks-section", "Blocked", blocks],
     ["profile-section", "Profile", profile],
+    ["data-section", "Your data", async () => yourData()],
   ];
   const sections = parts.map(([id, title]) => section(id, title));
   append(view, ...sections);
