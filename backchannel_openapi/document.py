@@ -7,6 +7,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from backchannel_openapi.components import (
+    gateway_message_schema,
+    problem_schema,
+    rate_limited_schema,
+    ref,
+)
 from backchannel_openapi.routes import (
     ROOT,
     TEMPLATE,
@@ -66,78 +72,11 @@ def project_version() -> str:
         return str(tomllib.load(fh)["project"]["version"])
 
 
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _problem_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "description": "An RFC 9457 problem document (media type application/problem+json).",
-        "required": ["type", "status", "title", "detail"],
-        "properties": {
-            "type": {"type": "string", "description": "always about:blank", "examples": ["about:blank"]},
-            "status": {"type": "integer", "description": "the HTTP status code"},
-            "title": {"type": "string", "description": "a short summary of the kind of problem"},
-            "detail": {"type": "string", "description": "what went wrong with this request"},
-            "importId": {
-                "type": "string",
-                "description": "a schedule import's refusal: the id of its record, which lists every problem",
-            },
-            "errors": {
-                "type": "array",
-                "description": "every field at fault (validation problems)",
-                "items": {
-                    "type": "object",
-                    "required": ["field", "message"],
-                    "properties": {
-                        "field": {"type": "string", "description": "e.g. name, speakers[0].link, body"},
-                        "message": {"type": "string"},
-                    },
-                    "additionalProperties": False,
-                },
-            },
-        },
-    }
-
-
-def _gateway_message_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "description": "API Gateway's own answer, before any function runs (e.g. its JWT authorizer's 401).",
-        "required": ["message"],
-        "properties": {"message": {"type": "string", "examples": ["Unauthorized"]}},
-    }
-
-
-def _rate_limited_schema() -> dict[str, Any]:
-    return {
-        "description": "A problem document (429) naming the fair limit the caller reached.",
-        "allOf": [
-            _ref("schemas", "Problem"),
-            {
-                "type": "object",
-                "required": ["limit", "rate", "window", "retryAfter"],
-                "properties": {
-                    "limit": {
-                        "type": "string",
-                        "description": "the class of the limit",
-                        "examples": ["posts"],
-                    },
-                    "rate": {"type": "integer", "description": "requests allowed per window"},
-                    "window": {"type": "integer", "description": "the window, in seconds"},
-                    "retryAfter": {"type": "integer", "description": "as the Retry-After header"},
-                },
-            },
-        ],
-    }
-
-
 class _Builder:
     def __init__(self) -> None:
         self.schemas: dict[str, dict[str, Any]] = {
-            "Problem": _problem_schema(),
-            "GatewayMessage": _gateway_message_schema(),
+            "Problem": problem_schema(),
+            "GatewayMessage": gateway_message_schema(),
         }
         self.statuses: set[int] = set()
         self.operation_ids: dict[str, str] = {}
@@ -152,7 +91,7 @@ class _Builder:
         if name in self.schemas and self.schemas[name] != schema:
             raise ValueError(f"two different schemas are both named {name!r}: give one another name")
         self.schemas[name] = schema
-        return _ref("schemas", name)
+        return ref("schemas", name)
 
     def page_ref(self, obj: Any, *, polled: bool = False) -> dict[str, str]:
         """A page of ``obj`` items; ``polled``: a feed's page, which also says where to poll from."""
@@ -179,18 +118,18 @@ class _Builder:
                 "description": "where this page's newest item stands: pass it as since to poll",
             }
         self.schemas[name] = page
-        return _ref("schemas", name)
+        return ref("schemas", name)
 
     def problem(self, status: int) -> dict[str, str]:
         self.statuses.add(status)
-        return _ref("responses", f"Problem{status}")
+        return ref("responses", f"Problem{status}")
 
     def rate_limited(self, name: str, *, own: bool = False) -> dict[str, Any]:
         """The 429 of a route that counts against the caller's ``name`` limit (``core.limits``);
         ``own``: the route has a 429 of its own too (a plain problem, without the limit's fields)."""
         from backchannel.core.limits import DEFAULTS
 
-        self.schemas["RateLimited"] = _rate_limited_schema()
+        self.schemas["RateLimited"] = rate_limited_schema()
         rates = " and ".join(str(limit) for limit in DEFAULTS[name])
         text = (
             f"Too many requests: the caller reached their `{name}` limit ({rates} by default; "
@@ -198,7 +137,7 @@ class _Builder:
         )
         if own:
             text += " The route also has a cap of its own, answered as a plain problem without those fields."
-        schema = _ref("schemas", "Problem" if own else "RateLimited")
+        schema = ref("schemas", "Problem" if own else "RateLimited")
         return {
             "description": text,
             "headers": {
@@ -222,16 +161,17 @@ class _Builder:
             "summary": meta["summary"],
             "tags": [api_route.function.tag],
         }
+        declared = meta.get("path") or {}  # a path parameter's spec, where the route declares one
         params: list[dict[str, Any]] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+            {"name": p, "in": "path", "required": True, "schema": _path_schema(declared.get(p))}
             for p in api_route.path_params
         ]
         if meta.get("paginated"):
-            params += [_ref("parameters", "limit"), _ref("parameters", "cursor")]
+            params += [ref("parameters", "limit"), ref("parameters", "cursor")]
         if meta.get("polled"):
-            params.append(_ref("parameters", "since"))
+            params.append(ref("parameters", "since"))
         if api_route.method == "POST":
-            params.append(_ref("parameters", "IdempotencyKey"))
+            params.append(ref("parameters", "IdempotencyKey"))
         if params:
             op["parameters"] = params
 
@@ -298,9 +238,9 @@ class _Builder:
                 f"Problem{code}": {
                     "description": STATUS_TEXT.get(code, f"HTTP {code}"),
                     "content": {
-                        PROBLEM: {"schema": _ref("schemas", "Problem")},
+                        PROBLEM: {"schema": ref("schemas", "Problem")},
                         **(
-                            {JSON: {"schema": _ref("schemas", "GatewayMessage")}}
+                            {JSON: {"schema": ref("schemas", "GatewayMessage")}}
                             if code in GATEWAY_ANSWERS
                             else {}
                         ),
@@ -339,6 +279,10 @@ class _Builder:
                 }
             },
         }
+
+
+def _path_schema(spec: Any) -> dict[str, Any]:
+    return spec.schema() if spec is not None else {"type": "string", "minLength": 1}
 
 
 def _camel(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,12 @@ def test_a_replayed_request_is_documented_as_200_with_what_the_first_made():
         "/me/follows",
         "/packs/{packId}/publish",
     } <= set(replayed)
+
+
+def test_a_path_parameter_the_route_checks_is_documented_with_its_pattern():
+    """The revoked publication's version: what the route refuses (422, tests/integration/circulation)
+    the document's pattern refuses too."""
+    doc = build_document(ROOT / "template.yaml")
+    params = doc["paths"]["/packs/{packId}/publications/{version}"]["delete"]["parameters"]
+    pattern = next(p["schema"]["pattern"] for p in params if p["name"] == "version")
+    assert [v for v in ("1", "12", "01", "0", " 1", "1.0", "x") if re.fullmatch(pattern, v)] == ["1", "12"]

@@ -20,11 +20,12 @@ blocks = wiring.factory(DynamoCirculationRepo)  # what a signed-in reader blocke
 
 def _feed(read) -> dict:
     """A page of posts, newest first. ``nextCursor`` continues to older posts; ``sinceCursor``, passed
-    as ``?since=``, returns only posts that arrived after this page's newest (for polling)."""
+    as ``?since=``, returns only posts that arrived after this page's newest (for polling). A poll
+    wins: with ``since``, a ``cursor`` is not read (a client that kept both asks for what is new)."""
     limit, cursor = http.page_args(app)
     since = http.query(app, "since")
-    if cursor and since:
-        raise BadRequest("use either cursor (older posts) or since (newer posts), not both", field="since")
+    if since:
+        cursor = None
     after = cursors.decode_positions(since, {"after"}, field="since")["after"] if since else None
     posts, next_cursor = read(limit, cursor, after)
     newest = posts[0].seq if posts else (after or "0")

@@ -3,14 +3,12 @@ download them (a redirect to a short-lived presigned URL of the served version).
 
 from __future__ import annotations
 
-import re
-
 from aws_lambda_powertools.event_handler import Response
 
 from backchannel.circulation import schemas as circulation_schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
-from backchannel.core.errors import FieldError, ValidationFailed
+from backchannel.core import schemas as core_schemas
 from backchannel.messaging.bus import default_publisher
 from backchannel.packs import api
 from backchannel.packs import schemas as pack_schemas
@@ -137,14 +135,13 @@ def publication_preview(packId: str):
     response=circulation_schemas.PUBLICATION,
     status=200,
     errors=(403, 404, 422),
+    path={"version": core_schemas.VERSION},
 )
 def revoke_publication(packId: str, version: str):
     """Revoke a publication: its inbox entries and links answer 410 from now on (its publisher)"""
     from backchannel.circulation import publishing
 
-    if not re.fullmatch(r"[1-9][0-9]{0,5}", version):
-        raise ValidationFailed(FieldError("version", "must be a published version number"))
-    number = int(version)
+    number = int(core_schemas.VERSION.parse(version, "version"))
     pub = publishing.revoke(store(), packs(), circulation(), http.caller(app), packId, number)
     return http.ok(pub.to_json())
 

@@ -165,6 +165,19 @@ def test_an_empty_feed_still_gives_a_since_cursor(api, event, alice):
     ] == ["first!"]
 
 
+def test_a_poll_wins_over_a_cursor_sent_with_it(api, event, alice):
+    for i in range(3):
+        post(api, event, alice, f"old {i}")
+    first = api.get(f"/events/{event['id']}/posts", query={"limit": "2"}).json
+    assert first["nextCursor"]
+    post(api, event, alice, "new")
+    both = {"since": first["sinceCursor"], "cursor": first["nextCursor"]}
+    polled = api.get(f"/events/{event['id']}/posts", query=both)
+    assert polled.status == 200, polled.body
+    assert [p["text"] for p in polled.json["items"]] == ["new"]
+    assert polled.json["nextCursor"] is None
+
+
 @pytest.mark.parametrize("query", [{"cursor": "nope"}, {"since": "nope"}, {"since": "e30", "cursor": "e30"}])
 def test_bad_feed_cursors(api, event, query):
     assert api.get(f"/events/{event['id']}/posts", query=query).status == 400

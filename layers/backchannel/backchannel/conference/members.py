@@ -8,9 +8,9 @@ import datetime as dt
 from backchannel.conference.model import ATTENDEE, Event, Link, Member, Membership
 from backchannel.conference.rules import visible_event
 from backchannel.conference.store import ConferenceRepo
+from backchannel.core.characters import without_invisible_format
 from backchannel.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from backchannel.core.model import Caller, Page, iso, utcnow
-from backchannel.core.validation import without_invisible_format
 
 
 def ensure_member(store: ConferenceRepo, caller: Caller, *, now: dt.datetime | None = None) -> Member:

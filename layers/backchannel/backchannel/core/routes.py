@@ -22,7 +22,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from backchannel.core.limits import CLASSES, charge_request
-from backchannel.core.validation import Obj
+from backchannel.core.validation import Obj, Spec
 
 
 def operation(
@@ -39,6 +39,7 @@ def operation(
     replay: bool = False,
     accepted: bool = False,
     limit: str | None = None,
+    path: dict[str, Spec] | None = None,
 ) -> Callable:
     """Describe a route for the OpenAPI document (read by ``backchannel_openapi``); no runtime effect.
 
@@ -48,7 +49,8 @@ def operation(
     ``accepted``: the request may instead answer 202 with the same body, unfinished, to be polled at
     its ``Location`` (work handed to a worker).
     ``limit``: the class of fair limits the route counts against (``core.limits``; :class:`Api`
-    enforces it)."""
+    enforces it). ``path``: the spec of a path parameter that is more than a non-empty string (the
+    route checks it with ``spec.parse``)."""
     if limit is not None and limit not in CLASSES:
         raise ValueError(f"limit={limit!r}: not a class of core.limits ({', '.join(CLASSES)})")
 
@@ -66,6 +68,7 @@ def operation(
             "replay": replay,
             "accepted": accepted,
             "limit": limit,
+            "path": path or {},
         }
         return fn
 

@@ -9,46 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backchannel.core.characters import has_control as _has_control
+from backchannel.core.characters import invisible_format, text_pattern
 from backchannel.core.errors import FieldError, ValidationFailed
 
 Errors = list[FieldError]
 _MISSING = object()
-
-
-# Zero-width non-joiner and joiner: Persian and Indic spelling and emoji sequences need them.
-_JOINERS = "\u200c\u200d"
-
-
-def invisible_format(text: str, *, joiners: bool = True) -> str | None:
-    """The first invisible format character of ``text`` (Unicode category Cf: bidi overrides and
-    isolates such as U+202E, zero-width spaces, U+FEFF, tags), ``None`` if it has none. In a name they
-    disguise what is shown (``"\u202egnp.exe"`` reads as ``exe.png``) wherever the name travels."""
-    for ch in text:
-        if unicodedata.category(ch) == "Cf" and not (joiners and ch in _JOINERS):
-            return ch
-    return None
-
-
-def without_invisible_format(text: str) -> str:
-    """``text`` with its invisible format characters (joiners kept) removed: names we did not validate
-    (a profile's first display name, taken from the sign-in)."""
-    return "".join(ch for ch in text if ch in _JOINERS or unicodedata.category(ch) != "Cf")
-
-
-def _has_control(text: str, allow_newlines: bool) -> bool:
-    for ch in text:
-        if ch in "\n\r\t" and allow_newlines:
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch in "\u2028\u2029":
-            return True
-    return False
 
 
 @dataclass
@@ -63,6 +35,14 @@ class Spec:
     def json_schema(self) -> dict:  # pragma: no cover - abstract
         """The JSON Schema of the value, without its description."""
         raise NotImplementedError
+
+    def parse(self, value: Any, name: str) -> Any:
+        """One value on its own (a path parameter), normalised; :class:`ValidationFailed` naming it."""
+        errors: Errors = []
+        out = self.check(value, name, errors)
+        if errors:
+            raise ValidationFailed(errors)
+        return out
 
     def schema(self) -> dict:
         schema = self.json_schema()
@@ -112,6 +92,8 @@ class Str(Spec):
             s["maxLength"] = self.max_len
         if self.pattern:
             s["pattern"] = f"^{self.pattern}$"
+        elif not self.controls:  # the characters check() refuses, and its stripping of white space
+            s["pattern"] = text_pattern(min_len=self.min_len if self.strip else 0, multiline=self.multiline)
         return s
 
 
