@@ -93,3 +93,15 @@ def test_a_path_parameter_the_route_checks_is_documented_with_its_pattern():
     params = doc["paths"]["/packs/{packId}/publications/{version}"]["delete"]["parameters"]
     pattern = next(p["schema"]["pattern"] for p in params if p["name"] == "version")
     assert [v for v in ("1", "12", "01", "0", " 1", "1.0", "x") if re.fullmatch(pattern, v)] == ["1", "12"]
+
+
+def test_plain_text_is_patterned_in_requests_only():
+    """A request's pattern is the service's own check; an answer carries text that came other ways too
+    (a display name from the sign-in, a collected post), so it claims no pattern for it."""
+    schemas = build_document(ROOT / "template.yaml")["components"]["schemas"]
+    update = schemas["MemberUpdate"]["properties"]
+    assert re.fullmatch(update["displayName"]["pattern"], "Ada \U0001f469\u200d\U0001f4bb")
+    assert not re.fullmatch(update["displayName"]["pattern"], "\u202egnp.exe")
+    assert not re.fullmatch(update["displayName"]["pattern"], "two\nlines")
+    assert re.fullmatch(update["bio"]["anyOf"][0]["pattern"], "two\nlines")
+    assert "pattern" not in json.dumps(schemas["PublicProfile"])

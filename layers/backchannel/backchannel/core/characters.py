@@ -63,6 +63,14 @@ def _char(cp: int) -> str:
     return f"\\u{cp:04x}" if cp <= 0xFFFF else chr(cp)
 
 
+def is_text_pattern(pattern: str) -> bool:
+    """Whether ``pattern`` is one that :func:`text_pattern` wrote."""
+    return pattern in _WRITTEN
+
+
+_WRITTEN: set[str] = set()
+
+
 @functools.lru_cache(maxsize=8)
 def text_pattern(*, min_len: int, multiline: bool) -> str:
     """The JSON Schema ``pattern`` of a string that ``Str`` accepts: no refused character once the
@@ -76,7 +84,10 @@ def text_pattern(*, min_len: int, multiline: bool) -> str:
     allowed = _class(refused, negated=True)
     shown = allowed[:-1] + "\\s]"  # neither refused nor white space (\s: what str.strip() strips)
     if min_len <= 0:
-        return f"^\\s*({shown}({allowed}*{shown})?)?\\s*$"
-    if min_len == 1:
-        return f"^\\s*{shown}({allowed}*{shown})?\\s*$"
-    return f"^\\s*{shown}{allowed}{{{min_len - 2},}}{shown}\\s*$"
+        pattern = f"^\\s*({shown}({allowed}*{shown})?)?\\s*$"
+    elif min_len == 1:
+        pattern = f"^\\s*{shown}({allowed}*{shown})?\\s*$"
+    else:
+        pattern = f"^\\s*{shown}{allowed}{{{min_len - 2},}}{shown}\\s*$"
+    _WRITTEN.add(pattern)
+    return pattern
