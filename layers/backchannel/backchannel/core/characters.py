@@ -79,7 +79,8 @@ def text_pattern(*, min_len: int, multiline: bool) -> str:
     refused = [
         cp
         for cp in range(sys.maxunicode + 1)
-        if is_control(chr(cp), allow_newlines=multiline) or invisible_format(chr(cp))
+        if not 0xD800 <= cp <= 0xDFFF  # lone surrogates are no text: regex engines in Rust refuse them
+        and (is_control(chr(cp), allow_newlines=multiline) or invisible_format(chr(cp)))
     ]
     allowed = _class(refused, negated=True)
     shown = allowed[:-1] + "\\s]"  # neither refused nor white space (\s: what str.strip() strips)
