@@ -5,19 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def without_text_patterns(schema: Any) -> Any:
-    """``schema`` without the patterns of plain text (``backchannel.core.characters``)."""
-    from backchannel.core.characters import is_text_pattern
-
-    if isinstance(schema, list):
-        return [without_text_patterns(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    return {
-        k: without_text_patterns(v) for k, v in schema.items() if not (k == "pattern" and is_text_pattern(v))
-    }
-
-
 def ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 

@@ -12,7 +12,6 @@ from backchannel_openapi.components import (
     problem_schema,
     rate_limited_schema,
     ref,
-    without_text_patterns,
 )
 from backchannel_openapi.routes import (
     ROOT,
@@ -82,13 +81,9 @@ class _Builder:
         self.statuses: set[int] = set()
         self.operation_ids: dict[str, str] = {}
 
-    def schema_ref(self, obj: Any, *, partial: bool = False, request: bool = False) -> dict[str, str]:
-        """Register ``obj`` (a ``backchannel.validation.Obj``) under its name and return a $ref. Only a
-        request keeps the patterns of plain text: an answer also carries text that came another way
-        (a display name from the sign-in, a collected post)."""
+    def schema_ref(self, obj: Any, *, partial: bool = False) -> dict[str, str]:
+        """Register ``obj`` (a ``backchannel.validation.Obj``) under its name and return a $ref."""
         schema = obj.schema()  # nested objects stay inline: Obj.schema() expands them
-        if not request:
-            schema = without_text_patterns(schema)
         if partial:
             schema.pop("required", None)
             schema["minProperties"] = 1
@@ -187,7 +182,7 @@ class _Builder:
             partial = bool(meta.get("partial"))
             op["requestBody"] = {
                 "required": partial or any(f.required for f in request.fields.values()),
-                "content": {JSON: {"schema": self.schema_ref(request, partial=partial, request=True)}},
+                "content": {JSON: {"schema": self.schema_ref(request, partial=partial)}},
             }
             errors.update(BODY_ERRORS)
         if meta.get("paginated"):

@@ -95,21 +95,9 @@ def test_a_path_parameter_the_route_checks_is_documented_with_its_pattern():
     assert [v for v in ("1", "12", "01", "0", " 1", "1.0", "x") if re.fullmatch(pattern, v)] == ["1", "12"]
 
 
-def test_plain_text_is_patterned_in_requests_only():
-    """A request's pattern is the service's own check; an answer carries text that came other ways too
-    (a display name from the sign-in, a collected post), so it claims no pattern for it."""
-    schemas = build_document(ROOT / "template.yaml")["components"]["schemas"]
-    update = schemas["MemberUpdate"]["properties"]
-    assert re.fullmatch(update["displayName"]["pattern"], "Ada \U0001f469\u200d\U0001f4bb")
-    assert not re.fullmatch(update["displayName"]["pattern"], "\u202egnp.exe")
-    assert not re.fullmatch(update["displayName"]["pattern"], "two\nlines")
-    assert re.fullmatch(update["bio"]["anyOf"][0]["pattern"], "two\nlines")
-    assert "pattern" not in json.dumps(schemas["PublicProfile"])
-
-
 def test_every_pattern_is_one_a_fuzzer_can_use():
-    """schemathesis drops a pattern its Rust regex engine cannot compile (a surrogate range did), and
-    then generates values the service refuses."""
+    """schemathesis drops a pattern its Rust regex engine cannot compile (a range of surrogates did),
+    and then generates values the service refuses."""
     patterns = pytest.importorskip("schemathesis.core.jsonschema.patterns")
     found: list[str] = []
 
@@ -122,5 +110,5 @@ def test_every_pattern_is_one_a_fuzzer_can_use():
             walk(child)
 
     walk(json.loads(COMMITTED.read_text(encoding="utf-8")))
-    assert len(found) > 20
+    assert len(found) > 5
     assert [p for p in found if patterns.enforced_pattern(p) is None] == []

@@ -24,14 +24,12 @@ VERSION = Str(
 
 PAGE_QUERY = {
     "limit": Int(minimum=1, maximum=100, description="page size (default 25, at most 100)"),
-    # opaque: the list's decoder is their check (400), so no pattern of plain text (controls=True)
-    "cursor": Str(controls=True, description="the nextCursor of the previous page"),
+    "cursor": Str(description="the nextCursor of the previous page"),
 }
 
 
 FEED_QUERY = {
     "since": Str(
-        controls=True,
         description=(
             "the sinceCursor of an earlier answer: only what arrived after it, oldest first up to limit "
             "and shown newest first; with since, cursor is not read (a poll wins)"

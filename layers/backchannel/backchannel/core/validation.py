@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backchannel.core.characters import has_control as _has_control
-from backchannel.core.characters import invisible_format, text_pattern
+from backchannel.core.characters import invisible_format
 from backchannel.core.errors import FieldError, ValidationFailed
 
 Errors = list[FieldError]
@@ -92,8 +92,6 @@ class Str(Spec):
             s["maxLength"] = self.max_len
         if self.pattern:
             s["pattern"] = f"^{self.pattern}$"
-        elif not self.controls:  # the characters check() refuses, and its stripping of white space
-            s["pattern"] = text_pattern(min_len=self.min_len if self.strip else 0, multiline=self.multiline)
         return s
 
 
