@@ -10,15 +10,11 @@ import zipfile
 
 import pytest
 
-from tests.support.circulation import edited_note
+from tests.support.circulation import WORKERS as CIRCULATION
+from tests.support.circulation import edited_note, email_channel, ready_personal_pack
 
-WORKERS = (
-    "StreamRouterFunction",
-    "ResourcesWorkerFunction",
-    "PacksWorkerFunction",
-    "ErasureWorkerFunction",
-    "ExportWorkerFunction",
-)
+WORKERS = (*CIRCULATION, "ResourcesWorkerFunction", "ErasureWorkerFunction", "ExportWorkerFunction")
+HOOK = "https://93.184.215.14/erin-hook-okapi"  # public, not on the allow list: its deliveries fail at once
 TEXTS = (
     "zebra-post-of-erin",
     "quokka-note-of-erin",
@@ -26,6 +22,7 @@ TEXTS = (
     "narwhal-private-of-erin",
     "axolotl-question-of-erin",
     "https://example.org/erin-slides",
+    HOOK,
 )
 
 
@@ -35,7 +32,7 @@ def ok(reply, status=200):
 
 
 @pytest.fixture
-def pumps(aws, pumps_of):
+def pumps(aws, pumps_of, loopback):
     aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
     return pumps_of(*WORKERS)
 
@@ -93,6 +90,7 @@ def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
         UserAttributes=[{"Name": "email", "Value": "erin@example.org"}],
     )
     ok(api.get("/me", as_=erin))
+    email_channel(api, pumps, erin, "erin@example.org")
     ok(api.patch("/me", {"handle": "erin_erasable", "displayName": "Erin Erasable"}, as_=erin))
     ok(api.post(f"/events/{event['id']}/attendance", as_=erin), 201)
     ok(api.post(f"/sessions/{session['id']}/star", as_=erin), 201)
@@ -125,12 +123,26 @@ def test_a_member_who_did_everything_is_erased_and_nothing_of_theirs_is_left(
     ok(api.post("/me/follows", {"type": "member", "id": erin.sub}, as_=alice), 201)
     ok(api.get("/me", as_=olga))
     ok(api.post("/me/blocks", {"memberId": olga.sub}, as_=erin), 201)
+    # her channels, an inbox entry and deliveries: alice, whom she follows, circulates a pack
+    ok(api.post("/me/channels", {"type": "webhook", "url": HOOK}, as_=erin), 201)
+    ok(api.post("/me/channels", {"type": "feed"}, as_=erin), 201)
+    alices = ready_personal_pack(api, pumps, alice, event)
+    ok(api.post(f"/packs/{alices['id']}/publish", as_=alice), 202)
+    pumps.drain()
+    assert len(ok(api.get("/me/inbox", as_=erin))["items"]) == 1
+    [published] = ok(api.get(f"/packs/{alices['id']}/deliveries", as_=alice))["publications"]
+    by_channel = published["byChannel"]
+    assert (by_channel["email"]["sent"], by_channel["webhook"]["failed"]) == (1, 1), by_channel
     ok(api.post(f"/events/{event['id']}/packs", as_=olga), 202)  # holds erin's post and note
     ok(api.post("/me/packs", {"eventId": event["id"]}, as_=erin), 202)
     exported = ok(api.post("/me/export", as_=erin), 202)  # a zip of everything of hers, erased with her
     pumps.drain()
     assert ok(api.get(f"/me/exports/{exported['id']}", as_=erin))["status"] == "ready"
-    assert any("quokka-note-edited" in s for s in everything_stored(aws))  # the scan sees what is there
+    before = everything_stored(aws)
+    missing = [
+        w for w in (HOOK, erin.sub, "erin_erasable", "quokka-note-edited") if not any(w in s for s in before)
+    ]
+    assert missing == []  # the scan sees what is there, her webhook channel included
     capsys.readouterr()  # the logs from here on are the erasure's
 
     erasure = ok(api.delete("/me", as_=erin), 202)
