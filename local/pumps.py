@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from local.moto_rollback import install as keep_streams_on_rollback
 from local.pumps_events import (
     RecordFilter,
     async_failure_record,
@@ -434,9 +435,9 @@ class _StreamSource(_Source):
         shard.iterator = response.get("NextShardIterator")
         raw_records = response.get("Records", [])
         if not raw_records:
-            # moto rolls a failed TransactWriteItems back by restoring a copy of the table, stream
-            # shard included: iterators taken before then read a shard that no longer grows. A
-            # fresh iterator after the last record read follows the live shard.
+            # A shard replaced under an old iterator (a table put back by moto without
+            # local.moto_rollback's care) no longer grows: a fresh iterator after the last record
+            # read follows the live one.
             if shard.last_sequence is not None:
                 shard.iterator = self._resume_iterator(shard)
             return 0
@@ -802,6 +803,7 @@ class Pumps:
         on_invoke: Callable[[str, Any, float, float], None] | None = None,
     ) -> None:
         self.poll_interval = poll_interval
+        keep_streams_on_rollback()  # a cancelled transaction streams nothing (local.moto_rollback)
         self._ctx = _Context(
             local_stack, runtimes, clock=clock, sqs_retry_visibility=sqs_retry_visibility, on_invoke=on_invoke
         )

@@ -126,3 +126,31 @@ def test_starting_position_decides_whether_earlier_records_are_read(stack, runti
 
     expected = ["after"] if starting_position == "LATEST" else ["before", "after"]
     assert Harness(stack, pumps).done_keys("StreamConsumer") == expected
+
+
+def test_a_cancelled_transaction_streams_nothing_and_hides_no_later_write(harness):
+    """As on AWS: the writes of a cancelled TransactWriteItems never reach the stream, and the writes
+    after it are all read (moto puts a copy of the table back on cancel: local.moto_rollback)."""
+    ddb = harness.stack.client("dynamodb")
+    table = harness.stack.physical_id("SourceTable")
+    _write(harness, ["before"])
+    harness.pumps.drain(timeout=20)
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "phantom-1"}}}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "phantom-2"}}}},
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {"pk": {"S": "before"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",  # it exists: cancelled
+                    }
+                },
+            ]
+        )
+    _write(harness, ["after-1", "after-2", "after-3"])
+
+    harness.pumps.drain(timeout=20)
+
+    assert harness.done_keys("StreamConsumer") == ["before", "after-1", "after-2", "after-3"]
