@@ -6,7 +6,6 @@ from backchannel.conference import members, schemas
 from backchannel.conference.dynamo import DynamoConferenceRepo
 from backchannel.core import http, wiring
 from backchannel.erasure import rules as erasure
-from backchannel.erasure.dynamo import DynamoErasureRepo
 from backchannel.erasure.schemas import ERASURE
 from backchannel.exports import rules as exports
 from backchannel.exports.dynamo import DynamoExportRepo, presign
@@ -14,7 +13,17 @@ from backchannel.exports.schemas import EXPORT
 
 app = http.make_app()
 store = wiring.factory(DynamoConferenceRepo)
-erasures = wiring.factory(DynamoErasureRepo)
+
+
+@wiring.factory
+def erasures():
+    # On first use: its module brings the sweep and every repository it erases from (~40 ms of a
+    # cold start that /me, the route every page calls first, should not pay).
+    from backchannel.erasure.dynamo import DynamoErasureRepo
+
+    return DynamoErasureRepo()
+
+
 export_records = wiring.factory(DynamoExportRepo)
 
 

@@ -13,7 +13,6 @@ from backchannel.core.aws_clients import client
 from backchannel.core.config import get_config
 from backchannel.core.dynamo.conditions import get_item, update_if
 from backchannel.core.dynamo.convert import to_item, to_model
-from backchannel.core.dynamo.sweep import sweep
 from backchannel.core.dynamo.table import Item, bind
 from backchannel.exports.model import DOWNLOAD_URL_TTL_S, Export
 from backchannel.packs.storage import presigned_download, s3_client
@@ -96,6 +95,8 @@ class DynamoExportSource:
         self.ddb = client("dynamodb")
 
     def items(self, member_id: str, segment: int) -> Iterable[dict]:
+        from backchannel.core.dynamo.sweep import sweep  # the worker's: the API need not import boto3
+
         return sweep(self.ddb, self.table, member_id, limit=PAGE, segment=(segment, self.segments))
 
     def pack_file(self, bucket: str, key: str) -> bytes:
