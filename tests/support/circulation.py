@@ -123,3 +123,15 @@ def note(api, who, session, body: str, visibility: str, share: bool = True) -> d
     )
     assert r.status == 201, r
     return r.json
+
+
+def ok(reply, status: int = 200):
+    """The reply's JSON, once its status is asserted."""
+    assert reply.status == status, reply
+    return reply.json
+
+
+def scheduled_pumps(aws, pumps_of, *functions: str):
+    """The pumps of ``functions``, with the packs' schedule group they create schedules in."""
+    aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
+    return pumps_of(*functions)

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from tests.support.circulation import WORKERS as CIRCULATION
-from tests.support.circulation import edited_note, email_channel, ready_personal_pack
+from tests.support.circulation import edited_note, email_channel, ok, ready_personal_pack, scheduled_pumps
 
 WORKERS = (*CIRCULATION, "ResourcesWorkerFunction", "ErasureWorkerFunction", "ExportWorkerFunction")
 HOOK = "https://93.184.215.14/erin-hook-okapi"  # public, not on the allow list: its deliveries fail at once
@@ -26,15 +26,9 @@ TEXTS = (
 )
 
 
-def ok(reply, status=200):
-    assert reply.status == status, reply
-    return reply.json
-
-
 @pytest.fixture
 def pumps(aws, pumps_of, loopback):
-    aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
-    return pumps_of(*WORKERS)
+    return scheduled_pumps(aws, pumps_of, *WORKERS)
 
 
 def everything_stored(aws) -> list[str]:

@@ -20,7 +20,9 @@ from tests.support.circulation import (
     email_channel,
     follow,
     note,
+    ok,
     ready_personal_pack,
+    scheduled_pumps,
     sent_mail,
 )
 
@@ -28,15 +30,9 @@ WEBHOOK = "https://93.184.215.14/erin-hook"  # a public address: no request is m
 THEIRS = "quetzal-private-note-of-bob"
 
 
-def ok(reply, status=200):
-    assert reply.status == status, reply
-    return reply.json
-
-
 @pytest.fixture
 def pumps(aws, pumps_of, loopback):
-    aws.client("scheduler").create_schedule_group(Name=aws.stack.physical_ids["PacksScheduleGroup"])
-    return pumps_of(*WORKERS, "ExportWorkerFunction")
+    return scheduled_pumps(aws, pumps_of, *WORKERS, "ExportWorkerFunction")
 
 
 def sealed_of(aws, member_id: str) -> list[str]:
