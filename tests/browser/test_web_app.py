@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -296,6 +297,31 @@ def test_a_personal_pack_is_built_with_progress_and_downloaded(stack, demo, alic
     with page.expect_download(timeout=20_000) as caught:
         page.click("#personal-pack-list [data-format=json]")
     assert json.loads(Path(caught.value.path()).read_text(encoding="utf-8"))
+    assert alice.errors == []
+    page.close()
+
+
+def test_a_member_downloads_their_data_as_a_zip_from_their_page(stack, demo, alice):
+    """Issue 15's export, as a member does it: the button, its progress, then the zip's link."""
+    event_id, _ = demo
+    _, base_url = stack
+    text = f"mine to keep {uuid.uuid4().hex[:8]}"
+    posted = http(
+        "POST", f"{base_url}/events/{event_id}/posts", token=alice.user["token"], json_body={"text": text}
+    )
+    assert posted.status == 201, posted.body
+    page = alice.page("#/me")
+    page.get_by_role("button", name="Download my data").click()
+    link = page.locator(".export-state a", has_text="Download the zip")
+    wait(lambda: link.count() == 1 or page.locator(".export-state .form-error").count() == 1, timeout=90)
+    assert link.count() == 1, page.locator(".export-state").inner_text()
+    with page.expect_download(timeout=20_000) as caught:
+        link.click()
+    with zipfile.ZipFile(caught.value.path()) as export:
+        names = export.namelist()
+        document = json.loads(export.read("export.json"))
+    assert {"export.json", "export.md"} <= set(names)
+    assert text in [p["text"] for p in document["posts"]]
     assert alice.errors == []
     page.close()
 
