@@ -61,17 +61,20 @@ def _reset_powertools_metrics():
 def _no_pump_thread_outlives_its_module(request):
     """A module that starts pumps (a local runtime) must stop them: a pump left running in this worker
     process keeps reading the queues and streams of the tests that come after it, in the same moto."""
+    import sys
     import threading
     import time
 
-    from tests.support.runtime import SHARED
+    def shared_runtimes() -> dict:
+        # Only a run that shares a runtime has imported its module (a unit run need not import local).
+        return getattr(sys.modules.get("tests.support.runtime"), "SHARED", {})
 
     here = Path(request.module.__file__).parent
-    outlived = [folder for folder in SHARED.values() if not here.is_relative_to(folder)]
+    outlived = [folder for folder in shared_runtimes().values() if not here.is_relative_to(folder)]
     assert not outlived, f"the runtime shared by {outlived[0]} outlived its package, into {here}"
     before = {t for t in threading.enumerate() if t.name == "local-pumps"}
     yield
-    shared = {t for runtime in SHARED if runtime.pumps for t in runtime.pumps._threads}
+    shared = {t for runtime in shared_runtimes() if runtime.pumps for t in runtime.pumps._threads}
     deadline = time.monotonic() + 15
     while True:
         left = [t for t in threading.enumerate() if t.name == "local-pumps" and t not in before | shared]
